@@ -1,0 +1,5 @@
+"""Run every listing at build time and show its verified output (see listings.site)."""
+
+from listings.site import on_config, on_files, on_page_markdown
+
+__all__ = ["on_config", "on_files", "on_page_markdown"]

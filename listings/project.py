@@ -1,0 +1,72 @@
+"""Where a project's pages and snippets are, read from its mkdocs.yml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .page import Page, Snippets, load_page
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """mkdocs.yml uses !ENV and !!python/name tags; their values are not needed."""
+
+
+_TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_TolerantLoader.add_multi_constructor(
+    "tag:yaml.org,2002:python/", lambda loader, suffix, node: None
+)
+
+
+def _snippet_options(config: dict) -> dict:
+    for entry in config.get("markdown_extensions") or []:
+        if isinstance(entry, dict) and "pymdownx.snippets" in entry:
+            return entry["pymdownx.snippets"] or {}
+    return {}
+
+
+@dataclass
+class Project:
+    """A site: its root folder, docs folder and snippet base paths."""
+
+    root: Path
+    docs_dir: Path
+    snippet_dirs: list[Path]
+
+    @classmethod
+    def from_root(cls, root: Path | str) -> Project:
+        root = Path(root).resolve()
+        config_file = root / "mkdocs.yml"
+        config = {}
+        if config_file.is_file():
+            config = yaml.load(config_file.read_text(), Loader=_TolerantLoader) or {}
+        base = _snippet_options(config).get("base_path", ["snippets"])
+        base = [base] if isinstance(base, str) else base
+        return cls(
+            root=root,
+            docs_dir=root / config.get("docs_dir", "docs"),
+            snippet_dirs=[root / b for b in base],
+        )
+
+    @property
+    def snippets(self) -> Snippets:
+        if not hasattr(self, "_snippets"):
+            self._snippets = Snippets(self.snippet_dirs)
+        return self._snippets
+
+    def page_paths(self) -> list[Path]:
+        return sorted(self.docs_dir.rglob("*.md"))
+
+    def load(self, path: Path | str, text: str | None = None) -> Page:
+        return load_page(Path(path), self.root, self.snippets, text=text)
+
+    def resolve_page(self, name: str) -> Path:
+        """A page given as ``tensors``, ``tensors.md`` or ``docs/tensors.md``."""
+        candidates = [Path(name), self.root / name, self.docs_dir / name]
+        candidates += [self.docs_dir / f"{name}.md"]
+        for candidate in candidates:
+            if candidate.suffix == ".md" and candidate.is_file():
+                return candidate.resolve()
+        raise FileNotFoundError(f"no page '{name}' in {self.docs_dir}")

@@ -1,0 +1,75 @@
+"""pytest collects each page's listings as items named ``docs/<page>.md::<section>``.
+
+The items of a page run in order in one namespace (notebook semantics); with
+pytest-xdist's ``--dist loadfile`` a page stays on one worker. Tests always
+execute: the cache is for the site build, never for verification.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .page import Listing, PageError
+from .project import Project
+from .runner import PageRun
+from .verify import problems
+
+
+class ListingFailure(Exception):
+    """A listing that raised or printed something other than its page shows."""
+
+
+def _project(config: pytest.Config) -> Project:
+    if not hasattr(config, "_listings_project"):
+        config._listings_project = Project.from_root(config.rootpath)
+    return config._listings_project
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    project = _project(parent.config)
+    if file_path.suffix == ".md" and file_path.is_relative_to(project.docs_dir):
+        return PageFile.from_parent(parent, path=file_path)
+    return None
+
+
+class PageFile(pytest.File):
+    """A documentation page; its items are its listings, in page order."""
+
+    def collect(self):
+        project = _project(self.config)
+        try:
+            page = project.load(self.path)
+        except PageError as exc:
+            raise self.CollectError(str(exc)) from exc
+        self.run = PageRun(page, project.root)
+        for index, listing in enumerate(page.listings):
+            item = ListingItem.from_parent(self, name=listing.name)
+            item.setup_listing(listing, index)
+            yield item
+
+
+class ListingItem(pytest.Item):
+    """One listing: it must run and print exactly its committed output."""
+
+    def setup_listing(self, listing: Listing, index: int) -> None:
+        self.listing, self.index = listing, index
+        for mark in listing.marks:
+            self.add_marker(getattr(pytest.mark, mark.name)(*mark.args, **mark.kwargs))
+
+    def runtest(self) -> None:
+        project = _project(self.config)
+        result = self.parent.run.result(self.index)
+        found = problems(self.listing, result, project.root)
+        if found:
+            raise ListingFailure("\n\n".join(found))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ListingFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        root = _project(self.config).root
+        return self.listing.snippet, self.listing.line - 1, self.listing.where(root)

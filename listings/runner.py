@@ -1,0 +1,176 @@
+"""Run a page's listings in order in one namespace and capture what they show."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+import traceback
+import warnings
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .page import Listing, Page
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+# torch's default generator seed in a fresh process; every page starts there.
+TORCH_DEFAULT_SEED = 67280421310721
+FIGURE_DPI = 110
+
+
+@dataclass
+class Result:
+    """What one listing did: its stdout, figures (PNG bytes), error, time."""
+
+    stdout: str = ""
+    figures: list[bytes] = field(default_factory=list)
+    error: str | None = None
+    error_line: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped_because: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.skipped_because is None
+
+
+@contextmanager
+def _inside(root: Path):
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _reset_global_state() -> None:
+    """Undo what an earlier page may have changed in this process."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(TORCH_DEFAULT_SEED)
+        torch.set_grad_enabled(True)
+        torch.set_default_dtype(torch.float32)
+        torch.set_printoptions(profile="default")
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+        sys.modules["matplotlib"].rcdefaults()
+
+
+def _figure_numbers() -> set[int]:
+    plt = sys.modules.get("matplotlib.pyplot")
+    return set(plt.get_fignums()) if plt is not None else set()
+
+
+def _take_figures(before: set[int]) -> list[bytes]:
+    """PNG bytes of the figures a listing opened, then close them."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    images = []
+    for number in sorted(set(plt.get_fignums()) - before):
+        figure = plt.figure(number)
+        buffer = io.BytesIO()
+        figure.savefig(
+            buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None}
+        )
+        images.append(buffer.getvalue())
+        plt.close(figure)
+    return images
+
+
+def _listing_traceback(exc: BaseException, snippet: str) -> tuple[str, int | None]:
+    """The traceback from the listing's own frame on, and the listing's line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = next((i for i, f in enumerate(frames) if f.filename == snippet), 0)
+    line = next((f.lineno for f in reversed(frames) if f.filename == snippet), None)
+    summary = traceback.StackSummary.from_list(frames[first:])
+    text = "Traceback (most recent call last):\n"
+    text += "".join(summary.format())
+    text += "".join(traceback.format_exception_only(type(exc), exc))
+    return text, line
+
+
+class PageRun:
+    """A page being executed: listings run on demand, in order, one namespace."""
+
+    def __init__(self, page: Page, root: Path):
+        self.page = page
+        self.root = Path(root)
+        self.results: list[Result] = []
+        self.namespace: dict | None = None
+        self._failed: str | None = None
+
+    def _snippet_name(self, listing: Listing) -> str:
+        return str(listing.snippet)
+
+    def result(self, index: int) -> Result:
+        """Run listings up to ``index`` (if not yet run) and return its result."""
+        while len(self.results) <= index:
+            self.results.append(self._run_next())
+        if len(self.results) == len(self.page.listings):
+            self.namespace = None  # free the page's tensors and models
+        return self.results[index]
+
+    def run_all(self) -> list[Result]:
+        if self.page.listings:
+            self.result(len(self.page.listings) - 1)
+        return self.results
+
+    def _run_next(self) -> Result:
+        listing = self.page.listings[len(self.results)]
+        if self._failed is not None:
+            return Result(skipped_because=self._failed)
+        if self.namespace is None:
+            _reset_global_state()
+            self.namespace = {
+                "__name__": "__main__",
+                "__file__": str(listing.snippet),
+                "__builtins__": __builtins__,
+            }
+        result = execute(listing, self.namespace, self.root)
+        if result.error is not None:
+            self._failed = f"{listing.id} raised before it"
+        return result
+
+
+def execute(listing: Listing, namespace: dict, root: Path) -> Result:
+    """Run one listing's code in ``namespace``; never raises for listing errors."""
+    filename = str(listing.snippet)
+    code = compile("\n" * (listing.line - 1) + listing.code, filename, "exec")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    result = Result()
+    before = _figure_numbers()
+    started = time.perf_counter()
+    with (
+        _inside(root),
+        redirect_stdout(stdout),
+        redirect_stderr(stderr),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        # Python's own defaults: deprecations are shown for the listing's
+        # code (module __main__), not for the libraries it calls.
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+        try:
+            exec(code, namespace)
+        except BaseException as exc:  # a listing may raise anything
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            result.error, result.error_line = _listing_traceback(exc, filename)
+    result.seconds = time.perf_counter() - started
+    result.stdout = stdout.getvalue()
+    result.figures = _take_figures(before)
+    result.warnings = [
+        f"{w.category.__name__}: {w.message} ({Path(w.filename).name}:{w.lineno})"
+        for w in caught
+    ]
+    return result
