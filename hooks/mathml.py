@@ -16,7 +16,9 @@ ARITHMATEX = re.compile(
 def _mathml(match: re.Match) -> str:
     display = "block" if match["open"] == "[" else "inline"
     tex = html.unescape(match["tex"]).strip()
-    return f'<{match["tag"]} class="math">{convert(tex, display=display)}</{match["tag"]}>'
+    return (
+        f'<{match["tag"]} class="math">{convert(tex, display=display)}</{match["tag"]}>'
+    )
 
 
 def on_page_content(html_text, page, config, files):

@@ -49,7 +49,9 @@ def _version(name: str) -> str:
 
 def _tree_digest(folder: Path) -> str:
     files = sorted(folder.rglob("*.py")) if folder.is_dir() else []
-    return _sha(b"".join(f.name.encode() + _sha(f.read_bytes()).encode() for f in files))
+    return _sha(
+        b"".join(f.name.encode() + _sha(f.read_bytes()).encode() for f in files)
+    )
 
 
 def environment_fingerprint(root: Path) -> dict:

@@ -49,7 +49,8 @@ def update(project: Project, names: list[str], dry_run: bool) -> int:
         if not page.listings:
             continue
         results = PageRun(page, project.root).run_all()
-        broken = [(item, r) for item, r in zip(page.listings, results) if not r.ok]
+        pairs = zip(page.listings, results, strict=True)
+        broken = [(item, r) for item, r in pairs if not r.ok]
         if broken:
             for listing, result in broken:
                 reason = result.error or f"not run: {result.skipped_because}"
@@ -84,11 +85,15 @@ def update(project: Project, names: list[str], dry_run: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="listings", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="listings", description=__doc__.split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("update", help="rewrite expected outputs from a fresh run")
     up.add_argument("pages", nargs="*", help="page names (default: every page)")
-    up.add_argument("--dry-run", action="store_true", help="report drift, write nothing")
+    up.add_argument(
+        "--dry-run", action="store_true", help="report drift, write nothing"
+    )
     up.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
     args = parser.parse_args(argv)
     project = Project.from_root(args.root)

@@ -80,13 +80,13 @@ def rendered(
         block = [""]
         output = normalize(result.stdout)
         if output:
-            block += fence(output, " { .text .listing-output }", indent) + [""]
+            block += [*fence(output, " { .text .listing-output }", indent), ""]
         for path, alt in zip(figure_paths[i], listing.figure_alts, strict=False):
             safe_alt = alt.replace("[", "(").replace("]", ")")
             block += [f"{indent}![{safe_alt}]({path}){{ .listing-figure }}", ""]
         if problems[i]:
             block += [f'{indent}!!! failure "This listing is not verified"', ""]
-            block += fence("\n\n".join(problems[i]), "text", indent + "    ") + [""]
+            block += [*fence("\n\n".join(problems[i]), "text", indent + "    "), ""]
         lines[start:start] = block
 
     return _edit(page, edit)

@@ -159,7 +159,9 @@ def execute(listing: Listing, namespace: dict, root: Path) -> Result:
         warnings.simplefilter("default")
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
-        warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+        warnings.filterwarnings(
+            "default", category=DeprecationWarning, module="__main__"
+        )
         try:
             exec(code, namespace)
         except BaseException as exc:  # a listing may raise anything

@@ -63,7 +63,7 @@ def on_files(files: Files, config) -> Files:
             continue
         if not page.listings:
             continue
-        results, cached, seconds = run_page_logged(page, environment)
+        results, _cached, _seconds = run_page_logged(page, environment)
         figure_uris = []
         for listing, result in zip(page.listings, results, strict=True):
             uris = []
@@ -79,7 +79,9 @@ def on_files(files: Files, config) -> Files:
 def run_page_logged(page: Page, environment: dict) -> tuple[list[Result], bool, float]:
     from . import run_page
 
-    results, cached, seconds = run_page(page, state.project.root, state.cache, environment)
+    results, cached, seconds = run_page(
+        page, state.project.root, state.cache, environment
+    )
     if cached:
         log.debug("listings: %s from cache", page.name)
     else:
@@ -109,5 +111,7 @@ def on_page_markdown(markdown: str, page, config, files):
             log.error("listings: %s", issue)
         found.append(issues)
     here = posixpath.dirname(page.file.src_uri)
-    paths = [[posixpath.relpath(uri, here or ".") for uri in uris] for uris in figure_uris]
+    paths = [
+        [posixpath.relpath(uri, here or ".") for uri in uris] for uris in figure_uris
+    ]
     return rendered(current, results, paths, found)

@@ -65,7 +65,9 @@ def problems(listing: Listing, result: Result, root: Path) -> list[str]:
     if result.skipped_because is not None:
         return [f"{where} did not run: {result.skipped_because}"]
     if result.error is not None:
-        line = f"{listing.snippet.name}:{result.error_line}" if result.error_line else ""
+        line = (
+            f"{listing.snippet.name}:{result.error_line}" if result.error_line else ""
+        )
         head = f"{where} raised at {line}" if line else f"{where} raised"
         return [f"{head}\n{result.error.rstrip()}"]
     found = []
@@ -88,7 +90,7 @@ def problems(listing: Listing, result: Result, root: Path) -> list[str]:
     if len(result.figures) != len(alts):
         found.append(
             f"{where} drew {len(result.figures)} figure(s) but its page describes "
-            f"{len(alts)}; give each figure a <!--pytest.mark.figure(\"alt text\")-->"
+            f'{len(alts)}; give each figure a <!--pytest.mark.figure("alt text")-->'
         )
     for warning in result.warnings:
         found.append(f"{where} emitted a warning: {warning}")
