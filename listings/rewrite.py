@@ -17,7 +17,9 @@ def fence(text: str, info: str, indent: str) -> list[str]:
     """A fenced block around ``text``, longer than any backtick run inside it."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
-    body = [indent + line if line else "" for line in text.split("\n")]
+    # Blank lines keep the indentation: pytest-codeblocks drops the newline of
+    # an empty line inside an indented fence.
+    body = [indent + line for line in text.split("\n")]
     return [f"{indent}{ticks}{info}", *body, f"{indent}{ticks}"]
 
 

@@ -1,0 +1,128 @@
+"""The engine as pytest and MkDocs use it, on small sites built from scratch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, listing
+
+SNIPPET = """
+    # --8<-- [start:greet]
+    print("hello")
+    # --8<-- [end:greet]
+
+    # --8<-- [start:plot]
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    print("plotted")
+    # --8<-- [end:plot]
+"""
+
+MKDOCS_YML = f"""
+site_name: Test site
+hooks:
+  - {REPO / "hooks" / "verified_listings.py"}
+markdown_extensions:
+  - admonition
+  - attr_list
+  - pymdownx.superfences
+  - pymdownx.snippets:
+      base_path: [snippets]
+      check_paths: true
+nav:
+  - Page: page.md
+"""
+
+
+@pytest.fixture
+def small_site(site):
+    site.snippet("page", SNIPPET)
+    (site.root / "mkdocs.yml").write_text(MKDOCS_YML)
+    site.page(
+        "page",
+        "# Page\n\n"
+        + listing("greet", "hello")
+        + '<!--pytest.mark.figure("A rising line")-->\n'
+        + listing("plot", "plotted"),
+    )
+    return site
+
+
+def build(site) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+        cwd=site.root,
+        capture_output=True,
+        text=True,
+        env={"LISTINGS_NO_CACHE": "1", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+
+
+def pytest_on(pytester, site) -> pytest.RunResult:
+    pytester.chdir()
+    return pytester.runpytest_subprocess(
+        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "-v",
+        "--rootdir", str(site.root), str(site.root / "docs"),
+    )  # fmt: skip
+
+
+def test_pytest_collects_one_item_per_listing(pytester, small_site):
+    result = pytest_on(pytester, small_site)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["*docs/page.md::greet PASSED*", "*docs/page.md::plot PASSED*"]
+    )
+
+
+def test_pytest_fails_a_wrong_output_naming_the_listing(pytester, small_site):
+    page = small_site.root / "docs" / "page.md"
+    page.write_text(page.read_text().replace("hello\n```", "hellO\n```"))
+    result = pytest_on(pytester, small_site)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/page.md::greet (snippets/page.py:2) printed something else*"]
+    )
+
+
+def test_pytest_fails_collection_of_a_listing_without_output(pytester, small_site):
+    page = small_site.root / "docs" / "page.md"
+    text = page.read_text()
+    page.write_text(text + '\n```python\nprint("inline")\n```\n')
+    result = pytest_on(pytester, small_site)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*one snippet include*"])
+
+
+def test_strict_build_renders_outputs_and_figures(small_site):
+    done = build(small_site)
+    assert done.returncode == 0, done.stderr
+    html = (small_site.root / "site" / "page" / "index.html").read_text()
+    assert html.count("listing-output") == 2
+    assert 'alt="A rising line"' in html
+    assert "../figures/page/plot-1.png" in html
+    figure = small_site.root / "site" / "figures" / "page" / "plot-1.png"
+    assert figure.read_bytes().startswith(b"\x89PNG")
+
+
+def test_strict_build_fails_on_a_wrong_output(small_site):
+    page = small_site.root / "docs" / "page.md"
+    page.write_text(page.read_text().replace("plotted\n```", "plottet\n```"))
+    done = build(small_site)
+    assert done.returncode != 0
+    assert (
+        "docs/page.md::plot (snippets/page.py:6) printed something else" in done.stderr
+    )
+
+
+def test_strict_build_fails_on_a_listing_that_raises(small_site):
+    snippet = small_site.root / "snippets" / "page.py"
+    snippet.write_text(snippet.read_text().replace('print("hello")', "print(1 / 0)"))
+    done = build(small_site)
+    assert done.returncode != 0
+    assert "docs/page.md::greet (snippets/page.py:2) raised at page.py:2" in done.stderr
+    assert "ZeroDivisionError" in done.stderr

@@ -1,0 +1,84 @@
+"""The site's own pages keep the invariants the engine relies on."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from listings import Project
+from listings.page import SnippetPreprocessor
+from listings.verify import normalize
+
+PROJECT = Project.from_root(REPO)
+PAGES = [p for p in PROJECT.page_paths() if PROJECT.load(p).listings]
+MARKER = SnippetPreprocessor.RE_SNIPPET_SECTION
+
+
+def sections_in_file(text: str) -> tuple[list[str], list[str]]:
+    """Section names in file order, and lines that stand outside any section."""
+    names, outside, current = [], [], None
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = MARKER.match(line)
+        if m and m.group("type") == "start":
+            current = m.group("name")
+            names.append(current)
+        elif m and m.group("type") == "end":
+            current = None
+        elif current is None and line.strip():
+            outside.append(f"{number}: {line}")
+    return names, outside
+
+
+def test_there_are_pages_with_listings():
+    assert len(PAGES) >= 1
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_snippet_file_is_the_page_in_order(path):
+    page = PROJECT.load(path)
+    snippet = PROJECT.snippet_dirs[0] / f"{path.stem}.py"
+    assert {item.snippet for item in page.listings} == {snippet.resolve()}, (
+        f"{page.name} must take all its listings from {snippet.name}"
+    )
+    names, outside = sections_in_file(snippet.read_text())
+    assert not outside, f"code outside any section in {snippet.name}: {outside}"
+    assert names == [item.name for item in page.listings], (
+        f"{snippet.name} must hold exactly the page's sections, in page order"
+    )
+
+
+def test_every_snippet_module_has_a_page():
+    pages = {p.stem for p in PAGES}
+    modules = {p.stem for p in PROJECT.snippet_dirs[0].glob("*.py")}
+    assert modules <= pages | extra_scripts()
+
+
+def extra_scripts() -> set[str]:
+    """Scripts a page runs in a child process (named in a listing's code)."""
+    names = set()
+    for path in PAGES:
+        for item in PROJECT.load(path).listings:
+            names |= set(re.findall(r"snippets/(\w+)\.py", item.code))
+    return names
+
+
+def test_running_the_snippet_file_prints_the_page():
+    path = PROJECT.docs_dir / "tensors.md"
+    page = PROJECT.load(path)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "snippets" / "tensors.py")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+        timeout=300,
+    )
+    outputs = [normalize(item.expected or "") for item in page.listings]
+    expected = "\n".join(out for out in outputs if out)
+    assert normalize(done.stdout) == expected
