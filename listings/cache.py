@@ -82,6 +82,7 @@ def _encode(results: list[Result]) -> list[dict]:
             "figures": [base64.b64encode(f).decode() for f in r.figures],
             "warnings": r.warnings,
             "seconds": r.seconds,
+            "device": r.device,
         }
         for r in results
     ]
@@ -89,6 +90,11 @@ def _encode(results: list[Result]) -> list[dict]:
 
 class Cache:
     """One JSON file per page under a git-ignored folder."""
+
+    @classmethod
+    def for_site(cls, root: Path) -> Cache:
+        """The cache a site's build and its tests share: ``.cache/listings``."""
+        return cls(Path(root) / ".cache" / "listings")
 
     def __init__(self, folder: Path, enabled: bool | None = None):
         self.folder = Path(folder)
@@ -115,6 +121,7 @@ class Cache:
                     figures=[base64.b64decode(f) for f in item["figures"]],
                     warnings=list(item["warnings"]),
                     seconds=float(item["seconds"]),
+                    device=str(item["device"]),
                 )
                 for item in payload
             ]

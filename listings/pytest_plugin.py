@@ -11,10 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from .cache import Cache, environment_fingerprint, page_key
 from .page import Listing, PageError
 from .project import Project
 from .runner import PageRun
 from .verify import problems
+
+
+def _share_with_the_build(config: pytest.Config, run: PageRun) -> None:
+    """Store a fully run page in the build's cache, so a build after the
+    tests (the browser tests build the site) need not run it again. The tests
+    themselves never read the cache."""
+    project = _project(config)
+    if not hasattr(config, "_listings_environment"):
+        config._listings_environment = environment_fingerprint(project.root)
+    key = page_key(run.page, config._listings_environment)
+    Cache.for_site(project.root).store(run.page, key, run.results)
 
 
 class ListingFailure(Exception):
@@ -60,7 +72,10 @@ class ListingItem(pytest.Item):
 
     def runtest(self) -> None:
         project = _project(self.config)
-        result = self.parent.run.result(self.index)
+        run = self.parent.run
+        result = run.result(self.index)
+        if self.index == len(run.page.listings) - 1:
+            _share_with_the_build(self.config, run)
         found = problems(self.listing, result, project.root)
         if found:
             raise ListingFailure("\n\n".join(found))

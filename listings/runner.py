@@ -32,6 +32,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     skipped_because: str | None = None
+    device: str = "cpu"
 
     @property
     def ok(self) -> bool:
@@ -60,6 +61,14 @@ def _reset_global_state() -> None:
     if plt is not None:
         plt.close("all")
         sys.modules["matplotlib"].rcdefaults()
+
+
+def _device() -> str:
+    """Where the listing's tensors could run: the page's code picks CUDA if present."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name()})"
+    return "cpu"
 
 
 def _figure_numbers() -> set[int]:
@@ -169,6 +178,7 @@ def execute(listing: Listing, namespace: dict, root: Path) -> Result:
                 raise
             result.error, result.error_line = _listing_traceback(exc, filename)
     result.seconds = time.perf_counter() - started
+    result.device = _device()
     result.stdout = stdout.getvalue()
     result.figures = _take_figures(before)
     result.warnings = [

@@ -16,6 +16,7 @@ from pathlib import Path
 from mkdocs.structure.files import File, Files
 
 from .cache import Cache, environment_fingerprint
+from .notebook import page_notebook
 from .page import Page, PageError
 from .project import Project
 from .rewrite import rendered
@@ -24,6 +25,8 @@ from .verify import problems
 
 log = logging.getLogger("mkdocs.hooks.listings")
 FIGURES = "figures"
+NOTEBOOKS = "notebooks"
+SNIPPETS = "snippets"
 
 
 class SiteState:
@@ -41,7 +44,7 @@ state = SiteState()
 def on_config(config):
     root = Path(config.config_file_path).parent
     state.project = Project.from_root(root)
-    state.cache = Cache(root / ".cache" / "listings")
+    state.cache = Cache.for_site(root)
     return config
 
 
@@ -73,7 +76,35 @@ def on_files(files: Files, config) -> Files:
                 uris.append(uri)
             figure_uris.append(uris)
         state.pages[file.src_uri] = (page, results, figure_uris)
+        stem = posixpath.splitext(file.src_uri)[0]
+        notebook = page_notebook(page, results, _notebook_intro(page, file, results))
+        files.append(
+            File.generated(config, f"{NOTEBOOKS}/{stem}.ipynb", content=notebook)
+        )
+        for snippet in page.snippets:
+            uri = f"{SNIPPETS}/{snippet.name}"
+            if files.get_file_from_path(uri) is None:
+                files.append(File.generated(config, uri, abs_src_path=str(snippet)))
     return files
+
+
+def verified_with(results: list[Result]) -> str:
+    """The torch build and device the outputs come from, read at build time."""
+    from importlib import metadata
+
+    devices = sorted({r.device for r in results})
+    where = " and ".join("the CPU" if d == "cpu" else d for d in devices)
+    return f"torch {metadata.version('torch')} on {where}"
+
+
+def _notebook_intro(page: Page, file, results: list[Result]) -> str:
+    stem = posixpath.splitext(file.src_uri)[0]
+    return (
+        f"*This notebook is generated from the page `{page.name}` of PyTorch "
+        f"Mechanics; its outputs were printed by {verified_with(results)}. Run it from "
+        "the root of the site's repository, in the environment `make serve` "
+        f"sets up. The code is also in `snippets/{stem}.py`.*"
+    )
 
 
 def run_page_logged(page: Page, environment: dict) -> tuple[list[Result], bool, float]:
@@ -94,7 +125,20 @@ def run_page_logged(page: Page, environment: dict) -> tuple[list[Result], bool, 
     return results, cached, seconds
 
 
+VERIFIED_WITH = "<!--listings:verified-with-->"
+
+
+def _site_provenance() -> str:
+    results = [r for _, rs, _ in state.pages.values() for r in rs]
+    return (
+        f"The outputs on this site were printed by {verified_with(results)} "
+        f"when it was built: {len(results)} listings on {len(state.pages)} pages."
+    )
+
+
 def on_page_markdown(markdown: str, page, config, files):
+    if VERIFIED_WITH in markdown:
+        markdown = markdown.replace(VERIFIED_WITH, _site_provenance())
     entry = state.pages.get(page.file.src_uri)
     if entry is None:
         return markdown
@@ -110,8 +154,31 @@ def on_page_markdown(markdown: str, page, config, files):
         for issue in issues:
             log.error("listings: %s", issue)
         found.append(issues)
-    here = posixpath.dirname(page.file.src_uri)
-    paths = [
-        [posixpath.relpath(uri, here or ".") for uri in uris] for uris in figure_uris
-    ]
-    return rendered(current, results, paths, found)
+    here = posixpath.dirname(page.file.src_uri) or "."
+    paths = [[posixpath.relpath(uri, here) for uri in uris] for uris in figure_uris]
+    text = rendered(current, results, paths, found)
+    return _with_provenance(text, source, results, page.file.src_uri)
+
+
+def _with_provenance(
+    markdown: str, page: Page, results: list[Result], src_uri: str
+) -> str:
+    """Under the page's title: what verified it, its code, its notebook."""
+    here = posixpath.dirname(src_uri) or "."
+    stem = posixpath.splitext(src_uri)[0]
+    notebook = posixpath.relpath(f"{NOTEBOOKS}/{stem}.ipynb", here)
+    code = ", ".join(
+        f"[`{SNIPPETS}/{s.name}`]({posixpath.relpath(f'{SNIPPETS}/{s.name}', here)})"
+        for s in page.snippets
+    )
+    name = posixpath.basename(stem)
+    line = (
+        f"Every output on this page was printed by {verified_with(results)} when the "
+        f"site was built. Code: {code} · "
+        f'[Download notebook]({notebook}){{ download="{name}.ipynb" }}\n'
+        "{ .page-provenance }"
+    )
+    lines = markdown.split("\n")
+    title = next((i for i, text in enumerate(lines) if text.startswith("# ")), -1)
+    lines[title + 1 : title + 1] = ["", line]
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+# The two commands of the README, and the smaller ones they are made of.
+# Every target sets itself up: a virtual environment in .venv, made with pip.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Extra pip arguments, e.g. a CPU-only torch:
+#   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_ARGS ?=
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: serve test build update drift lint browser clean
+
+serve: $(STAMP)  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
+	$(BIN)/mkdocs serve -a $(ADDR)
+
+test: $(STAMP) browser  ## Run every listing, the engine tests and the browser tests
+	$(BIN)/pytest -n auto
+
+build: $(STAMP)  ## Build the static site into site/ (fails on any unverified output)
+	$(BIN)/mkdocs build --strict
+
+update: $(STAMP)  ## Rewrite committed outputs from a fresh run: make update PAGES="tensors"
+	$(BIN)/python -m listings update $(PAGES)
+
+drift: $(STAMP)  ## List the outputs a fresh run would change, write nothing
+	$(BIN)/python -m listings update --dry-run $(PAGES)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+browser:  ## Headless Chromium for the browser tests (Debian's package, never a download)
+	@scripts/ensure-chromium
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ".[site,test,dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+clean:
+	rm -rf site .cache .pytest_cache

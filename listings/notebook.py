@@ -1,0 +1,83 @@
+"""A Jupyter notebook made from a page: prose as Markdown, listings as code cells.
+
+Each code cell carries what its listing printed and the figures it drew, so the
+notebook opens with the same outputs the page shows, and runs as is.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import textwrap
+
+import nbformat
+from nbformat import v4
+
+from .page import Page, _fence_end
+from .runner import Result
+
+ADMONITION = re.compile(
+    r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"(?P<title>[^"]*)")?\s*$'
+)
+MARK_OR_EXPECTED = re.compile(r"^\s*<!--[-\s]*pytest[.-].*-->\s*$")
+
+
+def _prose(lines: list[str]) -> str:
+    out = []
+    for line in lines:
+        if MARK_OR_EXPECTED.match(line):
+            continue
+        m = ADMONITION.match(line)
+        if m:
+            title = m.group("title") or ""
+            line = f"{m.group('indent')}**{title}**" if title else ""
+        out.append(line)
+    return textwrap.dedent("\n".join(out)).strip("\n")
+
+
+def _outputs(result: Result) -> list:
+    outputs = []
+    if result.stdout:
+        outputs.append(v4.new_output("stream", name="stdout", text=result.stdout))
+    for image in result.figures:
+        data = {"image/png": base64.b64encode(image).decode(), "text/plain": "<Figure>"}
+        outputs.append(v4.new_output("display_data", data=data))
+    return outputs
+
+
+def page_notebook(page: Page, results: list[Result], intro: str) -> str:
+    """The notebook's JSON text; ``intro`` opens it as a Markdown cell."""
+    lines = page.text.split("\n")
+    cells = [v4.new_markdown_cell(intro)]
+    position = 0
+    for count, (listing, result) in enumerate(
+        zip(page.listings, results, strict=True), start=1
+    ):
+        prose = _prose(lines[position : listing.fence_line])
+        if prose:
+            cells.append(v4.new_markdown_cell(prose))
+        cell = v4.new_code_cell(listing.code.rstrip("\n"), execution_count=count)
+        cell.outputs = _outputs(result)
+        cell.metadata["tags"] = [listing.name]
+        cells.append(cell)
+        end = _fence_end(lines, listing.fence_line)
+        position = (listing.output_span[1] if listing.output_span else end) + 1
+    rest = _prose(lines[position:])
+    if rest:
+        cells.append(v4.new_markdown_cell(rest))
+    notebook = v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3",
+                "language": "python",
+            },
+            "language_info": {"name": "python"},
+        },
+    )
+    # Stable cell ids: the same page always gives the same file.
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook)
