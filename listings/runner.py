@@ -177,10 +177,13 @@ def execute(listing: Listing, namespace: dict, root: Path) -> Result:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             result.error, result.error_line = _listing_traceback(exc, filename)
+            if stderr.getvalue().strip():
+                result.error += "\nIts standard error:\n" + stderr.getvalue()
+        # Drawing the figures is the listing's work, as in a notebook cell.
+        result.figures = _take_figures(before)
+    result.stdout = stdout.getvalue()
     result.seconds = time.perf_counter() - started
     result.device = _device()
-    result.stdout = stdout.getvalue()
-    result.figures = _take_figures(before)
     result.warnings = [
         f"{w.category.__name__}: {w.message} ({Path(w.filename).name}:{w.lineno})"
         for w in caught
