@@ -1,0 +1,439 @@
+# --8<-- [start:leaf]
+import torch
+
+torch.manual_seed(123)
+
+a = torch.tensor(3.14, requires_grad=True)
+b = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+print(a, b)
+print(a.is_leaf, a.grad_fn, a.grad)
+
+w = torch.tensor([1.0, 5.0])
+print(w.requires_grad)
+w.requires_grad_()
+print(w.requires_grad)
+# --8<-- [end:leaf]
+
+# --8<-- [start:int-error]
+try:
+    torch.tensor([1, 2, 3], requires_grad=True)
+except RuntimeError as err:
+    print(err)
+counts = torch.tensor([1, 2, 3])
+print(counts.to(torch.float32).requires_grad_())
+# --8<-- [end:int-error]
+
+
+# --8<-- [start:compute-z]
+def compute_z(a, b, c):
+    r1 = torch.sub(a, b)
+    r2 = torch.mul(r1, 2)
+    z = torch.add(r2, c)
+    return z
+
+
+a = torch.tensor(1.0, requires_grad=True)
+b = torch.tensor(2.0, requires_grad=True)
+c = torch.tensor(3.0, requires_grad=True)
+z = compute_z(a, b, c)
+print(z)
+print(z.is_leaf, z.requires_grad)
+# --8<-- [end:compute-z]
+
+# --8<-- [start:graph]
+names = {a: "a", b: "b", c: "c"}
+
+
+def show_graph(fn, depth=0):
+    label = type(fn).__name__
+    if hasattr(fn, "variable"):
+        label += f"  (adds into {names[fn.variable]}.grad)"
+    print("    " * depth + label)
+    for child, _ in fn.next_functions:
+        if child is not None:
+            show_graph(child, depth + 1)
+
+
+show_graph(z.grad_fn)
+# --8<-- [end:graph]
+
+# --8<-- [start:backward-z]
+print(a.grad, b.grad, c.grad)
+z.backward()
+print(a.grad, b.grad, c.grad)
+# --8<-- [end:backward-z]
+
+# --8<-- [start:linear-check]
+w = torch.tensor(1.0, requires_grad=True)
+b = torch.tensor(0.5, requires_grad=True)
+x = torch.tensor([1.4])
+y = torch.tensor([2.1])
+z = torch.add(torch.mul(w, x), b)
+loss = (y - z).pow(2).sum()
+loss.backward()
+print(f"dL/dw: {w.grad:.4g}  dL/db: {b.grad:.4g}")
+
+with torch.no_grad():
+    dl_dw = (2 * x * (w * x + b - y)).item()
+    dl_db = (2 * (w * x + b - y)).item()
+print(f"dL/dw: {dl_dw:.4g}  dL/db: {dl_db:.4g}")
+print(w.grad.item(), dl_dw)
+# --8<-- [end:linear-check]
+
+# --8<-- [start:logistic]
+import torch.nn.functional as F
+from torch.autograd import grad
+
+y = torch.tensor([1.0])
+x1 = torch.tensor([1.1])
+w1 = torch.tensor([2.2], requires_grad=True)
+b = torch.tensor([0.0], requires_grad=True)
+
+z = x1 * w1 + b
+a = torch.sigmoid(z)
+loss = F.binary_cross_entropy(a, y)
+
+grad_w1 = grad(loss, w1, retain_graph=True)
+grad_b = grad(loss, b, retain_graph=True)
+print(grad_w1)
+print(grad_b)
+# --8<-- [end:logistic]
+
+# --8<-- [start:logistic-backward]
+loss.backward()
+print(w1.grad, b.grad)
+print(f"(a - y) * x1 = {((a - y) * x1).item():.4f}")
+print(f"a - y        = {(a - y).item():.4f}")
+# --8<-- [end:logistic-backward]
+
+# --8<-- [start:retain-graph]
+loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
+grad(loss, w1)
+try:
+    grad(loss, b)
+except RuntimeError as err:
+    print(str(err).split(".")[0] + ".")
+# --8<-- [end:retain-graph]
+
+# --8<-- [start:accumulate]
+print(w1.grad)
+for _ in range(2):
+    loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
+    loss.backward()
+    print(w1.grad)
+
+w1.grad.zero_()
+b.grad.zero_()
+print(w1.grad, b.grad)
+
+optimizer = torch.optim.SGD([w1, b], lr=0.1)
+loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
+loss.backward()
+print(w1.grad)
+optimizer.zero_grad()
+print(w1.grad)
+# --8<-- [end:accumulate]
+
+# --8<-- [start:inplace-error]
+loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
+loss.backward()
+try:
+    w1 -= 0.1 * w1.grad
+except RuntimeError as err:
+    print(err)
+
+with torch.no_grad():
+    w1 -= 0.1 * w1.grad
+    z = x1 * w1 + b
+print(w1)
+print(z.requires_grad, z.grad_fn)
+# --8<-- [end:inplace-error]
+
+
+# --8<-- [start:set-grad-enabled]
+def forward(is_train):
+    with torch.set_grad_enabled(is_train):
+        return torch.sigmoid(x1 * w1 + b)
+
+
+print(forward(is_train=True))
+print(forward(is_train=False))
+print(torch.is_grad_enabled())
+# --8<-- [end:set-grad-enabled]
+
+# --8<-- [start:detach]
+a = torch.sigmoid(x1 * w1 + b)
+try:
+    a.numpy()
+except RuntimeError as err:
+    print(err)
+frozen = a.detach()
+print(frozen, frozen.requires_grad)
+print(frozen.data_ptr() == a.data_ptr())
+print(frozen.numpy())
+# --8<-- [end:detach]
+
+# --8<-- [start:thermometer]
+celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
+unknown = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
+t_c = torch.tensor(celsius)
+t_u = torch.tensor(unknown)
+
+
+def model(t_u, w, b):
+    return w * t_u + b
+
+
+def loss_fn(t_p, t_c):
+    squared_diffs = (t_p - t_c) ** 2
+    return squared_diffs.mean()
+
+
+w = torch.ones(())
+b = torch.zeros(())
+t_p = model(t_u, w, b)
+print(t_p.shape)
+print(f"{loss_fn(t_p, t_c):.4g}")
+# --8<-- [end:thermometer]
+
+
+# --8<-- [start:grad-fn]
+def dloss_fn(t_p, t_c):
+    return 2 * (t_p - t_c) / t_p.size(0)
+
+
+def dmodel_dw(t_u, w, b):
+    return t_u
+
+
+def dmodel_db(t_u, w, b):
+    return 1.0
+
+
+def grad_fn(t_u, t_c, t_p, w, b):
+    dloss_dtp = dloss_fn(t_p, t_c)
+    dloss_dw = dloss_dtp * dmodel_dw(t_u, w, b)
+    dloss_db = dloss_dtp * dmodel_db(t_u, w, b)
+    return torch.stack([dloss_dw.sum(), dloss_db.sum()])
+
+
+dloss_dw, dloss_db = grad_fn(t_u, t_c, t_p, w, b)
+print(f"dL/dw {dloss_dw:.4g}  dL/db {dloss_db:.4g}")
+# --8<-- [end:grad-fn]
+
+
+# --8<-- [start:diverge]
+def training_loop(num_epochs, lr, params, t_u, t_c, report=()):
+    for epoch in range(1, num_epochs + 1):
+        w, b = params
+        t_p = model(t_u, w, b)
+        loss = loss_fn(t_p, t_c)
+        params = params - lr * grad_fn(t_u, t_c, t_p, w, b)
+        if epoch in report:
+            w, b = params
+            row = f"epoch {epoch:4d}  loss {loss:<9.4g}"
+            print(f"{row}  w {w:<10.4g} b {b:.4g}")
+    return params
+
+
+params = training_loop(
+    num_epochs=100,
+    lr=1e-2,
+    params=torch.tensor([1.0, 0.0]),
+    t_u=t_u,
+    t_c=t_c,
+    report=(1, 2, 3, 4, 10, 11, 22, 23),
+)
+# --8<-- [end:diverge]
+
+# --8<-- [start:small-lr]
+params = training_loop(
+    num_epochs=1000,
+    lr=1e-4,
+    params=torch.tensor([1.0, 0.0]),
+    t_u=t_u,
+    t_c=t_c,
+    report=(1, 2, 10, 100, 1000),
+)
+# --8<-- [end:small-lr]
+
+# --8<-- [start:normalized]
+t_un = 0.1 * t_u
+params = training_loop(
+    num_epochs=5000,
+    lr=1e-2,
+    params=torch.tensor([1.0, 0.0]),
+    t_u=t_un,
+    t_c=t_c,
+    report=(1, 2, 10, 100, 1000, 5000),
+)
+print(params)
+# --8<-- [end:normalized]
+
+
+# --8<-- [start:autograd-loop]
+def training_loop(num_epochs, lr, params, t_u, t_c):
+    for _ in range(num_epochs):
+        if params.grad is not None:
+            params.grad.zero_()
+        loss = loss_fn(model(t_u, *params), t_c)
+        loss.backward()
+        with torch.no_grad():
+            params -= lr * params.grad
+    return params
+
+
+params_autograd = training_loop(
+    num_epochs=5000,
+    lr=1e-2,
+    params=torch.tensor([1.0, 0.0], requires_grad=True),
+    t_u=t_un,
+    t_c=t_c,
+)
+print(params_autograd)
+# --8<-- [end:autograd-loop]
+
+# --8<-- [start:sgd]
+from torch import optim
+
+params = torch.tensor([1.0, 0.0], requires_grad=True)
+optimizer = optim.SGD([params], lr=1e-2)
+for _ in range(5000):
+    loss = loss_fn(model(t_un, *params), t_c)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+print(params)
+print(f"{loss:.4g}")
+# --8<-- [end:sgd]
+
+# --8<-- [start:split]
+n_samples = t_u.shape[0]
+n_val = int(0.2 * n_samples)
+shuffled_indices = torch.randperm(n_samples)
+train_indices = shuffled_indices[:-n_val]
+val_indices = shuffled_indices[-n_val:]
+print(train_indices, val_indices)
+
+train_t_un, train_t_c = t_un[train_indices], t_c[train_indices]
+val_t_un, val_t_c = t_un[val_indices], t_c[val_indices]
+# --8<-- [end:split]
+
+# --8<-- [start:train-val]
+params = torch.tensor([1.0, 0.0], requires_grad=True)
+optimizer = optim.SGD([params], lr=1e-2)
+for epoch in range(1, 2001):
+    train_loss = loss_fn(model(train_t_un, *params), train_t_c)
+    with torch.no_grad():
+        val_loss = loss_fn(model(val_t_un, *params), val_t_c)
+    optimizer.zero_grad()
+    train_loss.backward()
+    optimizer.step()
+    if epoch in (1, 2, 3, 100, 500, 1000, 2000):
+        print(f"epoch {epoch:4d}  train {train_loss:.4g}  val {val_loss:.4g}")
+print(params)
+print(train_loss.requires_grad, val_loss.requires_grad)
+# --8<-- [end:train-val]
+
+# --8<-- [start:figure]
+import matplotlib.pyplot as plt
+
+w_fit, b_fit = params.detach()
+line_u = torch.linspace(20.0, 85.0, 2)
+fig, ax = plt.subplots(figsize=(6, 4))
+fit_label = f"fitted line, w = {w_fit:.3f}, b = {b_fit:.2f}"
+ax.plot(t_u[train_indices], train_t_c, "o", label="training")
+ax.plot(t_u[val_indices], val_t_c, "s", mfc="none", label="validation")
+ax.set_xlabel("reading of the unknown thermometer (t_u)")
+ax.set_ylabel("temperature in °C (t_c)")
+ax.plot(line_u, model(0.1 * line_u, w_fit, b_fit), label=fit_label)
+ax.legend()
+# --8<-- [end:figure]
+
+# --8<-- [start:input-data]
+num_features = 100
+signal = 0.2
+
+
+def make_data(n):
+    y = torch.randint(0, 2, (n,)).float()
+    X = torch.randn(n, num_features) + signal * (2 * y[:, None] - 1)
+    return X, y
+
+
+X_train, y_train = make_data(1000)
+X_test, y_test = make_data(1000)
+
+w = torch.zeros(num_features, requires_grad=True)
+b = torch.zeros((), requires_grad=True)
+optimizer = optim.SGD([w, b], lr=0.5)
+num_epochs = 50
+for _ in range(num_epochs):
+    logits = X_train @ w + b
+    loss = F.binary_cross_entropy_with_logits(logits, y_train)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def accuracy(X, y):
+    with torch.no_grad():
+        return ((X @ w + b > 0).float() == y).float().mean()
+
+
+print(f"training accuracy {accuracy(X_train, y_train):.1%}")
+print(f"test accuracy     {accuracy(X_test, y_test):.1%}")
+# --8<-- [end:input-data]
+
+# --8<-- [start:input-grad]
+x = X_test[0].clone().requires_grad_()
+target = y_test[0]
+loss = F.binary_cross_entropy_with_logits(x @ w + b, target)
+(grad_x,) = grad(loss, x)
+print(f"label {target:.0f}, gradient of shape {tuple(grad_x.shape)}")
+print(f"p(class 1) = {torch.sigmoid(x @ w + b):.3f}")
+
+eps = 0.25
+x_adv = x + eps * grad_x.sign()
+print(f"p(class 1) = {torch.sigmoid(x_adv @ w + b):.3f} after the step")
+print(f"largest change of a feature: {(x_adv - x).abs().max():.2f}")
+# --8<-- [end:input-grad]
+
+# --8<-- [start:input-grad-all]
+X = X_test.clone().requires_grad_()
+loss = F.binary_cross_entropy_with_logits(X @ w + b, y_test)
+(grad_X,) = grad(loss, X)
+X_adv = X_test + eps * grad_X.sign()
+X_noise = X_test + eps * torch.randn_like(X_test).sign()
+print(f"clean       {accuracy(X_test, y_test):.1%}")
+print(f"random step {accuracy(X_noise, y_test):.1%}")
+print(f"gradient    {accuracy(X_adv, y_test):.1%}")
+with torch.no_grad():
+    print(f"eps * |w|_1 = {eps * w.abs().sum():.2f}")
+    print(f"eps * |w|_2 = {eps * w.norm():.2f}")
+# --8<-- [end:input-grad-all]
+
+# --8<-- [start:exercise-chain]
+x = torch.tensor(1.5, requires_grad=True)
+f = torch.sin(x**2)
+f.backward()
+print(f"autograd: {x.grad:.4f}")
+print(f"by hand:  {2 * x.detach() * torch.cos(x.detach() ** 2):.4f}")
+# --8<-- [end:exercise-chain]
+
+# --8<-- [start:exercise-accumulate]
+w = torch.tensor(2.0, requires_grad=True)
+(w**2).backward()
+(3 * w).backward()
+print(w.grad)
+w.grad = None
+(w**2 + 3 * w).backward()
+print(w.grad)
+# --8<-- [end:exercise-accumulate]
+
+# --8<-- [start:exercise-detach]
+x = torch.tensor(3.0, requires_grad=True)
+y = x * x.detach()
+y.backward()
+print(y, x.grad)
+# --8<-- [end:exercise-detach]
