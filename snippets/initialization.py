@@ -1,0 +1,256 @@
+# --8<-- [start:setup]
+import math
+
+import torch
+from torch import nn
+
+torch.manual_seed(1)
+
+X = torch.randn(64, 2)
+y = (X[:, :1] * X[:, 1:] > 0).float()
+print(X.shape, y.shape, f"{y.mean():.1%} positive")
+# --8<-- [end:setup]
+
+# --8<-- [start:constant-init]
+model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+for layer in (model[0], model[2]):
+    nn.init.constant_(layer.weight, 0.5)
+    nn.init.zeros_(layer.bias)
+print(model[0].weight)
+# --8<-- [end:constant-init]
+
+
+# --8<-- [start:train]
+def train(model, num_epochs=300, lr=0.5):
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(num_epochs):
+        loss = loss_fn(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+loss = train(model)
+print(f"loss {loss:.4g}")
+print(model[0].weight.data)
+print(model[0].bias.data)
+# --8<-- [end:train]
+
+# --8<-- [start:hidden-units]
+hidden = model[1](model[0](X[:3]))
+print(hidden.detach())
+# --8<-- [end:hidden-units]
+
+# --8<-- [start:random-init]
+torch.manual_seed(1)
+model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+loss = train(model)
+print(f"loss {loss:.4g}")
+print(model[0].weight.data)
+# --8<-- [end:random-init]
+
+# --8<-- [start:scale]
+torch.manual_seed(1)
+n_in = 256
+x = torch.randn(1000, n_in)
+for std in (1.0, 0.01, 1 / math.sqrt(n_in)):
+    W = torch.randn(n_in, n_in) * std
+    print(f"weight std {std:<7.4g} -> output std {(x @ W).std():.3g}")
+# --8<-- [end:scale]
+
+# --8<-- [start:xavier-normal]
+torch.manual_seed(1)
+w = torch.empty(2, 3)
+nn.init.xavier_normal_(w)
+print(w)
+print(f"std of the distribution: {math.sqrt(2 / (3 + 2)):.4f}")
+# --8<-- [end:xavier-normal]
+
+# --8<-- [start:xavier-uniform]
+nn.init.xavier_uniform_(w)
+print(w)
+print(f"bound: {math.sqrt(6 / (3 + 2)):.4f}")
+# --8<-- [end:xavier-uniform]
+
+# --8<-- [start:sequential]
+torch.manual_seed(1)
+model = nn.Sequential(
+    nn.Linear(4, 16),
+    nn.ReLU(),
+    nn.Linear(16, 32),
+    nn.ReLU(),
+)
+print(model)
+print(model[0].weight.shape)
+# --8<-- [end:sequential]
+
+# --8<-- [start:sequential-xavier]
+returned = nn.init.xavier_normal_(model[0].weight)
+print(returned is model[0].weight)
+print(model[0].weight[:3].detach())
+# --8<-- [end:sequential-xavier]
+
+# --8<-- [start:sequential-uniform]
+nn.init.xavier_uniform_(model[0].weight)
+bound = math.sqrt(6 / (4 + 16))
+print(f"bound {bound:.4f}, largest |w| {model[0].weight.abs().max():.4f}")
+# --8<-- [end:sequential-uniform]
+
+# --8<-- [start:empirical]
+n_out, n_in = 1000, 500
+W = torch.empty(n_out, n_in)
+nn.init.xavier_normal_(W)
+std = math.sqrt(2 / (n_in + n_out))
+print(f"normal:  std {W.std():.4f}, formula {std:.4f}")
+nn.init.xavier_uniform_(W)
+bound = math.sqrt(6 / (n_in + n_out))
+print(f"uniform: std {W.std():.4f}, max |w| {W.abs().max():.4f}")
+print(f"         bound {bound:.4f}, bound/sqrt(3) {bound / math.sqrt(3):.4f}")
+# --8<-- [end:empirical]
+
+# --8<-- [start:default-source]
+import inspect
+import textwrap
+
+print(textwrap.dedent(inspect.getsource(nn.Linear.reset_parameters)))
+# --8<-- [end:default-source]
+
+# --8<-- [start:default-init]
+layer = nn.Linear(n_in, n_out)
+bound = 1 / math.sqrt(n_in)
+print(f"max |w| {layer.weight.abs().max():.4f}, 1/sqrt(fan_in) {bound:.4f}")
+print(f"max |b| {layer.bias.abs().max():.4f}")
+std = layer.weight.std()
+print(f"std {std:.4f}, bound/sqrt(3) {bound / math.sqrt(3):.4f}")
+print(f"gain {nn.init.calculate_gain('leaky_relu', math.sqrt(5)):.4f}")
+# --8<-- [end:default-init]
+
+
+# --8<-- [start:deep-stack]
+def make_stack(init, depth=10, width=256, activation=nn.Tanh):
+    layers = []
+    for _ in range(depth):
+        linear = nn.Linear(width, width)
+        if init is not None:
+            init(linear.weight)
+        nn.init.zeros_(linear.bias)
+        layers += [linear, activation()]
+    return nn.Sequential(*layers)
+
+
+def layer_stats(model, x):
+    """Std of each activation's output and of the gradient reaching it."""
+    outputs = []
+    h = x
+    for layer in model:
+        h = layer(h)
+        if not isinstance(layer, nn.Linear):
+            h.retain_grad()
+            outputs.append(h)
+    h.backward(torch.randn_like(h))
+    return (
+        [out.std().item() for out in outputs],
+        [out.grad.std().item() for out in outputs],
+    )
+
+
+inits = {
+    "too small": lambda w: nn.init.normal_(w, std=0.01),
+    "too large": lambda w: nn.init.normal_(w, std=1.0),
+    "default": None,
+    "xavier": nn.init.xavier_normal_,
+}
+torch.manual_seed(1)
+x = torch.randn(500, 256, dtype=torch.float64)
+stats = {}
+for name, init in inits.items():
+    stats[name] = layer_stats(make_stack(init).double(), x)
+print("activation std")
+print("layer" + "".join(f"{name:>11}" for name in inits))
+for i in range(10):
+    row = "".join(f"{stats[name][0][i]:11.3g}" for name in inits)
+    print(f"{i + 1:5d}{row}")
+# --8<-- [end:deep-stack]
+
+# --8<-- [start:deep-stack-grad]
+print("gradient std")
+print("layer" + "".join(f"{name:>11}" for name in inits))
+for i in range(10):
+    row = "".join(f"{stats[name][1][i]:11.3g}" for name in inits)
+    print(f"{i + 1:5d}{row}")
+# --8<-- [end:deep-stack-grad]
+
+# --8<-- [start:figure]
+import matplotlib.pyplot as plt
+
+fig, (ax_act, ax_grad) = plt.subplots(1, 2, figsize=(8, 3.5), sharex=True)
+layers = range(1, 11)
+for name in inits:
+    activation_std, gradient_std = stats[name]
+    ax_act.plot(layers, activation_std, marker="o", label=name)
+    ax_grad.plot(layers, gradient_std, marker="o", label=name)
+ax_act.set(title="Activations", ylabel="standard deviation", yscale="log")
+ax_grad.set(title="Gradients", yscale="log")
+for ax in (ax_act, ax_grad):
+    ax.set_xlabel("layer")
+    ax.set_xticks(list(layers))
+ax_act.legend(title="init", fontsize="small")
+fig.tight_layout()
+# --8<-- [end:figure]
+
+# --8<-- [start:relu]
+relu_inits = {
+    "xavier": nn.init.xavier_normal_,
+    "kaiming": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
+}
+torch.manual_seed(1)
+for name, init in relu_inits.items():
+    model = make_stack(init, activation=nn.ReLU).double()
+    with torch.no_grad():
+        h = model(x)
+    print(f"{name:8} last layer: rms {h.square().mean().sqrt():.3g}")
+# --8<-- [end:relu]
+
+# --8<-- [start:exercise-gain]
+gain = nn.init.calculate_gain("tanh")
+print(f"gain {gain:.4f}")
+torch.manual_seed(1)
+model = make_stack(lambda w: nn.init.xavier_normal_(w, gain=gain))
+model = model.double()
+activation_std, _ = layer_stats(model, x)
+print(" ".join(f"{s:.3g}" for s in activation_std))
+# --8<-- [end:exercise-gain]
+
+
+# --8<-- [start:exercise-apply]
+def init_weights(module):
+    if isinstance(module, nn.Linear):
+        nn.init.xavier_uniform_(module.weight)
+        nn.init.zeros_(module.bias)
+
+
+torch.manual_seed(1)
+model = nn.Sequential(
+    nn.Linear(4, 16),
+    nn.ReLU(),
+    nn.Linear(16, 32),
+    nn.ReLU(),
+)
+model.apply(init_weights)
+for layer in (model[0], model[2]):
+    n_out, n_in = layer.weight.shape
+    bound = math.sqrt(6 / (n_in + n_out))
+    largest = layer.weight.abs().max()
+    print(f"{n_in:2d} -> {n_out:2d}: max |w| {largest:.4f} <= {bound:.4f}")
+# --8<-- [end:exercise-apply]
+
+# --8<-- [start:exercise-conv]
+conv = nn.Conv2d(3, 16, kernel_size=5)
+fan_in, fan_out = 3 * 5 * 5, 16 * 5 * 5
+bound = math.sqrt(6 / (fan_in + fan_out))
+nn.init.xavier_uniform_(conv.weight)
+print(conv.weight.shape)
+print(f"bound {bound:.4f}, max |w| {conv.weight.abs().max():.4f}")
+# --8<-- [end:exercise-conv]

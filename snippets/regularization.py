@@ -1,0 +1,282 @@
+# --8<-- [start:setup]
+import torch
+from torch import nn, optim
+
+torch.manual_seed(1)
+model = nn.Sequential(
+    nn.Linear(4, 16),
+    nn.ReLU(),
+    nn.Linear(16, 32),
+    nn.ReLU(),
+)
+loss_fn = nn.BCELoss()
+optimizer = optim.SGD(model.parameters(), lr=0.001)
+print(loss_fn)
+print(optimizer)
+# --8<-- [end:setup]
+
+# --8<-- [start:bce-relu-fails]
+X = torch.randn(8, 4)
+y = torch.randint(0, 2, (8, 32)).float()
+output = model(X)
+print(f"outputs from {output.min():.4f} to {output.max():.4f}")
+try:
+    loss_fn(output, y)
+except RuntimeError as err:
+    print(err)
+# --8<-- [end:bce-relu-fails]
+
+# --8<-- [start:bce-by-hand]
+p = torch.tensor([0.9, 0.2, 0.6])
+target = torch.tensor([1.0, 0.0, 0.0])
+by_hand = -(target * p.log() + (1 - target) * (1 - p).log()).mean()
+print(f"{loss_fn(p, target):.4f} {by_hand:.4f}")
+# --8<-- [end:bce-by-hand]
+
+# --8<-- [start:sigmoid-model]
+model = nn.Sequential(
+    nn.Linear(4, 16),
+    nn.ReLU(),
+    nn.Linear(16, 32),
+    nn.Sigmoid(),
+)
+loss = loss_fn(model(X), y)
+print(f"loss {loss:.4g}")
+# --8<-- [end:sigmoid-model]
+
+# --8<-- [start:saturation]
+print(torch.sigmoid(torch.tensor([10.0, 16.0, 17.0, 20.0])))
+print(torch.sigmoid(torch.tensor([10.0, 17.0, 20.0], dtype=torch.float64)))
+# --8<-- [end:saturation]
+
+# --8<-- [start:bce-vs-logits]
+bce_logits = nn.BCEWithLogitsLoss()
+zero = torch.tensor([0.0])
+print("logit   BCELoss   grad | BCEWithLogitsLoss   grad")
+for z in (2.0, 10.0, 20.0, 50.0):
+    logit = torch.tensor([z], requires_grad=True)
+    loss = loss_fn(torch.sigmoid(logit), zero)
+    (grad,) = torch.autograd.grad(loss, logit)
+    stable = bce_logits(logit, zero)
+    (stable_grad,) = torch.autograd.grad(stable, logit)
+    print(
+        f"{z:5g} {loss.item():9.4f} {grad.item():6.4f} |"
+        f" {stable.item():17.4f} {stable_grad.item():6.4f}"
+    )
+# --8<-- [end:bce-vs-logits]
+
+# --8<-- [start:logits-by-hand]
+z = torch.tensor([2.0, 20.0, -50.0])
+target = torch.tensor([0.0, 0.0, 1.0])
+softplus = torch.log1p(torch.exp(-z.abs()))
+by_hand = (z.clamp(min=0) - z * target + softplus).mean()
+print(f"{bce_logits(z, target):.4f} {by_hand:.4f}")
+# --8<-- [end:logits-by-hand]
+
+# --8<-- [start:logits-model]
+model = nn.Sequential(
+    nn.Linear(4, 16),
+    nn.ReLU(),
+    nn.Linear(16, 32),
+)
+loss_fn = nn.BCEWithLogitsLoss()
+loss = loss_fn(model(X), y)
+probabilities = torch.sigmoid(model(X))
+print(f"loss {loss:.4g}")
+print(probabilities.shape)
+# --8<-- [end:logits-model]
+
+# --8<-- [start:mse]
+prediction = torch.tensor([2.5, 0.0, 2.0])
+target = torch.tensor([3.0, -0.5, 2.0])
+loss_fn = nn.MSELoss()
+print(loss_fn(prediction, target))
+print(((prediction - target) ** 2).mean())
+# --8<-- [end:mse]
+
+# --8<-- [start:data]
+torch.manual_seed(1)
+num_features = 20
+true_w = torch.zeros(num_features, dtype=torch.float64)
+true_w[:3] = torch.tensor([2.0, -3.0, 1.5], dtype=torch.float64)
+
+
+def make_data(n):
+    X = torch.randn(n, num_features, dtype=torch.float64)
+    y = X @ true_w + 0.5 * torch.randn(n, dtype=torch.float64)
+    return X, y.unsqueeze(1)
+
+
+X, y = make_data(200)
+X_test, y_test = make_data(1000)
+print(X.shape, y.shape, X_test.shape)
+# --8<-- [end:data]
+
+
+# --8<-- [start:train]
+def make_model():
+    torch.manual_seed(2)
+    model = nn.Sequential(
+        nn.Linear(num_features, 16),
+        nn.ReLU(),
+        nn.Linear(16, 1),
+    )
+    return model.double()
+
+
+def train(model, optimizer, num_epochs, penalty=None, log_every=None):
+    loss_fn = nn.MSELoss()
+    for epoch in range(1, num_epochs + 1):
+        loss = loss_fn(model(X), y)
+        if penalty is not None:
+            loss = loss + penalty(model)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if log_every and epoch % log_every == 0:
+            print(f"  epoch {epoch:4d}  loss {loss.item():.4g}")
+    return model
+
+
+def test_loss(model):
+    with torch.no_grad():
+        return nn.functional.mse_loss(model(X_test), y_test).item()
+
+
+# --8<-- [end:train]
+
+
+# --8<-- [start:sgd-vs-adam]
+for name, make_optimizer in [
+    ("SGD, lr=0.001", lambda p: optim.SGD(p, lr=0.001)),
+    ("SGD, lr=0.05", lambda p: optim.SGD(p, lr=0.05)),
+    ("Adam, lr=0.01", lambda p: optim.Adam(p, lr=0.01)),
+]:
+    print(name)
+    model = make_model()
+    train(model, make_optimizer(model.parameters()), 200, log_every=50)
+# --8<-- [end:sgd-vs-adam]
+
+# --8<-- [start:l1-seed]
+l1_weight = 0.01
+model = make_model()
+l1_penalty = l1_weight * model[2].weight.abs().sum()
+print(l1_penalty)
+l1_penalty.backward()
+print(model[2].weight.grad[0, :4])
+print(model[2].weight[0, :4].detach())
+# --8<-- [end:l1-seed]
+
+
+# --8<-- [start:three-models]
+def l1(model):
+    penalty = model[0].weight.abs().sum() + model[2].weight.abs().sum()
+    return l1_weight * penalty
+
+
+lr, num_epochs = 0.05, 1000
+models = {}
+model = make_model()
+models["none"] = train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
+model = make_model()
+optimizer = optim.SGD(model.parameters(), lr=lr, weight_decay=0.01)
+models["L2"] = train(model, optimizer, num_epochs)
+model = make_model()
+optimizer = optim.SGD(model.parameters(), lr=lr)
+models["L1"] = train(model, optimizer, num_epochs, penalty=l1)
+for name, model in models.items():
+    with torch.no_grad():
+        train_loss = nn.functional.mse_loss(model(X), y).item()
+    print(f"{name:4} train {train_loss:.4g}  test {test_loss(model):.4g}")
+# --8<-- [end:three-models]
+
+# --8<-- [start:near-zero]
+print("      |w| < 1e-3   inputs 1-3   inputs 4-20   dead units")
+for name, model in models.items():
+    w = model[0].weight.detach()
+    small = w.abs() < 1e-3
+    relevant = w[:, :3].abs().mean()
+    irrelevant = w[:, 3:].abs().mean()
+    dead = (model[2].weight.detach().abs() < 1e-3).sum()
+    print(
+        f"{name:4} {small.sum():4d} = {small.float().mean():5.1%}"
+        f"   {relevant:10.3f}   {irrelevant:11.3f}   {dead:10d}"
+    )
+# --8<-- [end:near-zero]
+
+
+# --8<-- [start:figure]
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 3, figsize=(9, 3), sharex=True, sharey=True)
+bins = torch.linspace(-1.025, 1.025, 42).tolist()
+for ax, (name, model) in zip(axes, models.items(), strict=True):
+    w = model[0].weight.detach().flatten()
+    ax.hist(w.clamp(-1, 1).tolist(), bins=bins, color="tab:blue")
+    ax.set(title=name, xlabel="weight value")
+axes[0].set_ylabel("number of weights")
+fig.suptitle("First-layer weights after training")
+fig.tight_layout()
+# --8<-- [end:figure]
+
+# --8<-- [start:oscillation]
+model = models["L1"]
+w = model[0].weight
+small = w.detach().abs() < 1e-3
+print("exactly zero:", (w == 0).sum().item())
+before = w.detach().sign()
+crossed = torch.zeros_like(small)
+for _ in range(10):
+    train(model, optimizer, 1, penalty=l1)
+    crossed |= w.detach().sign() != before
+print(f"crossed zero in 10 steps: {(crossed & small).sum()} of {small.sum()}")
+# --8<-- [end:oscillation]
+
+# --8<-- [start:weight-decay]
+model_a = make_model()
+model_b = make_model()
+decay = 0.1
+optimizer_a = optim.SGD(model_a.parameters(), lr=lr, weight_decay=decay)
+optimizer_b = optim.SGD(model_b.parameters(), lr=lr)
+
+
+def l2(model):
+    return decay / 2 * sum(p.square().sum() for p in model.parameters())
+
+
+train(model_a, optimizer_a, 10)
+train(model_b, optimizer_b, 10, penalty=l2)
+same = all(
+    torch.allclose(a, b, atol=1e-6)
+    for a, b in zip(model_a.parameters(), model_b.parameters(), strict=True)
+)
+print(same)
+# --8<-- [end:weight-decay]
+
+# --8<-- [start:exercise-gradient]
+loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+z = torch.tensor([-3.0, 0.0, 2.0, 30.0], requires_grad=True)
+target = torch.tensor([1.0, 0.0, 1.0, 0.0])
+loss_fn(z, target).backward()
+print(z.grad)
+print(torch.sigmoid(z.detach()) - target)
+# --8<-- [end:exercise-gradient]
+
+
+# --8<-- [start:exercise-proximal]
+def soft_threshold_(weight, threshold):
+    with torch.no_grad():
+        shrunk = (weight.abs() - threshold).clamp(min=0)
+        weight.copy_(weight.sign() * shrunk)
+
+
+model = make_model()
+optimizer = optim.SGD(model.parameters(), lr=lr)
+for _ in range(num_epochs):
+    train(model, optimizer, 1)
+    for layer in (model[0], model[2]):
+        soft_threshold_(layer.weight, lr * l1_weight)
+w = model[0].weight
+print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
+print(f"test loss {test_loss(model):.4g}")
+# --8<-- [end:exercise-proximal]
