@@ -30,7 +30,9 @@ print(floatvector.dtype)
 
 # --8<-- [start:dtype-sizes]
 for dtype in (torch.int64, torch.float64, torch.float32, torch.bfloat16):
-    info = torch.finfo(dtype) if dtype.is_floating_point else torch.iinfo(dtype)
+    info = (
+        torch.finfo(dtype) if dtype.is_floating_point else torch.iinfo(dtype)
+    )
     print(f"{dtype!s:15} {info.bits:2d} bits  eps={getattr(info, 'eps', '-')}")
 # --8<-- [end:dtype-sizes]
 
