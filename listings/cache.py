@@ -10,6 +10,7 @@ ignored and rebuilt, never trusted.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -54,6 +55,12 @@ def _tree_digest(folder: Path) -> str:
     )
 
 
+@functools.cache
+def _versions() -> dict[str, str]:
+    """Installed versions; they cannot change under a running process."""
+    return {name: _version(name) for name in PACKAGES}
+
+
 def environment_fingerprint(root: Path) -> dict:
     """What every page's key shares: engine, interpreter, libraries, data."""
     return {
@@ -61,7 +68,7 @@ def environment_fingerprint(root: Path) -> dict:
         "engine": _tree_digest(Path(__file__).parent),
         "data": _tree_digest(root / "mechanics"),
         "python": platform.python_version(),
-        "packages": {name: _version(name) for name in PACKAGES},
+        "packages": _versions(),
     }
 
 

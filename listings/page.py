@@ -167,6 +167,7 @@ class Snippets:
             },
         )
         self._preprocessor: SnippetPreprocessor = md.preprocessors["snippet"]
+        self._sections: dict[tuple[Path, int], dict[str, int]] = {}
 
     def expand(self, text: str) -> str:
         return "\n".join(self._preprocessor.run(text.split("\n")))
@@ -177,15 +178,21 @@ class Snippets:
                 return base / name
         raise PageError(f"snippet file '{name}' not found in {self.base_path}")
 
-    @staticmethod
-    def section_line(path: Path, section: str) -> int:
+    def section_line(self, path: Path, section: str) -> int:
         """1-based line of the first code line of a named section."""
-        pattern = SnippetPreprocessor.RE_SNIPPET_SECTION
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            m = pattern.match(line)
-            if m and m.group("type") == "start" and m.group("name") == section:
-                return number + 1
-        raise PageError(f"section '{section}' not found in {path}")
+        key = (path, path.stat().st_mtime_ns)
+        if key not in self._sections:
+            pattern = SnippetPreprocessor.RE_SNIPPET_SECTION
+            starts = {}
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                m = pattern.match(line)
+                if m and m.group("type") == "start":
+                    starts.setdefault(m.group("name"), number + 1)
+            self._sections[key] = starts
+        try:
+            return self._sections[key][section]
+        except KeyError:
+            raise PageError(f"section '{section}' not found in {path}") from None
 
 
 def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = None):

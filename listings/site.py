@@ -143,11 +143,13 @@ def on_page_markdown(markdown: str, page, config, files):
     if entry is None:
         return markdown
     source, results, figure_uris = entry
-    try:
-        current = state.project.load(source.path, text=markdown)
-    except PageError as exc:
-        log.error(str(exc))
-        return markdown
+    current = source
+    if markdown != source.text:  # another plugin changed the page
+        try:
+            current = state.project.load(source.path, text=markdown)
+        except PageError as exc:
+            log.error(str(exc))
+            return markdown
     found = []
     for listing, result in zip(current.listings, results, strict=True):
         issues = problems(listing, result, state.project.root)

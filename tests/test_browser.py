@@ -113,9 +113,12 @@ class Watched:
     """A page whose console errors and outside requests are recorded."""
 
     def __init__(self, browser, **options):
-        self.context = browser.new_context(
-            color_scheme="light", viewport={"width": 1280, "height": 900}, **options
-        )
+        options = {
+            "color_scheme": "light",
+            "viewport": {"width": 1280, "height": 900},
+            **options,
+        }
+        self.context = browser.new_context(**options)
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.context.route("**/*", self._route)
