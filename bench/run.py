@@ -1,0 +1,508 @@
+"""Measure how fast the site builds, previews and tests, against issue 6's targets.
+
+The site runs every listing when it builds, so speed is part of its design:
+a warm build must cost little more than a build that runs nothing, a prose
+edit in ``mkdocs serve`` must show at once, and the engine's bookkeeping
+around each listing must be small. This script prints, on this machine, as a
+Markdown table to paste into the README:
+
+- cold ``mkdocs build`` (empty listings cache), warm build (nothing changed),
+  and the same build with the listings hook removed (execution off);
+- ``mkdocs serve`` rebuild after a prose edit and after a snippet edit;
+- test-suite time with 1 and 2 pytest-xdist workers (skipped by ``--quick``);
+- each page's execution time and the engine's overhead per listing;
+- the output of ``bench/targets_*.py`` scripts, if any (skipped by ``--quick``).
+
+Everything runs in a temporary snapshot of the working tree (the files git
+tracks or would track, with ``data/`` linked in), so the user's cache, site
+and files are never touched, and the edits made to time ``mkdocs serve`` land
+in the snapshot (and are reverted there too).
+
+    .venv/bin/python bench/run.py            # everything
+    .venv/bin/python bench/run.py --quick    # no test suite, no targets scripts
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+HOOK = "hooks/verified_listings.py"
+EXECUTED = re.compile(
+    r"listings: executed (?P<page>\S+) \((?P<n>\d+) listings?\) in (?P<s>[\d.]+) s"
+)
+BUILT = re.compile(r"Documentation built in (?P<s>[\d.]+) seconds")
+WATCHING = re.compile(r"Watching paths for changes: (?P<paths>.*)")
+PYTEST_SUMMARY = re.compile(r"\d+ (passed|failed|errors?|skipped)\b")
+PROSE_EDIT = "\n\nThis sentence was added by bench/run.py and is removed again.\n"
+SNIPPET_EDIT = "\n# Added by bench/run.py and removed again.\n"
+
+
+def say(message: str) -> None:
+    """Progress, on stderr, so that stdout is only the Markdown report."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Row:
+    """One line of the report: a measure, its figure, its target, met or not."""
+
+    measure: str
+    figure: str
+    target: str = ""
+    met: bool | None = None
+
+
+def table(rows: list[Row]) -> str:
+    cells = [["Measure", "This machine", "Target", "Met"]]
+    for row in rows:
+        met = {True: "yes", False: "**no**", None: ""}[row.met]
+        cells.append([row.measure, row.figure, row.target, met])
+    return markdown_table(cells)
+
+
+def markdown_table(cells: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(cells[0]) + " |"]
+    lines.append("|" + "|".join("---" for _ in cells[0]) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """Date, cores, CPU model, Python and torch versions, load at the start."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    try:
+        torch = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch = "absent"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    today = datetime.date.today().isoformat()
+    return (
+        f"{today}, {cores} cores (nproc), {model}, Python "
+        f"{platform.python_version()}, torch {torch}; load average {load}"
+    )
+
+
+def snapshot(destination: Path) -> Path:
+    """Copy the files git tracks or would track; link the git-ignored data/."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    if (REPO / "data").is_dir():
+        (destination / "data").symlink_to(REPO / "data")
+    return destination
+
+
+def without_hook(config_text: str, hook: str = HOOK) -> str:
+    """mkdocs.yml with the listings hook removed: the build with execution off."""
+    kept = [line for line in config_text.splitlines() if hook not in line]
+    if len(kept) == len(config_text.splitlines()):
+        raise ValueError(f"{hook} is not in the config; cannot switch execution off")
+    return "\n".join(kept) + "\n"
+
+
+def executed_pages(log: str) -> dict[str, tuple[int, float]]:
+    """Pages the build executed: name -> (listings, seconds) from its log."""
+    return {m["page"]: (int(m["n"]), float(m["s"])) for m in EXECUTED.finditer(log)}
+
+
+def clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "LISTINGS_NO_CACHE"}
+    return {**env, "PYTHONUNBUFFERED": "1"}
+
+
+def build(root: Path, site_dir: Path, config: str = "mkdocs.yml") -> tuple[float, str]:
+    """Wall-clock seconds of one ``mkdocs build``, and its log."""
+    command = [PYTHON, "-m", "mkdocs", "build", "-f", config, "-d", str(site_dir)]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, cwd=root, env=clean_env(), capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"mkdocs build failed:\n{done.stderr[-3000:]}")
+    return seconds, done.stderr + done.stdout
+
+
+def median_build(root: Path, site_dir: Path, repeat: int, config: str = "mkdocs.yml"):
+    runs = [build(root, site_dir, config) for _ in range(repeat)]
+    return statistics.median(s for s, _ in runs), [log for _, log in runs]
+
+
+class Server:
+    """``mkdocs serve`` in a child process, its log lines timestamped."""
+
+    def __init__(self, root: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.lines: list[tuple[float, str]] = []
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+            cwd=root,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append((time.monotonic(), line.rstrip()))
+
+    def wait_for(self, pattern: re.Pattern, since: int, timeout: float):
+        """The first log line from index ``since`` on that matches, or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for stamp, line in self.lines[since:]:
+                match = pattern.search(line)
+                if match:
+                    return stamp, match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        return None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextlib.contextmanager
+def edited(path: Path, change: Callable[[str], str]) -> Iterator[None]:
+    """``path`` changed by ``change`` for the block; always restored after it."""
+    original = path.read_bytes()
+    try:
+        path.write_text(change(original.decode()))
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def rebuild_after(server: Server, path: Path, change, timeout: float) -> float | None:
+    """Seconds from an edit of ``path`` to the end of the rebuild it caused."""
+    since = len(server.lines)
+    with edited(path, change):
+        started = time.monotonic()
+        found = server.wait_for(BUILT, since, timeout)
+    if found is not None:  # let the rebuild for the restore finish too
+        server.wait_for(BUILT, since=len(server.lines), timeout=timeout)
+    return None if found is None else found[0] - started
+
+
+def serve_rebuilds(root: Path, page: Path, snippet: Path) -> dict[str, str]:
+    """Serve rebuild times after a prose edit and a snippet edit (or why none)."""
+    server = Server(root)
+    try:
+        ready = server.wait_for(re.compile("Serving on"), 0, timeout=1200)
+        if ready is None:
+            tail = "\n".join(line for _, line in server.lines[-20:])
+            raise RuntimeError(f"mkdocs serve did not start:\n{tail}")
+        watching = server.wait_for(WATCHING, 0, timeout=1)
+        watched = watching[1]["paths"] if watching else ""
+        time.sleep(1.0)  # the file watcher starts just before "Serving on"
+        figures = {}
+        for label, path, change in (
+            ("prose", page, lambda text: text + PROSE_EDIT),
+            ("snippet", snippet, lambda text: text + SNIPPET_EDIT),
+        ):
+            relative = path.relative_to(root).as_posix()
+            if relative.split("/")[0] not in watched:
+                figures[label] = f"no rebuild: serve watches only {watched}"
+                continue
+            say(f"serve: timing a rebuild after editing {relative}")
+            seconds = rebuild_after(server, path, change, timeout=1200)
+            figures[label] = "no rebuild" if seconds is None else f"{seconds:.1f} s"
+        return figures
+    finally:
+        server.stop()
+
+
+def run_tests(root: Path, workers: int) -> tuple[float, str]:
+    """Wall-clock seconds of the whole suite on ``workers`` xdist workers."""
+    command = [
+        PYTHON,
+        "-m",
+        "pytest",
+        "-n",
+        str(workers),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, cwd=root, env=clean_env(), capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    return seconds, pytest_summary(done.stdout) or f"exit status {done.returncode}"
+
+
+def pytest_summary(output: str) -> str | None:
+    """The "3 passed, 1 skipped" of pytest's last summary line (-q or not)."""
+    for line in reversed(output.strip().splitlines()):
+        if PYTEST_SUMMARY.search(line):
+            return re.sub(r" in [\d.]+s.*", "", line.strip(" =")).strip()
+    return None
+
+
+@dataclass
+class PageTiming:
+    """One page run through the engine in this process, listing by listing."""
+
+    page: str
+    parse: float  # seconds to read and expand the page
+    calls: list[float]  # seconds of each PageRun.result(i) call
+    own: list[float]  # each listing's own Result.seconds
+    names: list[str]  # each listing's id, docs/page.md::section
+
+    @property
+    def listings(self) -> int:
+        return len(self.calls)
+
+    @property
+    def overheads(self) -> list[float]:
+        """Engine time around each listing: call time minus the listing's own."""
+        return [call - own for call, own in zip(self.calls, self.own, strict=True)]
+
+
+def engine_timings(root: Path) -> list[PageTiming]:
+    """Run every page through ``listings.PageRun`` here, timing engine and code."""
+    from listings import PageError, PageRun, Project
+
+    project = Project.from_root(root)
+    timings = []
+    for path in project.page_paths():
+        started = time.perf_counter()
+        try:
+            page = project.load(path)
+        except PageError as exc:
+            say(f"skipping a page that cannot be read: {exc}")
+            continue
+        parse = time.perf_counter() - started
+        if not page.listings:
+            continue
+        say(f"engine: running {page.name}")
+        run = PageRun(page, project.root)
+        timing = PageTiming(page.name, parse, [], [], [])
+        for index in range(len(page.listings)):
+            started = time.perf_counter()
+            result = run.result(index)
+            timing.calls.append(time.perf_counter() - started)
+            timing.own.append(result.seconds)
+            timing.names.append(page.listings[index].id)
+        timings.append(timing)
+    return timings
+
+
+def overhead_ms(timings: list[PageTiming]) -> tuple[float, int]:
+    """Mean engine overhead per listing in ms, and how many listings it covers."""
+    values = [overhead for t in timings for overhead in t.overheads]
+    return (1000 * statistics.mean(values) if values else 0.0), len(values)
+
+
+def largest_overhead(timings: list[PageTiming]) -> tuple[float, str]:
+    """The largest single listing's overhead in ms, and that listing's id."""
+    pairs = [
+        (o, name) for t in timings for o, name in zip(t.overheads, t.names, strict=True)
+    ]
+    seconds, name = max(pairs, default=(0.0, "none"))
+    return 1000 * seconds, name
+
+
+def page_table(timings: list[PageTiming], cold: dict[str, tuple[int, float]]) -> str:
+    cells = [
+        [
+            "Page",
+            "Listings",
+            "Cold build (s)",
+            "Engine run (s)",
+            "Listings' own (s)",
+            "Overhead per listing (ms)",
+            "Parse (ms)",
+        ]
+    ]
+    for t in timings:
+        build_s = f"{cold[t.page][1]:.1f}" if t.page in cold else "cached"
+        cells.append(
+            [
+                t.page,
+                str(t.listings),
+                build_s,
+                f"{sum(t.calls):.2f}",
+                f"{sum(t.own):.2f}",
+                f"{1000 * statistics.mean(t.overheads):.2f}",
+                f"{1000 * t.parse:.0f}",
+            ]
+        )
+    return markdown_table(cells)
+
+
+def run_targets_scripts() -> list[str]:
+    """Run each bench/targets_*.py from the repository; its status and output."""
+    sections = []
+    for script in sorted((REPO / "bench").glob("targets_*.py")):
+        say(f"running {script.name}")
+        started = time.perf_counter()
+        done = subprocess.run(
+            [PYTHON, str(script)], cwd=REPO, capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - started
+        verdict = "passed" if done.returncode == 0 else f"exit {done.returncode}"
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
+        sections.append(
+            f"`{script.relative_to(REPO)}`: {verdict} in {seconds:.0f} s\n\n"
+            f"```text\n{tail}\n```"
+        )
+    return sections
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the test suite and targets_*.py"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="builds per warm figure (median)"
+    )
+    parser.add_argument(
+        "--page", default="docs/tensors.md", help="the page edited to time serve"
+    )
+    args = parser.parse_args(argv)
+    # Make SIGTERM unwind like Ctrl-C, so the finally blocks stop the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    about = machine()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="pytorch-mechanics-bench-") as folder:
+        root = snapshot(Path(folder) / "site-src")
+        site_dir = Path(folder) / "site"
+        say("cold build (empty listings cache)")
+        cold_s, cold_log = build(root, site_dir)
+        cold_pages = executed_pages(cold_log)
+        say(f"warm builds ({args.repeat})")
+        warm_s, warm_logs = median_build(root, site_dir, args.repeat)
+        (root / "mkdocs.noexec.yml").write_text(
+            without_hook((root / "mkdocs.yml").read_text())
+        )
+        say(f"builds without the listings hook ({args.repeat})")
+        off_s, _ = median_build(root, site_dir, args.repeat, "mkdocs.noexec.yml")
+        rows.append(Row("Cold `mkdocs build` (empty cache)", _seconds(cold_s)))
+        rows.append(
+            Row(
+                "Warm `mkdocs build`, nothing changed",
+                _seconds(warm_s),
+                "≤ 5 s",
+                warm_s <= 5,
+            )
+        )
+        rows.append(Row("Build with execution off (no listings hook)", _seconds(off_s)))
+        rows.append(
+            Row(
+                "Warm build / execution-off build",
+                f"{warm_s / off_s:.2f}x",
+                "≤ 2x",
+                warm_s <= 2 * off_s,
+            )
+        )
+        rerun = sorted({p for log in warm_logs for p in executed_pages(log)})
+        if rerun:
+            rows.append(Row("Pages the warm build executed", ", ".join(rerun), "none"))
+
+        page = root / args.page
+        if not page.is_file():
+            raise SystemExit(f"no page {args.page} to edit for the serve timings")
+        snippet = root / "snippets" / f"{page.stem}.py"
+        serve = serve_rebuilds(root, page, snippet)
+        prose = serve["prose"]
+        met = float(prose.split()[0]) <= 3 if prose.endswith(" s") else None
+        rows.append(
+            Row("`mkdocs serve` rebuild after a prose edit", prose, "≤ 3 s", met)
+        )
+        rows.append(
+            Row("`mkdocs serve` rebuild after a snippet edit", serve["snippet"])
+        )
+
+        if not args.quick:
+            for workers in (1, 2):
+                say(f"test suite on {workers} worker(s)")
+                seconds, summary = run_tests(root, workers)
+                target = "≤ 90 s" if workers == 2 else ""
+                rows.append(
+                    Row(
+                        f"Test suite, `pytest -n {workers}`",
+                        f"{_seconds(seconds)} ({summary})",
+                        target,
+                        seconds <= 90 if workers == 2 else None,
+                    )
+                )
+
+        say("engine overhead (every page through listings.PageRun)")
+        timings = engine_timings(root)
+        overhead, count = overhead_ms(timings)
+        rows.append(
+            Row(
+                f"Engine overhead per listing (mean of {count})",
+                f"{overhead:.2f} ms",
+                "≤ 5 ms",
+                overhead <= 5,
+            )
+        )
+        largest, name = largest_overhead(timings)
+        rows.append(Row("… the largest, one listing", f"{largest:.1f} ms ({name})"))
+    targets = [] if args.quick else run_targets_scripts()
+
+    print(f"Benchmark: {about}\n")
+    print(table(rows))
+    print("\nEach page (cold build from the build log; the rest from PageRun):\n")
+    print(page_table(timings, cold_pages))
+    for section in targets:
+        print(f"\n{section}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
