@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 PIP_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 ADDR ?= 127.0.0.1:8000
+# Material prints a banner about MkDocs 2 on every build; it is not about this site.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: serve test build update drift lint browser clean
 

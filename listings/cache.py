@@ -77,7 +77,7 @@ def page_key(page: Page, environment: dict) -> str:
         "environment": environment,
         "page": page.name,
         "listings": [[item.name, item.code, item.line] for item in page.listings],
-        "snippets": {str(p.name): _sha(p.read_bytes()) for p in page.snippets},
+        "snippets": {str(p): _sha(p.read_bytes()) for p in page.snippets},
     }
     return _sha(json.dumps(material, sort_keys=True).encode())
 

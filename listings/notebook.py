@@ -9,23 +9,29 @@ from __future__ import annotations
 import base64
 import re
 import textwrap
+from collections.abc import Callable
 
 from nbformat import v4
 
-from .page import Page, _fence_end
+from .page import Page, _fence_end, fence_info
 from .runner import Result
 
 ADMONITION = re.compile(
     r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"(?P<title>[^"]*)")?\s*$'
 )
 MARK_OR_EXPECTED = re.compile(r"^\s*<!--[-\s]*pytest[.-].*-->\s*$")
+ATTRIBUTE_FENCE = re.compile(r"^(?P<indent>\s*)(?P<ticks>`{3,})\s*(?P<info>\{.*\})\s*$")
 
 
-def _prose(lines: list[str]) -> str:
+def _prose(lines: list[str], expand: Callable[[str], str]) -> str:
     out = []
-    for line in lines:
+    for line in expand("\n".join(lines)).split("\n"):
         if MARK_OR_EXPECTED.match(line):
             continue
+        fence = ATTRIBUTE_FENCE.match(line)
+        if fence:  # Jupyter knows ```python, not ``` { .python .no-run }
+            language, _ = fence_info(fence["info"])
+            line = f"{fence['indent']}{fence['ticks']}{language}"
         m = ADMONITION.match(line)
         if m:
             title = m.group("title") or ""
@@ -44,15 +50,23 @@ def _outputs(result: Result) -> list:
     return outputs
 
 
-def page_notebook(page: Page, results: list[Result], intro: str) -> str:
-    """The notebook's JSON text; ``intro`` opens it as a Markdown cell."""
+def page_notebook(
+    page: Page,
+    results: list[Result],
+    intro: str,
+    expand: Callable[[str], str] = lambda text: text,
+) -> str:
+    """The notebook's JSON text; ``intro`` opens it as a Markdown cell.
+
+    ``expand`` resolves snippet includes left in the prose (code shown, not run).
+    """
     lines = page.text.split("\n")
     cells = [v4.new_markdown_cell(intro)]
     position = 0
     for count, (listing, result) in enumerate(
         zip(page.listings, results, strict=True), start=1
     ):
-        prose = _prose(lines[position : listing.fence_line])
+        prose = _prose(lines[position : listing.fence_line], expand)
         if prose:
             cells.append(v4.new_markdown_cell(prose))
         cell = v4.new_code_cell(listing.code.rstrip("\n"), execution_count=count)
@@ -61,7 +75,7 @@ def page_notebook(page: Page, results: list[Result], intro: str) -> str:
         cells.append(cell)
         end = _fence_end(lines, listing.fence_line)
         position = (listing.output_span[1] if listing.output_span else end) + 1
-    rest = _prose(lines[position:])
+    rest = _prose(lines[position:], expand)
     if rest:
         cells.append(v4.new_markdown_cell(rest))
     notebook = v4.new_notebook(

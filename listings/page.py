@@ -80,10 +80,12 @@ class Page:
     name: str
     text: str
     listings: list[Listing]
+    shown: list[Path] = field(default_factory=list)
 
     @property
     def snippets(self) -> list[Path]:
-        return sorted({listing.snippet for listing in self.listings})
+        """Every snippet file the page shows: its listings' and ``no-run`` ones."""
+        return sorted({listing.snippet for listing in self.listings} | set(self.shown))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -108,6 +110,15 @@ def _parse_mark(text: str, where: str) -> Mark:
     except ValueError as exc:
         raise PageError(f"{where}: mark arguments must be literals: {text}") from exc
     return Mark(call.func.id, args, kwargs)
+
+
+def fence_info(syntax: str | None) -> tuple[str, set[str]]:
+    """Language and extra classes of a fence: ``python``, ``{ .python .no-run }``."""
+    info = (syntax or "").strip()
+    if info.startswith("{"):
+        classes = [t[1:] for t in info.strip("{}").split() if t.startswith(".")]
+        return (classes[0] if classes else ""), set(classes[1:])
+    return (info.split()[0] if info else ""), set()
 
 
 def _fence_end(lines: list[str], start: int) -> int:
@@ -178,6 +189,13 @@ class Snippets:
                 return base / name
         raise PageError(f"snippet file '{name}' not found in {self.base_path}")
 
+    def relative(self, path: Path) -> str:
+        """A snippet file's name under its base path: ``ddp/lightning_ddp.py``."""
+        for base in self.base_path:
+            if path.resolve().is_relative_to(base):
+                return path.resolve().relative_to(base).as_posix()
+        return path.name
+
     def section_line(self, path: Path, section: str) -> int:
         """1-based line of the first code line of a named section."""
         key = (path, path.stat().st_mtime_ns)
@@ -210,12 +228,19 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
         raise PageError(f"{name}: a snippet include added or removed a code fence")
     lines = text.split("\n")
     listings: list[Listing] = []
+    shown: list[Path] = []
     for raw, block in zip(raw_blocks, blocks, strict=True):
-        syntax = (raw.syntax or "").split()
-        if not syntax or syntax[0].strip("{.") not in PYTHON_SYNTAXES:
+        language, classes = fence_info(raw.syntax)
+        if language not in PYTHON_SYNTAXES:
             continue
         where = f"{name}:{raw.lineno}"
         include = INCLUDE.fullmatch(raw.code.strip())
+        if "no-run" in classes:
+            # Shown, not run here: a listing runs that file in a child process.
+            if include is None:
+                raise PageError(f"{where}: a no-run fence must hold one include")
+            shown.append(snippets.resolve(include.group("file")))
+            continue
         if include is None or include.group("section") is None:
             raise PageError(
                 f"{where}: a python fence must hold one snippet include, "
@@ -257,7 +282,7 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
         if any(other.name == section for other in listings):
             raise PageError(f"{where}: section '{section}' is included twice")
         listings.append(listing)
-    return Page(path=path, name=name, text=text, listings=listings)
+    return Page(path=path, name=name, text=text, listings=listings, shown=shown)
 
 
 def missing_outputs(page: Page) -> list[Listing]:

@@ -7,6 +7,7 @@ execute: the cache is for the site build, never for verification.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,16 @@ from .page import Listing, PageError
 from .project import Project
 from .runner import PageRun
 from .verify import problems
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, share the cores among the workers: N workers each
+    running torch on all cores would fight over them (tiny models get many
+    times slower). An OMP_NUM_THREADS set by the caller wins."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers and "OMP_NUM_THREADS" not in os.environ:
+        threads = max(1, (os.cpu_count() or 1) // int(workers))
+        os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
 def _share_with_the_build(config: pytest.Config, run: PageRun) -> None:

@@ -114,6 +114,7 @@ class PageRun:
         self.results: list[Result] = []
         self.namespace: dict | None = None
         self._failed: str | None = None
+        self._filters: list | None = None
 
     def _snippet_name(self, listing: Listing) -> str:
         return str(listing.snippet)
@@ -142,14 +143,41 @@ class PageRun:
                 "__file__": str(listing.snippet),
                 "__builtins__": __builtins__,
             }
-        result = execute(listing, self.namespace, self.root)
+        result, self._filters = execute(
+            listing, self.namespace, self.root, self._filters
+        )
         if result.error is not None:
             self._failed = f"{listing.id} raised before it"
         return result
 
 
-def execute(listing: Listing, namespace: dict, root: Path) -> Result:
-    """Run one listing's code in ``namespace``; never raises for listing errors."""
+def _restore_filters(saved: list | None) -> None:
+    """The page's warning filters; at its start, Python's own defaults
+    (deprecations shown for the listing's code, module __main__, only)."""
+    if saved is None:
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        warnings.filterwarnings(
+            "default", category=DeprecationWarning, module="__main__"
+        )
+        return
+    warnings.filters[:] = saved
+    mutated = getattr(warnings, "_filters_mutated", None)
+    if mutated is not None:  # invalidates the "already shown" registries
+        mutated()
+
+
+def execute(
+    listing: Listing, namespace: dict, root: Path, filters: list | None = None
+) -> tuple[Result, list]:
+    """Run one listing's code in ``namespace``; never raises for listing errors.
+
+    ``filters`` are the page's warning filters so far; the filters after the
+    listing are returned with its result: a filter a listing sets holds for the
+    rest of its page, as in a script.
+    """
     filename = str(listing.snippet)
     code = compile("\n" * (listing.line - 1) + listing.code, filename, "exec")
     stdout, stderr = io.StringIO(), io.StringIO()
@@ -162,15 +190,7 @@ def execute(listing: Listing, namespace: dict, root: Path) -> Result:
         redirect_stderr(stderr),
         warnings.catch_warnings(record=True) as caught,
     ):
-        # Python's own defaults: deprecations are shown for the listing's
-        # code (module __main__), not for the libraries it calls.
-        warnings.resetwarnings()
-        warnings.simplefilter("default")
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
-        warnings.filterwarnings(
-            "default", category=DeprecationWarning, module="__main__"
-        )
+        _restore_filters(filters)
         try:
             exec(code, namespace)
         except BaseException as exc:  # a listing may raise anything
@@ -181,6 +201,7 @@ def execute(listing: Listing, namespace: dict, root: Path) -> Result:
                 result.error += "\nIts standard error:\n" + stderr.getvalue()
         # Drawing the figures is the listing's work, as in a notebook cell.
         result.figures = _take_figures(before)
+        filters = list(warnings.filters)
     result.stdout = stdout.getvalue()
     result.seconds = time.perf_counter() - started
     result.device = _device()
@@ -188,4 +209,4 @@ def execute(listing: Listing, namespace: dict, root: Path) -> Result:
         f"{w.category.__name__}: {w.message} ({Path(w.filename).name}:{w.lineno})"
         for w in caught
     ]
-    return result
+    return result, filters

@@ -77,12 +77,13 @@ def on_files(files: Files, config) -> Files:
             figure_uris.append(uris)
         state.pages[file.src_uri] = (page, results, figure_uris)
         stem = posixpath.splitext(file.src_uri)[0]
-        notebook = page_notebook(page, results, _notebook_intro(page, file, results))
+        intro = _notebook_intro(page, file, results)
+        notebook = page_notebook(page, results, intro, project.snippets.expand)
         files.append(
             File.generated(config, f"{NOTEBOOKS}/{stem}.ipynb", content=notebook)
         )
         for snippet in page.snippets:
-            uri = f"{SNIPPETS}/{snippet.name}"
+            uri = f"{SNIPPETS}/{project.snippets.relative(snippet)}"
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(snippet)))
     return files
@@ -169,10 +170,8 @@ def _with_provenance(
     here = posixpath.dirname(src_uri) or "."
     stem = posixpath.splitext(src_uri)[0]
     notebook = posixpath.relpath(f"{NOTEBOOKS}/{stem}.ipynb", here)
-    code = ", ".join(
-        f"[`{SNIPPETS}/{s.name}`]({posixpath.relpath(f'{SNIPPETS}/{s.name}', here)})"
-        for s in page.snippets
-    )
+    uris = [f"{SNIPPETS}/{state.project.snippets.relative(p)}" for p in page.snippets]
+    code = ", ".join(f"[`{u}`]({posixpath.relpath(u, here)})" for u in uris)
     name = posixpath.basename(stem)
     line = (
         f"Every output on this page was printed by {verified_with(results)} when the "

@@ -194,13 +194,16 @@ def test_figures_and_math_are_rendered(site_dir, base_url, watched):
 def test_search_finds_autograd_and_leads_there(base_url, watched):
     w = watched()
     w.page.goto(base_url, wait_until="networkidle")
-    w.page.locator("label[for='__search']").first.click()
-    w.page.locator("input.md-search__input").fill("autograd")
+    search = w.page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("autograd", delay=20)  # a reader types
     result = w.page.locator(".md-search-result__item a[href*='autograd/']").first
     result.wait_for(timeout=15000)
     result.click()
     w.page.wait_for_url(re.compile(r".*/autograd/.*"))
     assert w.page.locator("h1").first.inner_text().startswith("Autograd")
+    # search.highlight marks the searched word on the page it leads to
+    w.page.locator(".md-content mark").first.wait_for(timeout=15000)
     assert w.errors == []
 
 

@@ -332,3 +332,46 @@ def test_update_keeps_indentation_inside_admonitions(site):
     assert "    ```text\n    a\n    \n    b\n    ```" in path.read_text()
     _, _, found = run(site, "page")
     assert found == [[]]
+
+
+def test_a_warning_filter_holds_for_the_rest_of_the_page(site):
+    site.snippet(
+        "page",
+        """
+        # --8<-- [start:filter]
+        import warnings
+
+        warnings.filterwarnings("ignore", message="harmless")
+        # --8<-- [end:filter]
+
+        # --8<-- [start:warn]
+        warnings.warn("harmless")
+        # --8<-- [end:warn]
+        """,
+    )
+    marked = "<!--pytest.mark.no_output-->\n"
+    site.page("page", marked + listing("filter", None) + marked + listing("warn", None))
+    _, _, found = run(site, "page")
+    assert found == [[], []]
+
+
+def test_fence_attributes_decide_what_runs(site):
+    site.snippet("page", "# --8<-- [start:a]\nprint('a')\n# --8<-- [end:a]\n")
+    site.snippet(
+        "script", "# --8<-- [start:main]\nprint('child')\n# --8<-- [end:main]\n"
+    )
+    site.page(
+        "page",
+        '``` {.python}\n--8<-- "page.py:a"\n```\n\n'
+        "<!--pytest-codeblocks:expected-output-->\n\n```text\na\n```\n\n"
+        '``` { .python .no-run }\n--8<-- "script.py:main"\n```\n',
+    )
+    page = site.load("page")
+    assert [item.name for item in page.listings] == ["a"]
+    assert [p.name for p in page.snippets] == ["page.py", "script.py"]
+
+
+def test_a_no_run_fence_still_holds_an_include(site):
+    site.page("page", '``` { .python .no-run }\nprint("typed by hand")\n```\n')
+    with pytest.raises(PageError, match="no-run fence must hold one include"):
+        site.load("page")

@@ -1,0 +1,283 @@
+# --8<-- [start:dataset]
+import torch
+from mechanics.mnist import prepare_mnist
+from torchvision import datasets, transforms
+
+torch.manual_seed(123)
+
+root = prepare_mnist()
+train_raw = datasets.MNIST(root, train=True, download=False)
+test_raw = datasets.MNIST(root, train=False, download=False)
+print(len(train_raw), len(test_raw))
+image, label = train_raw[0]
+print(type(image).__name__, image.size, image.mode, label)
+# --8<-- [end:dataset]
+
+# --8<-- [start:to-tensor]
+to_tensor = transforms.ToTensor()
+x = to_tensor(image)
+print(x.shape, x.dtype)
+print(f"min {x.min():.1f}, max {x.max():.1f}")
+print(
+    train_raw.data.dtype,
+    train_raw.data.min().item(),
+    train_raw.data.max().item(),
+)
+# --8<-- [end:to-tensor]
+
+# --8<-- [start:normalize]
+pixels = train_raw.data.float() / 255
+mean, std = pixels.mean().item(), pixels.std().item()
+print(f"training pixels: mean {mean:.4f}, std {std:.4f}")
+
+transform = transforms.Compose(
+    [transforms.ToTensor(), transforms.Normalize((mean,), (std,))]
+)
+train_data = datasets.MNIST(
+    root, train=True, transform=transform, download=False
+)
+test_data = datasets.MNIST(
+    root, train=False, transform=transform, download=False
+)
+normalized = torch.stack([x for x, _ in train_data])
+print(f"after Normalize: mean {normalized.mean():.3f}", end=", ")
+print(f"std {normalized.std():.3f}")
+# --8<-- [end:normalize]
+
+# --8<-- [start:dataloader]
+from torch.utils.data import DataLoader
+
+batch_size = 64
+generator = torch.Generator().manual_seed(123)
+train_loader = DataLoader(
+    train_data,
+    batch_size=batch_size,
+    shuffle=True,
+    generator=generator,
+    num_workers=0,
+)
+
+X, y = next(iter(train_loader))
+print(X.shape, X.dtype)
+print(y.shape, y.dtype)
+print(y[:12])
+print(len(train_loader), "batches per epoch")
+# --8<-- [end:dataloader]
+
+# --8<-- [start:tensor-dataset]
+from torch.utils.data import TensorDataset
+
+X_test = torch.stack([x for x, _ in test_data])
+train_set = TensorDataset(normalized, train_raw.targets)
+test_set = TensorDataset(X_test, test_raw.targets)
+x, label = train_set[0]
+print(len(train_set), x.shape, label)
+print(torch.equal(x, train_data[0][0]))
+
+train_loader = DataLoader(
+    train_set, batch_size=batch_size, shuffle=True, generator=generator
+)
+test_loader = DataLoader(test_set, batch_size=1000)
+# --8<-- [end:tensor-dataset]
+
+# --8<-- [start:model]
+from torch import nn
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def make_model():
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 128),
+        nn.ReLU(),
+        nn.Linear(128, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
+    )
+
+
+model = make_model().to(device)
+print(model)
+print(sum(p.numel() for p in model.parameters()), "parameters")
+# --8<-- [end:model]
+
+# --8<-- [start:logits]
+loss_fn = nn.CrossEntropyLoss()
+
+X, y = X.to(device), y.to(device)
+logits = model(X)
+print(logits.shape)
+print(f"cross-entropy:        {loss_fn(logits, y):.4f}")
+log_probs = torch.log_softmax(logits, dim=1)
+print(
+    f"-log_softmax, picked: {-log_probs[torch.arange(len(y)), y].mean():.4f}"
+)
+# --8<-- [end:logits]
+
+# --8<-- [start:train]
+num_epochs = 8
+lr = 0.001
+optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+
+def train_epoch(model, loader, optimizer):
+    """One pass over ``loader``; returns the mean loss and the accuracy."""
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for X, y in loader:
+        X, y = X.to(device), y.to(device)
+        logits = model(X)
+        loss = loss_fn(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(y)
+        correct += (logits.argmax(dim=1) == y).sum().item()
+        seen += len(y)
+    return total_loss / seen, correct / seen
+
+
+for epoch in range(1, num_epochs + 1):
+    loss, acc = train_epoch(model, train_loader, optimizer)
+    print(f"epoch {epoch}  loss {loss:.4f}  training accuracy {acc:.1%}")
+# --8<-- [end:train]
+
+
+# --8<-- [start:evaluate]
+def predict(model, loader):
+    """Predicted and true labels for every example in ``loader``."""
+    model.eval()
+    predicted, true = [], []
+    with torch.no_grad():
+        for X, y in loader:
+            predicted.append(model(X.to(device)).argmax(dim=1).cpu())
+            true.append(y)
+    return torch.cat(predicted), torch.cat(true)
+
+
+predicted, true = predict(model, test_loader)
+test_accuracy = (predicted == true).float().mean().item()
+print(f"test accuracy {test_accuracy:.1%} on {len(true)} held-out digits")
+# --8<-- [end:evaluate]
+
+# --8<-- [start:figure-predictions]
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(3, 8, figsize=(8, 3.6))
+for i, ax in enumerate(axes.flat):
+    ax.imshow(test_raw.data[i].numpy(), cmap="gray_r")
+    right = predicted[i] == true[i]
+    ax.set_title(
+        f"{predicted[i].item()}"
+        if right
+        else f"{predicted[i].item()} (is {true[i]})",
+        color="black" if right else "red",
+        fontsize=10,
+    )
+    ax.set_axis_off()
+fig.suptitle("Predicted labels for the first 24 test digits (mistakes in red)")
+fig.tight_layout()
+# --8<-- [end:figure-predictions]
+
+# --8<-- [start:confusion]
+confusion = torch.zeros(10, 10, dtype=torch.int64)
+confusion.index_put_((true, predicted), torch.tensor(1), accumulate=True)
+print("true \\ predicted")
+print("     " + "".join(f"{digit:5d}" for digit in range(10)))
+for digit, row in enumerate(confusion.tolist()):
+    print(f"{digit:5d}" + "".join(f"{count:5d}" for count in row))
+# --8<-- [end:confusion]
+
+# --8<-- [start:confusion-figure]
+fig, ax = plt.subplots(figsize=(5.5, 4.8))
+ax.imshow(confusion.numpy(), cmap="Blues")
+for i in range(10):
+    for j in range(10):
+        count = confusion[i, j].item()
+        if count:
+            ax.text(
+                j,
+                i,
+                count,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if count > 50 else "black",
+            )
+ax.set_xticks(range(10))
+ax.set_yticks(range(10))
+ax.set_xlabel("predicted digit")
+ax.set_ylabel("true digit")
+ax.set_title("Confusion matrix on the 1,000 test digits")
+fig.tight_layout()
+# --8<-- [end:confusion-figure]
+
+# --8<-- [start:softmax-gradient]
+target = torch.tensor([3])
+for head in ("logits", "softmax"):
+    z = torch.zeros(1, 10)
+    z[0, 0] = 8.0  # confident that the digit is a 0; it is a 3
+    z.requires_grad_()
+    output = z if head == "logits" else torch.softmax(z, dim=1)
+    loss = loss_fn(output, target)
+    loss.backward()
+    print(f"{head:8} loss {loss:.4f}  gradient norm {z.grad.norm():.2e}")
+
+perfect = torch.nn.functional.one_hot(target, 10).float()
+print(f"best possible loss through softmax: {loss_fn(perfect, target):.4f}")
+# --8<-- [end:softmax-gradient]
+
+# --8<-- [start:softmax-run]
+for head in ("logits", "softmax"):
+    torch.manual_seed(123)
+    generator.manual_seed(123)
+    candidate = make_model()
+    if head == "softmax":
+        candidate.append(nn.Softmax(dim=1))
+    candidate = candidate.to(device)
+    candidate_optimizer = torch.optim.Adam(candidate.parameters(), lr=lr)
+    for _ in range(2):
+        loss, acc = train_epoch(candidate, train_loader, candidate_optimizer)
+    predicted_c, true_c = predict(candidate, test_loader)
+    print(
+        f"{head:8} after 2 epochs: training loss {loss:.4f}, "
+        f"test accuracy {(predicted_c == true_c).float().mean():.1%}"
+    )
+# --8<-- [end:softmax-run]
+
+# --8<-- [start:exercise-hardest]
+recall = confusion.diag() / confusion.sum(dim=1)
+hardest = recall.argmin().item()
+print(
+    f"hardest digit: {hardest}, recognized {recall[hardest]:.1%} of the time"
+)
+most_confused = confusion[hardest].clone()
+most_confused[hardest] = 0
+print(f"most often taken for: {most_confused.argmax().item()}")
+# --8<-- [end:exercise-hardest]
+
+# --8<-- [start:exercise-dropout]
+torch.manual_seed(123)
+with_dropout = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 128),
+    nn.ReLU(),
+    nn.Dropout(0.2),
+    nn.Linear(128, 10),
+).to(device)
+batch = X[:4]
+with torch.no_grad():
+    with_dropout.train()
+    print(torch.equal(with_dropout(batch), with_dropout(batch)))
+    with_dropout.eval()
+    print(torch.equal(with_dropout(batch), with_dropout(batch)))
+# --8<-- [end:exercise-dropout]
+
+# --8<-- [start:exercise-no-grad]
+out = model(X[:4])
+print(out.requires_grad, type(out.grad_fn).__name__)
+with torch.no_grad():
+    out = model(X[:4])
+print(out.requires_grad, out.grad_fn)
+# --8<-- [end:exercise-no-grad]

@@ -1,0 +1,294 @@
+# --8<-- [start:setup]
+import logging
+import warnings
+from contextlib import contextmanager
+
+import lightning.pytorch as pl
+import torch
+import torchmetrics
+from lightning.pytorch.utilities.warnings import PossibleUserWarning
+from mechanics.mnist import prepare_mnist
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset, random_split
+from torchvision import datasets
+
+logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+
+
+@contextmanager
+def harmless_warnings_ignored():
+    """Silence two warnings that do not apply to this page."""
+    with warnings.catch_warnings():
+        # Worker processes do not speed up data that is already in memory.
+        warnings.filterwarnings(
+            "ignore", ".*does not have many workers", PossibleUserWarning
+        )
+        # Lightning 2.6 calls a torch API that torch 2.14 deprecated.
+        warnings.filterwarnings(
+            "ignore", ".*treespec, LeafSpec", FutureWarning
+        )
+        yield
+
+
+pl.seed_everything(123, workers=True)
+print(pl.__version__, torchmetrics.__version__)
+# --8<-- [end:setup]
+
+
+# --8<-- [start:datamodule]
+class MNISTDataModule(pl.LightningDataModule):
+    """The 4,000 / 1,000 MNIST split, normalized, as in-memory tensors."""
+
+    def __init__(self, root="data", batch_size=64, num_val=500):
+        super().__init__()
+        self.root, self.batch_size, self.num_val = root, batch_size, num_val
+
+    def prepare_data(self):
+        prepare_mnist(self.root)
+
+    def setup(self, stage):
+        train = datasets.MNIST(self.root, train=True, download=False)
+        test = datasets.MNIST(self.root, train=False, download=False)
+        # What ToTensor() and Normalize() do per image, done once for all.
+        X_train = train.data.unsqueeze(1).float() / 255
+        X_test = test.data.unsqueeze(1).float() / 255
+        mean, std = X_train.mean(), X_train.std()
+        full = TensorDataset((X_train - mean) / std, train.targets)
+        self.test_set = TensorDataset((X_test - mean) / std, test.targets)
+        generator = torch.Generator().manual_seed(0)
+        sizes = [len(full) - self.num_val, self.num_val]
+        self.train_set, self.val_set = random_split(full, sizes, generator)
+
+    def train_dataloader(self):
+        return DataLoader(
+            self.train_set, batch_size=self.batch_size, shuffle=True
+        )
+
+    def val_dataloader(self):
+        return DataLoader(self.val_set, batch_size=1000)
+
+    def test_dataloader(self):
+        return DataLoader(self.test_set, batch_size=1000)
+
+
+dm = MNISTDataModule()
+dm.prepare_data()
+dm.setup("fit")
+print(len(dm.train_set), len(dm.val_set), len(dm.test_set))
+X, y = next(iter(dm.train_dataloader()))
+print(X.shape, X.dtype, y.shape, y.dtype)
+# --8<-- [end:datamodule]
+
+
+# --8<-- [start:module]
+class LitMLP(pl.LightningModule):
+    """The MNIST MLP, with its loss, metrics and optimizer in one class."""
+
+    def __init__(self, lr=0.001):
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(28 * 28, 128),
+            nn.ReLU(),
+            nn.Linear(128, 64),
+            nn.ReLU(),
+            nn.Linear(64, 10),
+        )
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.train_acc = torchmetrics.Accuracy(
+            task="multiclass", num_classes=10
+        )
+        self.val_acc = torchmetrics.Accuracy(task="multiclass", num_classes=10)
+        self.test_acc = torchmetrics.Accuracy(
+            task="multiclass", num_classes=10
+        )
+
+    def forward(self, x):
+        return self.model(x)
+
+    def training_step(self, batch, batch_idx):
+        X, y = batch
+        logits = self(X)
+        loss = self.loss_fn(logits, y)
+        self.train_acc(logits, y)
+        self.log(
+            "train_loss", loss, on_epoch=True, on_step=False, sync_dist=True
+        )
+        self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        X, y = batch
+        logits = self(X)
+        self.val_acc(logits, y)
+        self.log("val_loss", self.loss_fn(logits, y), sync_dist=True)
+        self.log("val_acc", self.val_acc)
+
+    def test_step(self, batch, batch_idx):
+        X, y = batch
+        logits = self(X)
+        self.test_acc(logits, y)
+        self.log("test_loss", self.loss_fn(logits, y), sync_dist=True)
+        self.log("test_acc", self.test_acc)
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+
+
+model = LitMLP()
+print(pl.utilities.model_summary.ModelSummary(model))
+# --8<-- [end:module]
+
+# --8<-- [start:fit]
+import tempfile
+from pathlib import Path
+
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
+
+workdir = tempfile.TemporaryDirectory()
+checkpoint = ModelCheckpoint(
+    monitor="val_acc", mode="max", filename="best-{epoch}"
+)
+trainer = pl.Trainer(
+    max_epochs=6,
+    accelerator="auto",
+    devices=1,
+    deterministic=True,
+    logger=CSVLogger(workdir.name, name="mnist"),
+    callbacks=[checkpoint],
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
+with harmless_warnings_ignored():
+    trainer.fit(model, datamodule=dm)
+print(trainer.current_epoch, "epochs,", trainer.global_step, "optimizer steps")
+# --8<-- [end:fit]
+
+# --8<-- [start:metrics]
+import pandas as pd
+
+metrics = pd.read_csv(Path(trainer.logger.log_dir) / "metrics.csv")
+print(list(metrics.columns))
+per_epoch = (
+    metrics.groupby("epoch").mean(numeric_only=True).drop(columns="step")
+)
+print(per_epoch.round(4).to_string())
+# --8<-- [end:metrics]
+
+# --8<-- [start:curves]
+import matplotlib.pyplot as plt
+
+epochs = per_epoch.index + 1
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.2))
+ax_loss.plot(epochs, per_epoch["train_loss"], "o-", label="training")
+ax_loss.plot(epochs, per_epoch["val_loss"], "s--", label="validation")
+ax_loss.set_xlabel("epoch")
+ax_loss.set_ylabel("cross-entropy loss")
+ax_loss.legend()
+ax_acc.plot(epochs, per_epoch["train_acc"], "o-", label="training")
+ax_acc.plot(epochs, per_epoch["val_acc"], "s--", label="validation")
+ax_acc.set_xlabel("epoch")
+ax_acc.set_ylabel("accuracy")
+ax_acc.legend()
+fig.suptitle("Training curves read back from the CSVLogger's metrics.csv")
+fig.tight_layout()
+# --8<-- [end:curves]
+
+# --8<-- [start:test]
+with harmless_warnings_ignored():
+    results = trainer.test(model, datamodule=dm, verbose=False)
+print(f"test accuracy (last epoch): {results[0]['test_acc']:.1%}")
+# --8<-- [end:test]
+
+# --8<-- [start:checkpoint]
+best_path = Path(checkpoint.best_model_path)
+print(best_path.name, f"val_acc {checkpoint.best_model_score:.1%}")
+best = LitMLP.load_from_checkpoint(best_path)
+print(best.hparams)
+with harmless_warnings_ignored():
+    results = trainer.test(best, datamodule=dm, verbose=False)
+print(f"test accuracy (best checkpoint): {results[0]['test_acc']:.1%}")
+workdir.cleanup()
+# --8<-- [end:checkpoint]
+
+# --8<-- [start:accelerator]
+trainer = pl.Trainer(
+    accelerator="auto",
+    devices="auto",
+    max_epochs=1,
+    logger=False,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
+print(type(trainer.accelerator).__name__, trainer.num_devices)
+print(trainer.strategy.root_device)
+# --8<-- [end:accelerator]
+
+# --8<-- [start:ddp-same-classes]
+import ast
+
+
+def class_definitions(path):
+    """Each top-level class of a Python file, as a comparable syntax tree."""
+    tree = ast.parse(Path(path).read_text())
+    return {
+        c.name: ast.dump(c) for c in tree.body if isinstance(c, ast.ClassDef)
+    }
+
+
+chapter = class_definitions("snippets/pytorch-lightning.py")
+script = class_definitions("snippets/ddp/lightning_ddp.py")
+for name in script:
+    print(name, "identical" if script[name] == chapter[name] else "DIFFERENT")
+# --8<-- [end:ddp-same-classes]
+
+# --8<-- [start:ddp-run]
+import subprocess
+import sys
+
+run = subprocess.run(
+    [sys.executable, "snippets/ddp/lightning_ddp.py"],
+    capture_output=True,
+    text=True,
+)
+if run.returncode != 0:
+    raise RuntimeError(run.stderr)
+print(run.stdout, end="")
+# --8<-- [end:ddp-run]
+
+# --8<-- [start:exercise-fast-dev-run]
+trainer = pl.Trainer(
+    fast_dev_run=True,
+    accelerator="auto",
+    devices=1,
+    logger=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
+with harmless_warnings_ignored():
+    trainer.fit(LitMLP(), datamodule=dm)
+print(trainer.global_step, "optimizer step")
+print(sorted(trainer.callback_metrics))
+# --8<-- [end:exercise-fast-dev-run]
+
+# --8<-- [start:exercise-sampler]
+from torch.utils.data.distributed import DistributedSampler
+
+for rank in range(2):
+    sampler = DistributedSampler(
+        dm.train_set, num_replicas=2, rank=rank, shuffle=True, seed=123
+    )
+    loader = DataLoader(dm.train_set, batch_size=64, sampler=sampler)
+    print(f"rank {rank}: {len(sampler)} digits, {len(loader)} batches")
+first = set(DistributedSampler(dm.train_set, num_replicas=2, rank=0, seed=123))
+second = set(
+    DistributedSampler(dm.train_set, num_replicas=2, rank=1, seed=123)
+)
+print(
+    "shared digits:", len(first & second), "| together:", len(first | second)
+)
+# --8<-- [end:exercise-sampler]

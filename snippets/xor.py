@@ -1,0 +1,265 @@
+# --8<-- [start:data]
+import numpy as np
+import torch
+from torch import nn
+
+torch.manual_seed(1)
+np.random.seed(1)
+device = "cuda" if torch.cuda.is_available() else "cpu"
+
+x = np.random.uniform(low=-1, high=1, size=(200, 2))
+y = (x[:, 0] * x[:, 1] < 0).astype(np.float32)
+
+n_train = 100
+X_train = torch.tensor(x[:n_train], dtype=torch.float32)
+y_train = torch.tensor(y[:n_train])
+X_valid = torch.tensor(x[n_train:], dtype=torch.float32)
+y_valid = torch.tensor(y[n_train:])
+print(X_train.shape, y_train.shape)
+print(X_valid.shape, y_valid.shape)
+print(f"class 1: {y_train.mean():.0%} of train, {y_valid.mean():.0%} of valid")
+# --8<-- [end:data]
+
+# --8<-- [start:plot-data]
+import matplotlib.pyplot as plt
+
+
+def plot_points(ax, X, y):
+    for label, marker, color in ((0, "o", "tab:blue"), (1, "^", "tab:orange")):
+        points = X[y == label]
+        ax.scatter(
+            points[:, 0],
+            points[:, 1],
+            marker=marker,
+            color=color,
+            edgecolor="black",
+            linewidth=0.5,
+            label=f"class {label}",
+        )
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
+
+
+fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+plot_points(ax, X_train, y_train)
+ax.axhline(0, color="gray", linewidth=0.8)
+ax.axvline(0, color="gray", linewidth=0.8)
+fig.legend(loc="outside lower center", ncol=2)
+ax.set_title("XOR training data")
+# --8<-- [end:plot-data]
+
+# --8<-- [start:loader]
+from torch.utils.data import DataLoader, TensorDataset
+
+batch_size = 2
+train_ds = TensorDataset(X_train, y_train)
+train_dl = DataLoader(
+    train_ds,
+    batch_size=batch_size,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(1),
+)
+X_batch, y_batch = next(iter(train_dl))
+print(X_batch)
+print(y_batch)
+print(len(train_dl), "batches per epoch")
+# --8<-- [end:loader]
+
+
+# --8<-- [start:train]
+def train(
+    model, num_epochs, train_dl, X_valid, y_valid, lr=0.05, log_every=10
+):
+    """Train with SGD on BCEWithLogitsLoss; return the per-epoch history."""
+    model = model.to(device)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    X_valid, y_valid = X_valid.to(device), y_valid.to(device)
+    history = {"loss": [], "acc": [], "val_loss": [], "val_acc": []}
+    for epoch in range(1, num_epochs + 1):
+        model.train()
+        total_loss = correct = 0.0
+        for X_batch, y_batch in train_dl:
+            X_batch, y_batch = X_batch.to(device), y_batch.to(device)
+            logits = model(X_batch)[:, 0]
+            loss = loss_fn(logits, y_batch)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            total_loss += loss.item() * len(y_batch)
+            correct += ((logits >= 0).float() == y_batch).sum().item()
+        model.eval()
+        with torch.no_grad():
+            logits = model(X_valid)[:, 0]
+            val_loss = loss_fn(logits, y_valid).item()
+            val_acc = ((logits >= 0).float() == y_valid).float().mean().item()
+        n = len(train_dl.dataset)
+        history["loss"].append(total_loss / n)
+        history["acc"].append(correct / n)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+        if epoch % log_every == 0:
+            print(
+                f"epoch {epoch:3d}"
+                f"  loss {total_loss / n:.4g}  acc {correct / n:.1%}"
+                f"  val_loss {val_loss:.4g}  val_acc {val_acc:.1%}"
+            )
+    return history
+
+
+# --8<-- [end:train]
+
+# --8<-- [start:linear]
+model_linear = nn.Linear(2, 1)
+history_linear = train(
+    model_linear, 10, train_dl, X_valid, y_valid, log_every=5
+)
+# --8<-- [end:linear]
+
+
+# --8<-- [start:linear-regions]
+def plot_decision_regions(ax, model, X, y):
+    grid = torch.linspace(-1, 1, 201)
+    xx0, xx1 = torch.meshgrid(grid, grid, indexing="xy")
+    points = torch.stack([xx0.ravel(), xx1.ravel()], dim=1).to(device)
+    model.eval()
+    with torch.no_grad():
+        prob = torch.sigmoid(model(points)).cpu().reshape(xx0.shape)
+    ax.contourf(
+        xx0,
+        xx1,
+        prob,
+        levels=[0, 0.5, 1],
+        colors=["tab:blue", "tab:orange"],
+        alpha=0.25,
+    )
+    ax.contour(xx0, xx1, prob, levels=[0.5], colors="black", linewidths=1.5)
+    plot_points(ax, X, y)
+
+
+fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+plot_decision_regions(ax, model_linear, X_valid, y_valid)
+ax.set_title(f"No hidden layer: {history_linear['val_acc'][-1]:.1%} valid")
+# --8<-- [end:linear-regions]
+
+# --8<-- [start:mlp]
+model = nn.Sequential(
+    nn.Linear(2, 16),
+    nn.ReLU(),
+    nn.Linear(16, 16),
+    nn.ReLU(),
+    nn.Linear(16, 1),
+)
+print(model)
+print(sum(p.numel() for p in model.parameters()), "parameters")
+# --8<-- [end:mlp]
+
+# --8<-- [start:mlp-train]
+num_epochs = 50
+history = train(model, num_epochs, train_dl, X_valid, y_valid)
+print(f"final validation accuracy {history['val_acc'][-1]:.1%}")
+# --8<-- [end:mlp-train]
+
+# --8<-- [start:history]
+epochs = range(1, num_epochs + 1)
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.5))
+ax_loss.plot(epochs, history["loss"], label="train")
+ax_loss.plot(epochs, history["val_loss"], label="validation")
+ax_loss.set_xlabel("epoch")
+ax_loss.set_ylabel("binary cross-entropy")
+ax_loss.set_title("Loss")
+ax_acc.plot(epochs, history["acc"], label="train")
+ax_acc.plot(epochs, history["val_acc"], label="validation")
+ax_acc.plot(
+    range(1, len(history_linear["val_acc"]) + 1),
+    history_linear["val_acc"],
+    color="gray",
+    linestyle="--",
+    label="validation, no hidden layer",
+)
+ax_acc.set_xlabel("epoch")
+ax_acc.set_ylabel("accuracy")
+ax_acc.set_title("Accuracy")
+for ax in (ax_loss, ax_acc):
+    ax.legend()
+    ax.grid(alpha=0.3)
+fig.tight_layout()
+# --8<-- [end:history]
+
+# --8<-- [start:mlp-regions]
+fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+plot_decision_regions(ax, model, X_valid, y_valid)
+ax.set_title(f"Two hidden layers: {history['val_acc'][-1]:.1%} valid")
+# --8<-- [end:mlp-regions]
+
+
+# --8<-- [start:deep-wide]
+from itertools import pairwise
+
+
+def mlp(*sizes):
+    """Linear layers of the given sizes with a ReLU between each two."""
+    layers = []
+    for n_in, n_out in pairwise(sizes):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+for sizes in [(2, 16, 16, 1), (2, 84, 1), (2, 8, 8, 8, 8, 1)]:
+    architecture = " -> ".join(map(str, sizes))
+    print(f"{architecture:26} {count_parameters(mlp(*sizes)):4d} parameters")
+# --8<-- [end:deep-wide]
+
+# --8<-- [start:exercise-no-relu]
+linear_stack = nn.Sequential(
+    nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1)
+)
+l1, l2, l3 = linear_stack
+W = l3.weight @ l2.weight @ l1.weight
+b = l3.weight @ (l2.weight @ l1.bias + l2.bias) + l3.bias
+print(W.shape, b.shape)
+with torch.no_grad():
+    print(torch.allclose(linear_stack(X_valid), X_valid @ W.T + b, atol=1e-6))
+# --8<-- [end:exercise-no-relu]
+
+
+# --8<-- [start:exercise-feature]
+def with_product(X):
+    return torch.cat([X, X[:, :1] * X[:, 1:]], dim=1)
+
+
+product_dl = DataLoader(
+    TensorDataset(with_product(X_train), y_train),
+    batch_size=batch_size,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(1),
+)
+model_product = nn.Linear(3, 1)
+history_product = train(
+    model_product, 10, product_dl, with_product(X_valid), y_valid, lr=0.5
+)
+print("weights:", [f"{w:.1f}" for w in model_product.weight[0].tolist()])
+# --8<-- [end:exercise-feature]
+
+# --8<-- [start:exercise-bce]
+logits = torch.tensor([0.5, -2.0, 30.0])
+targets = torch.tensor([1.0, 0.0, 0.0])
+print(nn.BCELoss(reduction="none")(torch.sigmoid(logits), targets))
+print(nn.BCEWithLogitsLoss(reduction="none")(logits, targets))
+print(torch.sigmoid(logits))
+z = logits.clone().requires_grad_()
+nn.BCELoss(reduction="sum")(torch.sigmoid(z), targets).backward()
+print(z.grad)
+z = logits.clone().requires_grad_()
+nn.BCEWithLogitsLoss(reduction="sum")(z, targets).backward()
+print(z.grad)
+# --8<-- [end:exercise-bce]
