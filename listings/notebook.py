@@ -11,6 +11,7 @@ import re
 import textwrap
 from collections.abc import Callable
 
+import nbformat
 from nbformat import v4
 
 from .page import Page, _fence_end, fence_info
@@ -40,14 +41,20 @@ def _prose(lines: list[str], expand: Callable[[str], str]) -> str:
     return textwrap.dedent("\n".join(out)).strip("\n")
 
 
-def _outputs(result: Result) -> list:
+def _outputs(result: Result) -> list[dict]:
     outputs = []
     if result.stdout:
-        outputs.append(v4.new_output("stream", name="stdout", text=result.stdout))
+        outputs.append(
+            {"output_type": "stream", "name": "stdout", "text": result.stdout}
+        )
     for image in result.figures:
         data = {"image/png": base64.b64encode(image).decode(), "text/plain": "<Figure>"}
-        outputs.append(v4.new_output("display_data", data=data))
+        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
     return outputs
+
+
+def _markdown(source: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": source}
 
 
 def page_notebook(
@@ -56,31 +63,42 @@ def page_notebook(
     intro: str,
     expand: Callable[[str], str] = lambda text: text,
 ) -> str:
-    """The notebook's JSON text; ``intro`` opens it as a Markdown cell.
+    """The notebook's JSON text (nbformat 4.5); ``intro`` opens it as a Markdown cell.
 
     ``expand`` resolves snippet includes left in the prose (code shown, not run).
+    Cells are plain dicts: nbformat's constructors validate every cell against
+    the schema, which costs more on each build than writing the notebook; the
+    tests validate the result instead.
     """
     lines = page.text.split("\n")
-    cells = [v4.new_markdown_cell(intro)]
+    cells = [_markdown(intro)]
     position = 0
     for count, (listing, result) in enumerate(
         zip(page.listings, results, strict=True), start=1
     ):
         prose = _prose(lines[position : listing.fence_line], expand)
         if prose:
-            cells.append(v4.new_markdown_cell(prose))
-        cell = v4.new_code_cell(listing.code.rstrip("\n"), execution_count=count)
-        cell.outputs = _outputs(result)
-        cell.metadata["tags"] = [listing.name]
-        cells.append(cell)
+            cells.append(_markdown(prose))
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": count,
+                "metadata": {"tags": [listing.name]},
+                "outputs": _outputs(result),
+                "source": listing.code.rstrip("\n"),
+            }
+        )
         end = _fence_end(lines, listing.fence_line)
         position = (listing.output_span[1] if listing.output_span else end) + 1
     rest = _prose(lines[position:], expand)
     if rest:
-        cells.append(v4.new_markdown_cell(rest))
-    notebook = v4.new_notebook(
-        cells=cells,
-        metadata={
+        cells.append(_markdown(rest))
+    # Stable cell ids: the same page always gives the same file.
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
+    notebook = {
+        "cells": cells,
+        "metadata": {
             "kernelspec": {
                 "name": "python3",
                 "display_name": "Python 3",
@@ -88,10 +106,7 @@ def page_notebook(
             },
             "language_info": {"name": "python"},
         },
-    )
-    # Stable cell ids: the same page always gives the same file.
-    for number, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{number}"
-    # Validation is the tests' job; on every build it would cost more than
-    # writing the notebook.
-    return v4.writes(notebook)
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return v4.writes(nbformat.from_dict(notebook))

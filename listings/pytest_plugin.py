@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .cache import Cache, environment_fingerprint, page_key
-from .page import Listing, PageError
+from .page import Listing, PageError, missing_outputs
 from .project import Project
 from .runner import PageRun
 from .verify import problems
@@ -66,6 +66,14 @@ class PageFile(pytest.File):
             page = project.load(self.path)
         except PageError as exc:
             raise self.CollectError(str(exc)) from exc
+        unpinned = missing_outputs(page)
+        if unpinned:
+            names = ", ".join(item.name for item in unpinned)
+            raise self.CollectError(
+                f"{page.name}: no expected output for {names}; run the update "
+                "command (python -m listings update) to write it, or mark a "
+                "listing that prints nothing <!--pytest.mark.no_output-->"
+            )
         self.run = PageRun(page, project.root)
         for index, listing in enumerate(page.listings):
             item = ListingItem.from_parent(self, name=listing.name)

@@ -126,3 +126,18 @@ def test_strict_build_fails_on_a_listing_that_raises(small_site):
     assert done.returncode != 0
     assert "docs/page.md::greet (snippets/page.py:2) raised at page.py:2" in done.stderr
     assert "ZeroDivisionError" in done.stderr
+
+
+def test_pytest_fails_collection_of_a_listing_without_expected_output(
+    pytester, small_site
+):
+    page = small_site.root / "docs" / "page.md"
+    text = page.read_text()
+    page.write_text(
+        text.replace(
+            "<!--pytest-codeblocks:expected-output-->\n\n```text\nhello\n```\n", ""
+        )
+    )
+    result = pytest_on(pytester, small_site)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*no expected output for greet*"])
