@@ -114,7 +114,8 @@ print(f"         bound {bound:.4f}, bound/sqrt(3) {bound / math.sqrt(3):.4f}")
 import inspect
 import textwrap
 
-print(textwrap.dedent(inspect.getsource(nn.Linear.reset_parameters)))
+source = inspect.getsource(nn.Linear.reset_parameters)
+print(textwrap.dedent(source).rstrip())
 # --8<-- [end:default-source]
 
 # --8<-- [start:default-init]
