@@ -56,7 +56,7 @@ def _tree_digest(folder: Path) -> str:
 
 
 @functools.cache
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
     """Installed versions; they cannot change under a running process."""
     return {name: _version(name) for name in PACKAGES}
 
@@ -68,7 +68,7 @@ def environment_fingerprint(root: Path) -> dict:
         "engine": _tree_digest(Path(__file__).parent),
         "data": _tree_digest(root / "mechanics"),
         "python": platform.python_version(),
-        "packages": _versions(),
+        "packages": package_versions(),
     }
 
 

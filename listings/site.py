@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
-from .cache import Cache, environment_fingerprint
+from .cache import Cache, environment_fingerprint, package_versions
 from .notebook import page_notebook
 from .page import Page, PageError
 from .project import Project
@@ -91,11 +91,9 @@ def on_files(files: Files, config) -> Files:
 
 def verified_with(results: list[Result]) -> str:
     """The torch build and device the outputs come from, read at build time."""
-    from importlib import metadata
-
     devices = sorted({r.device for r in results})
     where = " and ".join("the CPU" if d == "cpu" else d for d in devices)
-    return f"torch {metadata.version('torch')} on {where}"
+    return f"torch {package_versions()['torch']} on {where}"
 
 
 def _notebook_intro(page: Page, file, results: list[Result]) -> str:
