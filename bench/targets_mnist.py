@@ -14,48 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-import resource
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from onecore import run
+
 PAGE_SECONDS = 20.0
 MNIST_ACCURACY = 0.93
 PAGES = ["mnist", "pytorch-lightning"]
 ACCURACY = re.compile(r"^test accuracy (\d+\.\d)% on 1000 held-out digits$", re.M)
-
-
-def _one_cpu() -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def run(script: str) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds and stdout of ``python -P script`` on one core.
-
-    CPU seconds (user + system, of the script and the processes it starts)
-    do not grow when other work shares the machine; wall seconds do.
-    """
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    # -P: the script's own folder stays off sys.path, as the engine's does.
-    done = subprocess.run(
-        [sys.executable, "-P", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        preexec_fn=_one_cpu,
-    )
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if done.returncode != 0:
-        sys.exit(f"{script} failed:\n{done.stderr}")
-    return seconds, cpu, done.stdout
 
 
 def main() -> int:
@@ -64,14 +30,16 @@ def main() -> int:
     print(f"{'target':38} {'wall':>8} {'cpu':>8}  {'limit':>8}")
     outputs = {}
     for page in PAGES:
-        seconds, cpu, outputs[page] = run(f"snippets/{page}.py")
+        done = run(page)
+        seconds, cpu, outputs[page] = done.wall, done.cpu, done.stdout
         ok = seconds < PAGE_SECONDS
         missed += not ok
         label = f"{page} page, one core (s)"
         verdict = "ok" if ok else "MISSED"
         print(f"{label:38} {seconds:8.1f} {cpu:8.1f}  < {PAGE_SECONDS:6.0f}  {verdict}")
     # Two DDP processes and the page's own: no single-core target applies.
-    seconds, cpu, _ = run("snippets/scaling.py")
+    scaling = run("scaling")
+    seconds, cpu = scaling.wall, scaling.cpu
     print(f"{'scaling page, 3 processes (s)':38} {seconds:8.1f} {cpu:8.1f}")
     found = ACCURACY.findall(outputs["mnist"])
     accuracy = float(found[-1]) / 100 if found else float("nan")

@@ -14,57 +14,16 @@ Exit status 1 if a target is missed.
 
 from __future__ import annotations
 
-import os
 import re
-import resource
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from onecore import run
+
 PAGE_SECONDS = 20.0
 XOR_ACCURACY = 0.95
 MPG_MAE = 2.12
 XOR_FINAL = re.compile(r"^final validation accuracy (\d+\.\d)%$", re.M)
 MPG_FINAL = re.compile(r"^test MAE (\d+(?:\.\d+)?) mpg$", re.M)
-
-
-@dataclass
-class PageRun:
-    """One page's snippet file, run once: its times and what it printed."""
-
-    page: str
-    wall: float
-    cpu: float
-    stdout: str
-
-
-def _one_cpu() -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def run(page: str) -> PageRun:
-    """Run ``snippets/<page>.py`` on one core; raise if it fails."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-P", f"snippets/{page}.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        preexec_fn=_one_cpu,
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if done.returncode != 0:
-        raise RuntimeError(f"snippets/{page}.py failed:\n{done.stderr[-3000:]}")
-    return PageRun(page, wall, cpu, done.stdout)
 
 
 def last_number(pattern: re.Pattern, text: str) -> float:

@@ -116,9 +116,6 @@ class PageRun:
         self._failed: str | None = None
         self._filters: list | None = None
 
-    def _snippet_name(self, listing: Listing) -> str:
-        return str(listing.snippet)
-
     def result(self, index: int) -> Result:
         """Run listings up to ``index`` (if not yet run) and return its result."""
         while len(self.results) <= index:
