@@ -50,7 +50,12 @@ HOOK = "hooks/verified_listings.py"
 EXECUTED = re.compile(
     r"listings: executed (?P<page>\S+) \((?P<n>\d+) listings?\) in (?P<s>[\d.]+) s"
 )
-BUILT = re.compile(r"Documentation built in (?P<s>[\d.]+) seconds")
+# The end of a rebuild. MkDocs drops a log message it has already printed once
+# (its DuplicateFilter), so a rebuild as long as an earlier one prints no
+# "Documentation built in"; the reload line after it carries the time of day.
+BUILT = re.compile(r"Documentation built in [\d.]+ seconds|Reloading browsers")
+# What `mkdocs serve` logs when a rebuild fails; it then waits for the next edit.
+REBUILD_FAILED = re.compile(r"error happened during the rebuild|Aborted with")
 WATCHING = re.compile(r"Watching paths for changes: (?P<paths>.*)")
 PYTEST_SUMMARY = re.compile(r"\d+ (passed|failed|errors?|skipped)\b")
 PROSE_EDIT = "\n\nThis sentence was added by bench/run.py and is removed again.\n"
@@ -186,11 +191,23 @@ class Server:
         for line in self.process.stdout:
             self.lines.append((time.monotonic(), line.rstrip()))
 
-    def wait_for(self, pattern: re.Pattern, since: int, timeout: float):
-        """The first log line from index ``since`` on that matches, or None."""
+    def wait_for(
+        self,
+        pattern: re.Pattern,
+        since: int,
+        timeout: float,
+        fail: re.Pattern | None = None,
+    ):
+        """The first log line from index ``since`` on that matches, or None.
+
+        A line matching ``fail`` first raises, with the log from ``since`` on.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for stamp, line in self.lines[since:]:
+                if fail is not None and fail.search(line):
+                    log = "\n".join(text for _, text in self.lines[since:])
+                    raise RuntimeError(f"mkdocs serve failed to rebuild:\n{log}")
                 match = pattern.search(line)
                 if match:
                     return stamp, match
@@ -220,13 +237,17 @@ def edited(path: Path, change: Callable[[str], str]) -> Iterator[None]:
 
 
 def rebuild_after(server: Server, path: Path, change, timeout: float) -> float | None:
-    """Seconds from an edit of ``path`` to the end of the rebuild it caused."""
+    """Seconds from an edit of ``path`` to the end of the rebuild it caused.
+
+    None if no rebuild ended in ``timeout``; a failed rebuild raises, with the
+    server's log, rather than leaving the benchmark waiting.
+    """
     since = len(server.lines)
     with edited(path, change):
         started = time.monotonic()
-        found = server.wait_for(BUILT, since, timeout)
+        found = server.wait_for(BUILT, since, timeout, fail=REBUILD_FAILED)
     if found is not None:  # let the rebuild for the restore finish too
-        server.wait_for(BUILT, since=len(server.lines), timeout=timeout)
+        server.wait_for(BUILT, len(server.lines), timeout, fail=REBUILD_FAILED)
     return None if found is None else found[0] - started
 
 
@@ -251,7 +272,7 @@ def serve_rebuilds(root: Path, page: Path, snippet: Path) -> dict[str, str]:
                 figures[label] = f"no rebuild: serve watches only {watched}"
                 continue
             say(f"serve: timing a rebuild after editing {relative}")
-            seconds = rebuild_after(server, path, change, timeout=1200)
+            seconds = rebuild_after(server, path, change, timeout=300)
             figures[label] = "no rebuild" if seconds is None else f"{seconds:.1f} s"
         return figures
     finally:
