@@ -1,6 +1,7 @@
-"""Cheap ``mkdocs serve`` rebuilds: reuse unchanged work (see the preview package)."""
+"""Fast rebuilds: reuse unchanged work across builds (see the preview package)."""
 
 import logging
+from pathlib import Path
 
 import preview
 
@@ -10,6 +11,7 @@ log = logging.getLogger("mkdocs.hooks.preview")
 def on_config(config):
     installed = preview.install()
     preview.new_build()
+    preview.store_for(Path(config.config_file_path).parent).load()
     log.debug("preview: memoizing %s", ", ".join(installed) or "nothing")
     return config
 
@@ -21,4 +23,5 @@ def on_env(env, config, files):
 
 
 def on_post_build(config):
+    preview.store_for(Path(config.config_file_path).parent).save()
     log.debug("preview: %s", dict(sorted(preview.stats.items())))

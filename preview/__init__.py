@@ -1,49 +1,75 @@
-"""Fast ``mkdocs serve`` rebuilds: reuse what an unchanged input produced.
+"""Fast rebuilds: reuse what an unchanged input produced.
 
-MkDocs 1.6 rebuilds every page on every save. ``mkdocs serve --dirty`` would
-rebuild only the saved page, but then a page whose snippet file changed is not
-rebuilt, and the other pages keep a stale navigation and home page. So each
-rebuild here is a full one, and this module makes it cheap. It memoizes three
-computations that are pure functions of inputs a prose edit rarely changes:
+MkDocs 1.6 rebuilds every page on every save in ``mkdocs serve``.
+``mkdocs serve --dirty`` would rebuild only the saved page, but then a page
+whose snippet file changed is not rebuilt, and the other pages keep a stale
+navigation and home page. So each rebuild here is a full one, and this module
+makes it cheap. It memoizes three computations that are pure functions of
+inputs a prose edit rarely changes:
 
-- compiling the theme's Jinja templates, through Jinja's own bytecode cache
+- compiling the theme's Jinja templates, through Jinja's bytecode-cache API
   (Jinja checks each template's source checksum before using an entry);
 - highlighting a code block with Pygments, keyed by the block, its options and
   the highlighter's whole configuration;
 - turning a page's HTML into search-index entries, keyed by the page's URL,
   title, metadata, table of contents and HTML, and the index's configuration.
 
-A hit gives back exactly what the computation would produce (``tests/
-test_preview.py`` builds a site with and without the memos and compares every
-byte). The memos live in this module, not in the hook file, because MkDocs
-re-executes hook files on each rebuild. They are generational: an entry no
-build asked for since the previous build is dropped, so an editing session does
-not grow them. A fresh ``mkdocs build`` process starts with them empty.
+A hit gives back exactly what the computation would produce:
+``tests/test_preview.py`` builds a site with and without the memos and
+compares every byte. The memos live in this module, not in the hook file,
+because MkDocs re-executes hook files on each rebuild, and they are saved to
+``.cache/preview/memo.json`` after a build, so a warm ``mkdocs build`` in a new
+process starts with them too. That file is keyed by the Python and library
+versions and this module's source, carries a digest of its content, and is
+ignored when any of these do not match, never trusted. The memos are
+generational: only what the last build used is kept, so they do not grow over
+an editing session.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import copy
 import functools
+import hashlib
 import inspect
+import json
+import logging
+import os
+import platform
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
+log = logging.getLogger("mkdocs.hooks.preview")
+FORMAT = 1
+PACKAGES = (
+    "jinja2",
+    "markdown",
+    "mkdocs",
+    "mkdocs-material",
+    "pygments",
+    "pymdown-extensions",
+)
+
 
 class Memo:
-    """A dict that forgets what the last two builds did not use."""
+    """A dict that keeps only what the last build used."""
 
     def __init__(self) -> None:
-        self.current: dict[Hashable, Any] = {}
-        self.previous: dict[Hashable, Any] = {}
+        self.current: dict[str, Any] = {}
+        self.previous: dict[str, Any] = {}
 
     def new_build(self) -> None:
         self.previous, self.current = self.current, {}
 
-    def get(self, key: Hashable) -> Any | None:
+    def get(self, key: str) -> Any | None:
         if key in self.current:
             return self.current[key]
         if key in self.previous:
@@ -51,28 +77,125 @@ class Memo:
             return self.current[key]
         return None
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, key: str, value: Any) -> None:
         self.current[key] = value
 
-    def __len__(self) -> int:
-        return len(self.current) + len(self.previous)
 
-
-TEMPLATES = Memo()
-HIGHLIGHTS = Memo()
-SEARCH_ENTRIES = Memo()
-# Hits and misses per memo since the build started: the tests read them.
+TEMPLATES = Memo()  # Jinja bucket key -> bytecode, base64
+HIGHLIGHTS = Memo()  # key digest -> highlighted HTML
+SEARCH_ENTRIES = Memo()  # key digest -> the page's search-index entries
+MEMOS = {"templates": TEMPLATES, "highlight": HIGHLIGHTS, "search": SEARCH_ENTRIES}
+# Hits and misses in the current build: the log and the tests read them.
 stats: Counter[str] = Counter()
 
 
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _key(parts: Any) -> str:
+    """A digest of a key made of plain values (see ``_plain``)."""
+    return _sha(repr(parts).encode())
+
+
+def _plain(value: Any) -> Any:
+    """Configuration values as nested tuples of plain values, comparable by repr."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _plain(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(repr(v) for v in value))
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    # Anything else by its type and repr; an address in a default repr only
+    # makes the key miss, never match wrongly.
+    return (type(value).__qualname__, repr(value))
+
+
+@functools.cache
+def environment() -> dict[str, str]:
+    """What the memos on disk were computed with; they are used only with it."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return {
+        "format": str(FORMAT),
+        "python": platform.python_version(),
+        "memo": _sha(Path(__file__).read_bytes()),
+        **versions,
+    }
+
+
 def new_build() -> None:
-    for memo in (TEMPLATES, HIGHLIGHTS, SEARCH_ENTRIES):
+    for memo in MEMOS.values():
         memo.new_build()
     stats.clear()
 
 
+def _payload() -> dict[str, dict[str, Any]]:
+    return {name: memo.current for name, memo in MEMOS.items()}
+
+
+class Store:
+    """The memos on disk, in one file written atomically after a build."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "memo.json"
+        self.saved: str | None = None  # the digest of what the file holds
+
+    def load(self) -> None:
+        """Fill the memos from disk if they are empty and the file checks out."""
+        if any(memo.current or memo.previous for memo in MEMOS.values()):
+            return
+        try:
+            entry = json.loads(self.path.read_text())
+            payload = entry["payload"]
+            digest = _sha(json.dumps(payload, sort_keys=True).encode())
+            valid = entry["environment"] == environment() and entry["digest"] == digest
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if not valid or not all(isinstance(payload.get(n), dict) for n in MEMOS):
+            return
+        for name, memo in MEMOS.items():
+            memo.previous = dict(payload[name])
+        self.saved = digest
+
+    def save(self) -> None:
+        """Write what this build used, unless the file already holds it."""
+        payload = _payload()
+        text = json.dumps(payload, sort_keys=True)
+        digest = _sha(text.encode())
+        if digest == self.saved:
+            return
+        entry = {"environment": environment(), "digest": digest, "payload": payload}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w") as f:
+                # Key order is kept: search entries go out in the order given.
+                json.dump(entry, f)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self.saved = digest
+
+
+_stores: dict[Path, Store] = {}
+
+
+def store_for(root: Path) -> Store:
+    """The one store of a site root, kept across the rebuilds of a process."""
+    folder = (root / ".cache" / "preview").resolve()
+    return _stores.setdefault(folder, Store(folder))
+
+
 class TemplateCache(jinja2.BytecodeCache):
-    """Jinja's bytecode cache, held in memory across rebuilds."""
+    """Jinja's bytecode cache, backed by the template memo."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         # The key covers the template's name and file; Jinja resets the bucket
@@ -80,23 +203,14 @@ class TemplateCache(jinja2.BytecodeCache):
         code = TEMPLATES.get(bucket.key)
         stats["templates hit" if code is not None else "templates miss"] += 1
         if code is not None:
-            bucket.bytecode_from_string(code)
+            try:
+                bucket.bytecode_from_string(base64.b64decode(code))
+            except Exception:  # an entry that does not load is compiled anew
+                bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        TEMPLATES.put(bucket.key, bucket.bytecode_to_string())
-
-
-def _frozen(value: Any) -> Hashable:
-    """A hashable stand-in for configuration values (dicts, lists, sets)."""
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
-    if isinstance(value, set | frozenset):
-        return tuple(sorted(repr(v) for v in value))
-    if isinstance(value, str | int | float | bool | type(None)):
-        return value
-    return repr(value)
+        code = bucket.bytecode_to_string()
+        TEMPLATES.put(bucket.key, base64.b64encode(code).decode("ascii"))
 
 
 def memoized_highlight(highlight: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,26 +221,26 @@ def memoized_highlight(highlight: Callable[..., Any]) -> Callable[..., Any]:
     """
     signature = inspect.signature(highlight)
 
+    def stashed(md: Any) -> Any:
+        return getattr(getattr(md, "htmlStash", None), "html_counter", None)
+
     @functools.wraps(highlight)
     def wrapper(self, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
-        arguments = dict(bound.arguments)
-        del arguments["self"]
+        arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
         if arguments.get("inline"):
             return highlight(self, *args, **kwargs)
         settings = {k: v for k, v in vars(self).items() if k != "md"}
-        key = (_frozen(settings), _frozen(arguments))
+        key = _key(("highlight", _plain(settings), _plain(arguments)))
         code = HIGHLIGHTS.get(key)
         if code is not None:
             stats["highlight hit"] += 1
             return code
         stats["highlight miss"] += 1
-        stash = getattr(getattr(self.md, "htmlStash", None), "html_counter", None)
+        before = stashed(self.md)
         code = highlight(self, *args, **kwargs)
-        if isinstance(code, str) and stash == getattr(
-            getattr(self.md, "htmlStash", None), "html_counter", None
-        ):
+        if isinstance(code, str) and stashed(self.md) == before:
             HIGHLIGHTS.put(key, code)
         return code
 
@@ -134,10 +248,9 @@ def memoized_highlight(highlight: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _toc_key(toc: Any) -> Hashable:
+def _toc(toc: Any) -> tuple:
     return tuple(
-        (item.id, item.title, item.url, item.level, _toc_key(item.children))
-        for item in toc
+        (item.id, item.title, item.url, item.level, _toc(item.children)) for item in toc
     )
 
 
@@ -149,13 +262,16 @@ def memoized_search_entries(add_entry: Callable[..., Any]) -> Callable[..., Any]
         entries = getattr(self, "entries", None)
         if not isinstance(entries, list):
             return add_entry(self, page)
-        key = (
-            _frozen(getattr(self, "config", None)),
-            page.url,
-            str(page.title),
-            _frozen(page.meta),
-            _toc_key(page.toc),
-            page.content,
+        key = _key(
+            (
+                "search",
+                _plain(getattr(self, "config", None)),
+                page.url,
+                str(page.title),
+                _plain(page.meta),
+                _toc(page.toc),
+                page.content,
+            )
         )
         found = SEARCH_ENTRIES.get(key)
         if found is not None:
@@ -165,7 +281,10 @@ def memoized_search_entries(add_entry: Callable[..., Any]) -> Callable[..., Any]
         stats["search miss"] += 1
         start = len(entries)
         result = add_entry(self, page)
-        SEARCH_ENTRIES.put(key, copy.deepcopy(entries[start:]))
+        added = entries[start:]
+        # The index goes to JSON in the end; keep only entries that can.
+        with contextlib.suppress(TypeError, ValueError):
+            SEARCH_ENTRIES.put(key, json.loads(json.dumps(added)))
         return result
 
     wrapper.__preview_memo__ = True
@@ -176,7 +295,7 @@ def install() -> list[str]:
     """Wrap the highlighter and the search index, once; return what was wrapped.
 
     Either library may one day rename what is wrapped here; then that memo is
-    simply not installed, and rebuilds are slower but still correct.
+    simply not installed, and builds are slower but still correct.
     """
     installed = []
     try:

@@ -1,9 +1,10 @@
-"""The serve memos (the preview package) change the time of a rebuild, not its bytes.
+"""The memos of the preview package change the time of a build, not its bytes.
 
 A scratch Material site is built twice in one process, as ``mkdocs serve``
 does, with a prose edit in between; the second build must take its
 highlighting, search entries and templates from the memos, and its every file
-must equal a build of the edited site without the memos.
+must equal a build of the edited site without the memos. A new process then
+builds from the memos saved on disk, and a damaged memo file is ignored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 MKDOCS_YML = f"""
@@ -102,24 +104,45 @@ print(2)
 ```
 """
 
-# Builds like `mkdocs serve`: one process, config reloaded for each build.
-SERVE_LIKE = """
-import json, sys
+# Builds in one process, the way `mkdocs serve` and `mkdocs build` run them.
+DRIVER = """
+import json, shutil, sys
 from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 import preview
 
-def once(site_dir):
-    config = load_config("mkdocs.yml", site_dir=site_dir)
-    config.plugins.on_startup(command="serve", dirty=False)
+def once(site_dir, serve=False):
+    config = load_config("mkdocs.yml", site_dir=str(site_dir))
+    if serve:
+        config.plugins.on_startup(command="serve", dirty=False)
     build(config)
     return dict(preview.stats)
 
-once(sys.argv[1])
-page = Path("docs/tensors.md")
-page.write_text(page.read_text() + "\\nA sentence added while serving.\\n")
-print(json.dumps(once(sys.argv[2])))
+def forget():
+    # What a new process starts with: no memo in memory, no store.
+    for memo in preview.MEMOS.values():
+        memo.current.clear()
+        memo.previous.clear()
+    preview._stores.clear()
+
+mode, out = sys.argv[1], Path(sys.argv[2])
+if mode == "build":
+    print(json.dumps(once(out)))
+elif mode == "serve":  # a build, a prose edit, a rebuild
+    once(out / "first", serve=True)
+    page = Path("docs/tensors.md")
+    page.write_text(page.read_text() + "\\nA sentence added while serving.\\n")
+    print(json.dumps(once(out / "memo", serve=True)))
+elif mode == "damaged":  # each damaged memo file, read as a new process would
+    memo_file = Path(".cache/preview/memo.json")
+    stats = {}
+    for damaged in sorted(Path(sys.argv[3]).glob("*.json")):
+        shutil.copyfile(damaged, memo_file)
+        forget()
+        stats[damaged.stem] = once(out / damaged.stem)
+        stats[damaged.stem]["rewritten"] = memo_file.read_text() != damaged.read_text()
+    print(json.dumps(stats))
 """
 
 
@@ -147,6 +170,10 @@ def run(root: Path, *args: str) -> str:
     return done.stdout
 
 
+def drive(root: Path, mode: str, *args: Path) -> dict:
+    return json.loads(run(root, "-c", DRIVER, mode, *map(str, args)))
+
+
 def contents(site_dir: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(site_dir.rglob("*")):
@@ -158,13 +185,21 @@ def contents(site_dir: Path) -> dict[str, bytes]:
     return files
 
 
-def test_a_memoized_rebuild_equals_a_fresh_build(tmp_path):
+def build_without_memos(root: Path, site_dir: Path) -> dict[str, bytes]:
+    run(root, "-m", "mkdocs", "build", "-q", "-f", "without-memos.yml", "-d", site_dir)
+    return contents(site_dir)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    """The scratch site, as MkDocs builds it without the memos."""
+    root = mkdocs_site(tmp_path_factory.mktemp("reference") / "src")
+    return build_without_memos(root, root.parent / "site")
+
+
+def test_a_memoized_rebuild_equals_a_build_without_memos(tmp_path):
     root = mkdocs_site(tmp_path / "src")
-    stats = json.loads(
-        run(root, "-c", SERVE_LIKE, str(tmp_path / "first"), str(tmp_path / "memo"))
-    )
-    fresh_build = ["build", "-q", "-f", "without-memos.yml", "-d", "../fresh"]
-    run(root, "-m", "mkdocs", *fresh_build)
+    stats = drive(root, "serve", tmp_path)
 
     # The edited page is indexed anew; the other comes from the memo, as do
     # every unchanged code block and every compiled template.
@@ -175,7 +210,8 @@ def test_a_memoized_rebuild_equals_a_fresh_build(tmp_path):
     assert stats["templates hit"] > 0, stats
     assert stats.get("templates miss", 0) == 0, stats
 
-    memo, fresh = contents(tmp_path / "memo"), contents(tmp_path / "fresh")
+    memo = contents(tmp_path / "memo")
+    fresh = build_without_memos(root, tmp_path / "fresh")
     assert sorted(memo) == sorted(fresh)
     differing = [name for name in fresh if memo[name] != fresh[name]]
     assert differing == []
@@ -183,3 +219,43 @@ def test_a_memoized_rebuild_equals_a_fresh_build(tmp_path):
     index = json.loads(memo["search/search_index.json"])
     assert any("A sentence added" in doc["text"] for doc in index["docs"])
     assert any(doc["location"] == "tensors/#strides" for doc in index["docs"])
+
+
+def test_a_new_process_builds_from_the_memos_on_disk(tmp_path, reference):
+    root = mkdocs_site(tmp_path / "src")
+    first = drive(root, "build", tmp_path / "first")
+    assert first["search miss"] == 2 and "search hit" not in first, first
+    assert (root / ".cache" / "preview" / "memo.json").is_file()
+
+    second = drive(root, "build", tmp_path / "second")
+    assert second["search hit"] == 2 and "search miss" not in second, second
+    assert second["highlight hit"] >= 7 and "highlight miss" not in second, second
+    assert second["templates hit"] > 0 and "templates miss" not in second, second
+    assert contents(tmp_path / "second") == reference
+
+
+DAMAGES = {
+    "truncated": lambda text: text[: len(text) // 2],
+    "tampered": lambda text: text.replace("hello", "HACKED"),
+    "empty": lambda text: "",
+    "other-environment": lambda text: text.replace('"format": "1"', '"format": "0"'),
+}
+
+
+def test_a_damaged_memo_file_is_ignored_and_rewritten(tmp_path, reference):
+    root = mkdocs_site(tmp_path / "src")
+    drive(root, "build", tmp_path / "first")
+    text = (root / ".cache" / "preview" / "memo.json").read_text()
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for name, damage in DAMAGES.items():
+        assert damage(text) != text, name
+        (damaged / f"{name}.json").write_text(damage(text))
+
+    stats = drive(root, "damaged", tmp_path / "sites", damaged)
+    assert sorted(stats) == sorted(DAMAGES)
+    for name, found in stats.items():
+        assert "search hit" not in found and "highlight hit" not in found, name
+        assert found["rewritten"], name
+        assert contents(tmp_path / "sites" / name) == reference, name
+    assert json.loads((root / ".cache" / "preview" / "memo.json").read_text())
