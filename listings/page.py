@@ -21,7 +21,7 @@ PYTHON_SYNTAXES = {"python", "py"}
 INCLUDE = re.compile(r'-{1,}8<-{1,}[ \t]+"(?P<file>[^":]+)(?::(?P<section>[^"]+))?"')
 MARK = re.compile(r"<!--[-\s]*pytest\.mark\.(?P<mark>.*?)[-\s]*-->")
 EXPECTED = re.compile(r"<!--[-\s]*pytest-codeblocks:expected-output[-\s]*-->")
-KNOWN_MARKS = {"no_output", "tolerance", "figure"}
+KNOWN_MARKS = {"no_output", "tolerance", "figure", "slow"}
 
 
 class PageError(Exception):

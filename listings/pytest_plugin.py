@@ -40,6 +40,29 @@ def _share_with_the_build(config: pytest.Config, run: PageRun) -> None:
     Cache.for_site(project.root).store(run.page, key, run.results)
 
 
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Pages first, those with a ``slow`` listing first of all, then the rest by
+    their number of listings; other tests after, in their collected order.
+
+    pytest-xdist hands files to the workers in this order (the config passes
+    ``--no-loadscope-reorder``). A page that starts processes then does not
+    finish last, and every page has run, and stored its results, by the time
+    the browser tests build the site from them. A page's listings keep their
+    order: the sort is stable and gives all items of a file the same rank.
+    """
+    ranks: dict[pytest.Collector, tuple[int, int]] = {}
+    for item in items:
+        page = item.parent
+        if not isinstance(page, PageFile) or page in ranks:
+            continue
+        listings = [i for i in items if i.parent is page]
+        slow = any(i.get_closest_marker("slow") for i in listings)
+        ranks[page] = (0 if slow else 1, -len(listings))
+    items.sort(key=lambda item: ranks.get(item.parent, (2, 0)))
+
+
 class ListingFailure(Exception):
     """A listing that raised or printed something other than its page shows."""
 

@@ -1,9 +1,24 @@
-"""Fixtures for the engine's own tests: small throwaway sites in tmp_path."""
+"""Fixtures: small throwaway sites in tmp_path for the engine's own tests, and
+the built site in a real browser for tests/test_browser*.py.
+
+The browser tests use Debian's Chromium, headless, on 127.0.0.1. The site is
+built once per session and worker (``mkdocs build --strict``, with the build
+cache the listing items fill as they pass) and served under the same path as
+its published URL, so links behave as they will on GitHub Pages. The browser
+tests are two files so that pytest-xdist can run them on two workers at once.
+"""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import subprocess
+import sys
 import textwrap
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,3 +67,136 @@ def listing(section: str, output: str | None, file: str = "page.py") -> str:
         block
         + f"\n<!--pytest-codeblocks:expected-output-->\n\n```text\n{output}\n```\n\n"
     )
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+PREFIX = "/pytorch-mechanics/"
+
+
+def chromium() -> str:
+    candidates = [os.environ.get("CHROMIUM", ""), "/usr/bin/chromium"]
+    candidates += ["/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("no Chromium found: run scripts/ensure-chromium or set CHROMIUM")
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SITE_URL": f"http://127.0.0.1{PREFIX}"},
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    return out
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under PREFIX; unknown paths get 404.html, as on Pages."""
+
+    def translate_path(self, path):
+        path = urlsplit(path).path
+        if path.startswith(PREFIX):
+            path = "/" + path[len(PREFIX) :]
+        return super().translate_path(path)
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    handler = functools.partial(_Handler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page whose console errors and outside requests are recorded."""
+
+    def __init__(self, browser, **options):
+        options = {
+            "color_scheme": "light",
+            "viewport": {"width": 1280, "height": 900},
+            **options,
+        }
+        self.context = browser.new_context(**options)
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route):
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser):
+    opened = []
+
+    def open_(**options) -> Watched:
+        w = Watched(browser, **options)
+        opened.append(w)
+        return w
+
+    yield open_
+    for w in opened:
+        w.close()
+
+
+def site_pages(site_dir: Path) -> list[str]:
+    pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
+    return [p.removesuffix("index.html") for p in pages]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import mlxtend.data
 import numpy as np
 import pytest
-from sklearn.model_selection import train_test_split
 
 from mechanics import autompg
 from mechanics.autompg import AutoMPGDataError, load_autompg
@@ -36,6 +35,8 @@ def test_table_has_the_book_columns_and_dtypes():
 
 
 def test_book_split_sizes():
+    from sklearn.model_selection import train_test_split  # not at collection
+
     df_train, df_test = train_test_split(load_autompg(), test_size=0.2, random_state=1)
     assert (len(df_train), len(df_test)) == (313, 79)
 

@@ -141,3 +141,38 @@ def test_pytest_fails_collection_of_a_listing_without_expected_output(
     result = pytest_on(pytester, small_site)
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*no expected output for greet*"])
+
+
+def test_pages_are_scheduled_slow_first_then_by_size_then_the_tests(pytester, site):
+    site.snippet("a", "# --8<-- [start:one]\nprint(1)\n# --8<-- [end:one]\n")
+    site.snippet(
+        "b",
+        "".join(
+            f"# --8<-- [start:s{i}]\nprint({i})\n# --8<-- [end:s{i}]\n"
+            for i in range(3)
+        ),
+    )
+    site.snippet("c", "# --8<-- [start:run]\nprint(2)\n# --8<-- [end:run]\n")
+    site.page("a", "# A\n\n" + listing("one", "1", file="a.py"))
+    site.page(
+        "b",
+        "# B\n\n" + "".join(listing(f"s{i}", str(i), file="b.py") for i in range(3)),
+    )
+    site.page("c", "# C\n\n<!--pytest.mark.slow-->\n" + listing("run", "2", "c.py"))
+    (site.root / "tests").mkdir()
+    (site.root / "tests" / "test_after.py").write_text("def test_x():\n    pass\n")
+    pytester.chdir()
+    result = pytester.runpytest_subprocess(
+        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "--collect-only",
+        "-q", "--rootdir", str(site.root), str(site.root / "tests"),
+        str(site.root / "docs"),
+    )  # fmt: skip
+    collected = [line for line in result.outlines if "::" in line]
+    assert [line.split("/")[-1] for line in collected] == [
+        "c.md::run",
+        "b.md::s0",
+        "b.md::s1",
+        "b.md::s2",
+        "a.md::one",
+        "test_after.py::test_x",
+    ]

@@ -6,11 +6,17 @@ import os
 import shutil
 
 import pytest
-import torch
-from torchvision import datasets, transforms
 
 from mechanics import mnist
 from mechanics.mnist import FILES, MNISTDataError, prepare_mnist, raw_folder
+
+
+def load(root, train, **options):
+    """torchvision's MNIST on the files; torchvision is imported by the tests
+    that use it, not when pytest collects (each xdist worker collects)."""
+    from torchvision import datasets
+
+    return datasets.MNIST(root, train=train, download=False, **options)
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +36,10 @@ def test_writes_the_four_raw_files(root):
 
 @pytest.mark.parametrize(("train", "size"), [(True, 4_000), (False, 1_000)])
 def test_torchvision_loads_the_split(root, train, size):
-    data = datasets.MNIST(
-        root, train=train, transform=transforms.ToTensor(), download=False
-    )
+    import torch
+    from torchvision import transforms
+
+    data = load(root, train, transform=transforms.ToTensor())
     image, label = data[0]
     assert len(data) == size
     assert image.shape == (1, 28, 28)
@@ -42,15 +49,13 @@ def test_torchvision_loads_the_split(root, train, size):
 
 
 def test_split_is_stratified(root):
-    train = datasets.MNIST(root, train=True, download=False)
-    test = datasets.MNIST(root, train=False, download=False)
-    assert torch.bincount(train.targets).tolist() == [400] * 10
-    assert torch.bincount(test.targets).tolist() == [100] * 10
+    train, test = load(root, train=True), load(root, train=False)
+    assert train.targets.bincount().tolist() == [400] * 10
+    assert test.targets.bincount().tolist() == [100] * 10
 
 
 def test_train_and_test_digits_are_disjoint(root):
-    train = datasets.MNIST(root, train=True, download=False)
-    test = datasets.MNIST(root, train=False, download=False)
+    train, test = load(root, train=True), load(root, train=False)
     seen = {bytes(image.numpy()) for image in train.data}
     assert not any(bytes(image.numpy()) in seen for image in test.data)
 
@@ -101,7 +106,7 @@ def test_fix_from_the_message_works(root):
         path.unlink()
     raw_folder(root).rmdir()
     prepare_mnist(root)
-    assert datasets.MNIST(root, train=True, download=False).targets.numel() == 4000
+    assert load(root, train=True).targets.numel() == 4000
 
 
 def test_no_temporary_files_left_behind(root):

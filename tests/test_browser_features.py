@@ -1,0 +1,102 @@
+"""What a reader does on the built site, in Chromium (see conftest.py): search,
+switch to dark mode, copy a listing, download a notebook; and screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import nbformat
+import pytest
+from conftest import REPO, site_pages
+
+from listings import Project
+
+pytestmark = pytest.mark.browser
+
+
+def test_search_finds_autograd_and_leads_there(base_url, watched):
+    w = watched()
+    w.page.goto(base_url, wait_until="networkidle")
+    search = w.page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("autograd", delay=20)  # a reader types
+    result = w.page.locator(".md-search-result__item a[href*='autograd/']").first
+    result.wait_for(timeout=15000)
+    result.click()
+    w.page.wait_for_url(re.compile(r".*/autograd/.*"))
+    assert w.page.locator("h1").first.inner_text().startswith("Autograd")
+    # search.highlight marks the searched word on the page it leads to
+    w.page.locator(".md-content mark").first.wait_for(timeout=15000)
+    assert w.errors == []
+
+
+def test_dark_mode_toggle_switches_and_survives_a_reload(base_url, watched):
+    w = watched()
+    w.page.goto(base_url + "tensors/", wait_until="networkidle")
+
+    def scheme() -> str:
+        return w.page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+
+    assert scheme() == "default"
+    w.page.locator("form[data-md-component='palette'] label:visible").first.click()
+    assert scheme() == "slate"
+    w.page.reload(wait_until="networkidle")
+    assert scheme() == "slate"
+
+
+def test_copy_button_copies_the_listing(base_url, watched):
+    w = watched(permissions=["clipboard-read", "clipboard-write"])
+    w.page.goto(base_url + "tensors/", wait_until="networkidle")
+    block = w.page.locator(".md-content .highlight:not(.listing-output)").first
+    block.hover()
+    block.locator("button[data-md-type='copy'], button.md-clipboard").first.click()
+    copied = w.page.evaluate("navigator.clipboard.readText()")
+    project = Project.from_root(REPO)
+    first = project.load(project.docs_dir / "tensors.md").listings[0]
+    assert copied.strip() == first.code.strip()
+
+
+def test_notebook_link_downloads_a_valid_notebook(base_url, watched, tmp_path):
+    w = watched(accept_downloads=True)
+    w.page.goto(base_url + "tensors/", wait_until="networkidle")
+    with w.page.expect_download() as download:
+        w.page.locator("a", has_text="Download notebook").click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    assert target.name == "tensors.ipynb"
+    notebook = nbformat.read(target, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(c.outputs for c in code)
+
+
+def test_screenshots_in_light_and_dark_show_code_output_and_figure(
+    site_dir, base_url, watched, tmp_path_factory
+):
+    pages = [
+        p
+        for p in site_pages(site_dir)
+        if p.endswith("/")
+        and "listing-figure" in (site_dir / p / "index.html").read_text()
+    ]
+    assert pages, "no page with a figure"
+    out = tmp_path_factory.mktemp("screenshots")
+    for scheme in ("light", "dark"):
+        w = watched(color_scheme=scheme)
+        w.context.set_default_timeout(15000)
+        w.page.set_viewport_size({"width": 1280, "height": 1400})
+        w.page.goto(base_url + pages[0], wait_until="networkidle")
+        figure = w.page.locator("img.listing-figure").first
+        figure.scroll_into_view_if_needed()
+        w.page.evaluate("window.scrollBy(0, -700)")
+        shot = out / f"{pages[0].strip('/')}-{scheme}.png"
+        w.page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        expected = "slate" if scheme == "dark" else "default"
+        got = w.page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        assert got == expected
+    keep = os.environ.get("SCREENSHOTS_DIR")
+    if keep:
+        shutil.copytree(out, keep, dirs_exist_ok=True)
