@@ -52,12 +52,12 @@ def pytest_collection_modifyitems(
     the browser tests build the site from them. A page's listings keep their
     order: the sort is stable and gives all items of a file the same rank.
     """
-    ranks: dict[pytest.Collector, tuple[int, int]] = {}
+    pages: dict[PageFile, list[pytest.Item]] = {}
     for item in items:
-        page = item.parent
-        if not isinstance(page, PageFile) or page in ranks:
-            continue
-        listings = [i for i in items if i.parent is page]
+        if isinstance(item.parent, PageFile):
+            pages.setdefault(item.parent, []).append(item)
+    ranks = {}
+    for page, listings in pages.items():
         slow = any(i.get_closest_marker("slow") for i in listings)
         ranks[page] = (0 if slow else 1, -len(listings))
     items.sort(key=lambda item: ranks.get(item.parent, (2, 0)))

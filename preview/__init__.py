@@ -35,7 +35,6 @@ import functools
 import hashlib
 import inspect
 import json
-import logging
 import os
 import platform
 import tempfile
@@ -47,7 +46,6 @@ from typing import Any
 
 import jinja2
 
-log = logging.getLogger("mkdocs.hooks.preview")
 FORMAT = 1
 PACKAGES = (
     "jinja2",
@@ -136,10 +134,6 @@ def new_build() -> None:
     stats.clear()
 
 
-def _payload() -> dict[str, dict[str, Any]]:
-    return {name: memo.current for name, memo in MEMOS.items()}
-
-
 class Store:
     """The memos on disk, in one file written atomically after a build."""
 
@@ -166,7 +160,7 @@ class Store:
 
     def save(self) -> None:
         """Write what this build used, unless the file already holds it."""
-        payload = _payload()
+        payload = {name: memo.current for name, memo in MEMOS.items()}
         text = json.dumps(payload, sort_keys=True)
         digest = _sha(text.encode())
         if digest == self.saved:
