@@ -22,7 +22,7 @@ from pathlib import Path
 from .page import Page
 from .runner import Result
 
-FORMAT = 1
+FORMAT = 2  # 2: figures for a dark page too
 PACKAGES = (
     "torch",
     "torchvision",
@@ -87,6 +87,7 @@ def _encode(results: list[Result]) -> list[dict]:
         {
             "stdout": r.stdout,
             "figures": [base64.b64encode(f).decode() for f in r.figures],
+            "dark_figures": [base64.b64encode(f).decode() for f in r.dark_figures],
             "warnings": r.warnings,
             "seconds": r.seconds,
             "device": r.device,
@@ -126,6 +127,7 @@ class Cache:
                 Result(
                     stdout=item["stdout"],
                     figures=[base64.b64decode(f) for f in item["figures"]],
+                    dark_figures=[base64.b64decode(f) for f in item["dark_figures"]],
                     warnings=list(item["warnings"]),
                     seconds=float(item["seconds"]),
                     device=str(item["device"]),
