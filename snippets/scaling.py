@@ -1,3 +1,100 @@
+# --8<-- [start:plot-ddp-step]
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+
+def draw_ddp_step(world_size, batch_size):
+    """One DDP optimizer step: what each process does, left to right."""
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 1.1 * world_size))
+    ax.set_xlim(0, 8.3)
+    ax.set_ylim(-0.5, world_size - 0.5)
+    ax.invert_yaxis()
+    ax.set_axis_off()
+
+    def box(x, y, text, color, height=0.62, width=1.24):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - width / 2, y - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.04",
+                facecolor=color,
+                edgecolor="black",
+                linewidth=0.8,
+            )
+        )
+        ax.text(x, y, text, ha="center", va="center", fontsize=8.5)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={"arrowstyle": "->", "linewidth": 0.9},
+        )
+
+    middle = (world_size - 1) / 2
+    reduce_x, reduce_height = 4.9, world_size - 0.35
+    total = " + ".join(f"g{rank}" for rank in range(world_size))
+    box(
+        reduce_x,
+        middle,
+        "all-reduce:\nevery process\ngets the average\n"
+        f"({total}) / {world_size}",
+        "#e8e8e8",
+        height=reduce_height,
+        width=1.5,
+    )
+    for rank in range(world_size):
+        color = plt.get_cmap("tab10")(rank)
+        light = (*color[:3], 0.25)
+        ax.text(0.05, rank, f"process {rank}", va="center", fontsize=9)
+        box(1.65, rank, f"its {batch_size}\ndigits", light)
+        box(3.2, rank, f"forward,\nbackward:\ngradient g{rank}", light)
+        box(6.7, rank, "optimizer step\nwith the\naverage", light)
+        arrow(2.31, rank, 2.54, rank)
+        arrow(3.86, rank, reduce_x - 0.79, rank)
+        arrow(reduce_x + 0.79, rank, 6.04, rank)
+        arrow(7.36, rank, 7.6, rank)
+        ax.text(7.65, rank, "same\nweights", va="center", fontsize=8.5)
+    ax.set_title(
+        f"One DDP step: {world_size} processes, {world_size * batch_size}"
+        " digits, one identical update",
+        fontsize=10,
+    )
+    return fig
+
+
+# --8<-- [end:plot-ddp-step]
+
+# --8<-- [start:ddp-step]
+fig = draw_ddp_step(world_size=2, batch_size=64)
+# --8<-- [end:ddp-step]
+
+# --8<-- [start:gradient-average]
+import torch
+from torch import nn
+
+torch.manual_seed(123)
+model = nn.Linear(4, 1)
+X, y = torch.randn(128, 4), torch.randn(128, 1)
+loss_fn = nn.MSELoss()
+
+
+def gradient(X, y):
+    """The gradient of the mean loss over one batch, as one flat tensor."""
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters()])
+
+
+whole = gradient(X, y)
+halves = (gradient(X[:64], y[:64]) + gradient(X[64:], y[64:])) / 2
+print("batch of 128:     ", whole)
+print("average of 2 x 64:", halves)
+print(f"largest difference: {(whole - halves).abs().max():.0e}")
+# --8<-- [end:gradient-average]
+
 # --8<-- [start:ddp-same-classes]
 import ast
 from pathlib import Path
@@ -18,15 +115,174 @@ for name in script:
 # --8<-- [end:ddp-same-classes]
 
 # --8<-- [start:ddp-run]
+import contextlib
+import os
+import re
+import signal
 import subprocess
 import sys
+import tempfile
 
-run = subprocess.run(
-    [sys.executable, "snippets/ddp/lightning_ddp.py"],
-    capture_output=True,
-    text=True,
-)
-if run.returncode != 0:
-    raise RuntimeError(run.stderr)
-print(run.stdout, end="")
+TIME_LIMIT = 300  # seconds for the whole run
+
+
+def run_script(*args, time_limit=TIME_LIMIT):
+    """Run a Python script in a fresh process and return what it printed.
+
+    The script runs in a new session, which also holds every process it
+    starts, so that one os.killpg stops them all: at the time limit, and
+    after the script ends, whatever it left behind.
+    """
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        script = subprocess.Popen(
+            [sys.executable, *args],
+            stdout=out,
+            stderr=err,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            script.wait(timeout=time_limit)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        with contextlib.suppress(ProcessLookupError):  # none left
+            os.killpg(script.pid, signal.SIGKILL)
+        script.wait()
+        out.seek(0)
+        err.seek(0)
+        printed, errors = out.read(), err.read()
+    command = " ".join(args)
+    if timed_out:
+        raise RuntimeError(
+            f"{command!r} ran past {time_limit} s: stopped, with every "
+            "process it started"
+        )
+    if script.returncode != 0:
+        # The last "SomeError: message" line: the exception that ended it.
+        raised = re.findall(r"^[\w.]+(?:Error|Exception)\b.*", errors, re.M)
+        raise RuntimeError(
+            f"{command!r} failed (exit status {script.returncode}): "
+            + (raised[-1] if raised else errors.strip()[-500:])
+        )
+    return printed
+
+
+workdir = tempfile.TemporaryDirectory()
+weights_path = os.path.join(workdir.name, "ddp.pt")
+print(run_script("snippets/ddp/lightning_ddp.py", weights_path), end="")
 # --8<-- [end:ddp-run]
+
+# --8<-- [start:fail-fast]
+from datetime import timedelta
+
+import torch.distributed as dist
+
+print("default timeout:", dist.default_pg_timeout)
+try:  # a rendezvous for 2 processes that only 1 process reaches
+    dist.TCPStore(
+        "127.0.0.1",
+        0,
+        world_size=2,
+        is_master=True,
+        timeout=timedelta(seconds=1),
+    )
+except dist.DistStoreError as error:
+    print(type(error).__name__ + ":", str(error).split(". ")[-1])
+try:
+    run_script("-c", "import time; time.sleep(600)", time_limit=1)
+except RuntimeError as error:
+    print(error)
+# --8<-- [end:fail-fast]
+
+# --8<-- [start:one-process]
+sys.path.insert(0, "snippets/ddp")
+import lightning.pytorch as pl
+from lightning_ddp import LitMLP, MNISTDataModule
+from torch.utils.data import DataLoader
+from torch.utils.data.distributed import DistributedSampler
+
+
+class SameBatches(MNISTDataModule):
+    """Batches twice as large; step k holds both ranks' batches k."""
+
+    def train_dataloader(self):
+        # The order Lightning's DistributedSampler shuffles the digits in
+        # (seeded by seed_everything), not split between ranks.
+        order = DistributedSampler(
+            self.train_set, num_replicas=1, rank=0, shuffle=True, seed=123
+        )
+        return DataLoader(
+            self.train_set, batch_size=2 * self.batch_size, sampler=order
+        )
+
+
+pl.seed_everything(123, workers=True)
+trainer = pl.Trainer(
+    accelerator="cpu",
+    devices=1,
+    max_epochs=3,
+    deterministic=True,
+    logger=False,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
+single, dm = LitMLP(), SameBatches()
+trainer.fit(single, datamodule=dm)
+val_acc = trainer.callback_metrics["val_acc"]
+results = trainer.test(single, datamodule=dm, verbose=False)
+print(f"1 process, batches of {2 * dm.batch_size}")
+print(f"{trainer.num_training_batches} batches per epoch")
+print(f"{trainer.global_step} optimizer steps")
+print(f"validation accuracy {val_acc:.1%}")
+print(f"test accuracy {results[0]['test_acc']:.1%}")
+
+ddp_weights = torch.load(weights_path)
+difference = max(
+    (single.state_dict()[name] - weights).abs().max().item()
+    for name, weights in ddp_weights.items()
+)
+print(f"largest weight difference from the DDP model: {difference:.0e}")
+workdir.cleanup()
+# --8<-- [end:one-process]
+
+# --8<-- [start:exercise-sampler]
+for rank in range(2):
+    sampler = DistributedSampler(
+        dm.train_set, num_replicas=2, rank=rank, shuffle=True, seed=123
+    )
+    loader = DataLoader(dm.train_set, batch_size=64, sampler=sampler)
+    print(f"rank {rank}: {len(sampler)} digits, {len(loader)} batches")
+first = set(DistributedSampler(dm.train_set, num_replicas=2, rank=0, seed=123))
+second = set(
+    DistributedSampler(dm.train_set, num_replicas=2, rank=1, seed=123)
+)
+print(
+    "shared digits:", len(first & second), "| together:", len(first | second)
+)
+# --8<-- [end:exercise-sampler]
+
+# --8<-- [start:exercise-uneven]
+uneven = (gradient(X[:100], y[:100]) + gradient(X[100:], y[100:])) / 2
+print("batch of 128:       ", whole)
+print("average of 100 + 28:", uneven)
+
+odd = list(range(5))  # five samples for two ranks
+for rank in range(2):
+    sampler = DistributedSampler(odd, num_replicas=2, rank=rank, shuffle=False)
+    print(f"rank {rank}:", list(sampler))
+# --8<-- [end:exercise-uneven]
+
+# --8<-- [start:exercise-accumulate]
+model.zero_grad()
+for part in (slice(0, 64), slice(64, 128)):
+    (loss_fn(model(X[part]), y[part]) / 2).backward()  # adds to .grad
+accumulated = torch.cat([p.grad.flatten() for p in model.parameters()])
+print("accumulated:", accumulated)
+difference = (whole - accumulated).abs().max()
+print(f"largest difference from the batch of 128: {difference:.0e}")
+# --8<-- [end:exercise-accumulate]

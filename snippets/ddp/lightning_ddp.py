@@ -2,11 +2,14 @@
 """Train the Lightning chapter's MNIST model with DDP on two CPU processes."""
 
 import logging
+import sys
 import warnings
+from datetime import timedelta
 
 import lightning.pytorch as pl
 import torch
 import torchmetrics
+from lightning.pytorch.strategies import DDPStrategy
 from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from mechanics.mnist import prepare_mnist
 from torch import nn
@@ -119,12 +122,17 @@ class LitMLP(pl.LightningModule):
 
 
 # --8<-- [start:main]
-def main():
+# How long the processes wait for each other before they give up (the
+# default is 30 minutes): when they start, and at every all-reduce.
+TIMEOUT = timedelta(seconds=60)
+
+
+def main(weights_path=None):
     pl.seed_everything(123, workers=True)
     trainer = pl.Trainer(
         accelerator="cpu",
         devices=2,
-        strategy="ddp",
+        strategy=DDPStrategy(process_group_backend="gloo", timeout=TIMEOUT),
         max_epochs=3,
         deterministic=True,
         logger=False,
@@ -143,8 +151,10 @@ def main():
         print(f"{trainer.global_step} optimizer steps")
         print(f"validation accuracy {val_acc:.1%}")
         print(f"test accuracy {results[0]['test_acc']:.1%}")
+        if weights_path:
+            torch.save(model.state_dict(), weights_path)
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:])
 # --8<-- [end:main]
