@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import html as htmllib
 import re
 import textwrap
@@ -206,7 +207,35 @@ def _math_outside_code(html: str) -> str:
     return "".join(out)
 
 
+_VIEWS: dict[str, tuple[str, list[str], dict[str, str | None]]] = {}
+
+
 def view_html(
+    html: str,
+    figures: dict[str, tuple[str, str | None]],
+    link: Callable[[str], str | None],
+) -> tuple[str, list[str]]:
+    """``_view_html``, memoized: a rebuild (``mkdocs serve``) reuses the
+    result for a view whose HTML and figures did not change, as long as each
+    link it rewrote still goes where it went."""
+    key = hashlib.sha256(repr((html, sorted(figures.items()))).encode()).hexdigest()
+    hit = _VIEWS.get(key)
+    if hit is not None and all(link(p) == t for p, t in hit[2].items()):
+        return hit[0], list(hit[1])
+    used: dict[str, str | None] = {}
+
+    def recorded(path: str) -> str | None:
+        used[path] = link(path)
+        return used[path]
+
+    text, problems = _view_html(html, figures, recorded)
+    if len(_VIEWS) > 256:
+        _VIEWS.clear()
+    _VIEWS[key] = (text, problems, used)
+    return text, problems
+
+
+def _view_html(
     html: str,
     figures: dict[str, tuple[str, str | None]],
     link: Callable[[str], str | None],
