@@ -251,6 +251,10 @@ def _view_html(
     problems = []
     html = _without_outside_scripts(html)
     html = _math_outside_code(html)
+    # A code cell scrolls sideways: the keyboard must reach it.
+    html = html.replace(
+        '<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb'
+    )
 
     def page_link(m: re.Match) -> str:
         target = link(m["path"])

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Section
+from mkdocs.structure.toc import TableOfContents
 
 from .cache import Cache, environment_fingerprint, package_versions
 from .notebook import page_notebook, view_html
@@ -259,11 +260,36 @@ def _view_heading(view: NotebookView, page, files) -> str:
     )
 
 
+def _titled(items: list, titles: dict[str, str]) -> list:
+    kept = []
+    for item in items:
+        if not item.title.strip():
+            item.title = titles.get(item.id, "")
+        item.children = _titled(item.children, titles)
+        if item.title.strip():
+            kept.append(item)
+    return kept
+
+
+def _titled_toc(toc, chapter: File) -> TableOfContents:
+    """The view's table of contents without empty entries: mkdocs-jupyter drops
+    inline code from headings (``## `nn.Sequential` `` has no text left); such
+    an entry takes its chapter's title for the same anchor, or goes."""
+    titles = {}
+    todo = list(chapter.page.toc) if chapter.page is not None else []
+    while todo:
+        item = todo.pop()
+        titles[item.id] = item.title
+        todo += item.children
+    return TableOfContents(_titled(list(toc), titles))
+
+
 def on_page_content(html_text: str, page, config, files) -> str:
     view = state.views.get(page.file.src_uri)
     if view is None:
         return html_text
     page.title = f"{view.title} (notebook)"
+    page.toc = _titled_toc(page.toc, view.chapter)
     text, problems = view_html(
         html_text, view.figures, _chapter_link(view, page, files)
     )
