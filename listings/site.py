@@ -15,9 +15,10 @@ from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
-from .cache import Cache, environment_fingerprint, package_versions
+from .cache import Cache, package_versions
 from .notebook import page_notebook
 from .page import Page, PageError
+from .pipeline import PageOutcome, check_pages
 from .project import Project
 from .rewrite import rendered
 from .runner import Result
@@ -55,18 +56,21 @@ def _figure_uri(src_uri: str, listing_name: str, number: int) -> str:
 
 def on_files(files: Files, config) -> Files:
     project = state.project
-    environment = environment_fingerprint(project.root)
     state.pages.clear()
+    loaded = []
     for file in list(files.documentation_pages()):
-        path = Path(file.abs_src_path)
         try:
-            page = project.load(path)
+            page = project.load(Path(file.abs_src_path))
         except PageError as exc:
             log.error(str(exc))
             continue
-        if not page.listings:
-            continue
-        results, _cached, _seconds = run_page_logged(page, environment)
+        if page.listings:
+            loaded.append((file, page))
+    pages = [page for _, page in loaded]
+    outcomes = check_pages(pages, project.root, state.cache)
+    for (file, page), outcome in zip(loaded, outcomes, strict=True):
+        _log_run(outcome)
+        results = outcome.results
         figure_uris = []
         for listing, result in zip(page.listings, results, strict=True):
             uris = []
@@ -86,6 +90,8 @@ def on_files(files: Files, config) -> Files:
             uri = f"{SNIPPETS}/{project.snippets.relative(snippet)}"
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(snippet)))
+    if state.cache is not None:
+        state.cache.clean(pages)
     return files
 
 
@@ -106,22 +112,16 @@ def _notebook_intro(page: Page, file, results: list[Result]) -> str:
     )
 
 
-def run_page_logged(page: Page, environment: dict) -> tuple[list[Result], bool, float]:
-    from . import run_page
-
-    results, cached, seconds = run_page(
-        page, state.project.root, state.cache, environment
-    )
-    if cached:
-        log.debug("listings: %s from cache", page.name)
+def _log_run(outcome: PageOutcome) -> None:
+    if outcome.cached:
+        log.debug("listings: %s from cache", outcome.page.name)
     else:
         log.info(
             "listings: executed %s (%d listings) in %.1f s",
-            page.name,
-            len(page.listings),
-            seconds,
+            outcome.page.name,
+            len(outcome.page.listings),
+            outcome.seconds,
         )
-    return results, cached, seconds
 
 
 VERIFIED_WITH = "<!--listings:verified-with-->"
