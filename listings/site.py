@@ -20,7 +20,7 @@ from .notebook import page_notebook
 from .page import Page, PageError
 from .pipeline import PageOutcome, check_pages
 from .project import Project
-from .rewrite import rendered
+from .rewrite import fence, rendered
 from .runner import Result
 from .verify import problems
 
@@ -63,6 +63,8 @@ def on_files(files: Files, config) -> Files:
             page = project.load(Path(file.abs_src_path))
         except PageError as exc:
             log.error(str(exc))
+            # What MkDocs renders instead (it would stumble on the same fault).
+            file.content_string = _error_page(file, str(exc))
             continue
         if page.listings:
             loaded.append((file, page))
@@ -93,6 +95,12 @@ def on_files(files: Files, config) -> Files:
     if state.cache is not None:
         state.cache.clean(pages)
     return files
+
+
+def _error_page(file: File, message: str) -> str:
+    title = posixpath.splitext(posixpath.basename(file.src_uri))[0]
+    block = "\n".join(fence(message, "text", "    "))
+    return f'# {title}\n\n!!! failure "This page cannot be built"\n\n{block}\n'
 
 
 def verified_with(results: list[Result]) -> str:
