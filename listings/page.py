@@ -273,7 +273,7 @@ class Snippets:
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise PageError(
                 f"the include '{name}' leaves {self.folders()}; name a file "
-                f"inside it, relative to it (\"page.py:section\")"
+                f'inside it, relative to it ("page.py:section")'
             )
         for base in self.base_path:
             candidate = base / name

@@ -155,7 +155,9 @@ def test_a_misbehaving_listing_is_reported_and_the_engine_goes_on(
             assert row.message in output
         if row.stops_the_page and row.message is not None:
             after = row.code.count("\n") + 5
-            assert f"docs/page.md::after (snippets/page.py:{after}) did not run" in output
+            assert (
+                f"docs/page.md::after (snippets/page.py:{after}) did not run" in output
+            )
         pid_file = root / "child.pid"
         if pid_file.exists():
             # What the listing started ended with its page (or its time limit).

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import SCRATCH_MKDOCS_YML, run_build_here, listing, run_tests_here
+from conftest import SCRATCH_MKDOCS_YML, listing, run_build_here, run_tests_here
 
 SNIPPET = '# --8<-- [start:greet]\nprint("hello")\n# --8<-- [end:greet]\n'
 GOOD = listing("greet", "hello")
@@ -51,8 +51,7 @@ ROWS = [
     Row(
         "include of a missing section",
         listing("gret", "hello"),
-        "docs/page.md:4: snippets/page.py has no section 'gret' (its sections: "
-        "greet)",
+        "docs/page.md:4: snippets/page.py has no section 'gret' (its sections: greet)",
     ),
     Row(
         "include of a missing file",
@@ -144,7 +143,9 @@ ROWS = [
     ),
     Row("page with a BOM", "\ufeff" + GOOD, None),
     Row("page with CRLF line ends", GOOD.replace("\n", "\r\n"), None),
-    Row("snippet with CRLF line ends", GOOD, None, snippet=SNIPPET.replace("\n", "\r\n")),
+    Row(
+        "snippet with CRLF line ends", GOOD, None, snippet=SNIPPET.replace("\n", "\r\n")
+    ),
 ]
 
 

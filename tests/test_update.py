@@ -22,7 +22,9 @@ def pages(site, names):
     paths = {}
     for name in names:
         site.snippet(name, SNIPPET)
-        paths[name] = site.page(name, "# Page\n\n" + listing("one", "old", f"{name}.py"))
+        paths[name] = site.page(
+            name, "# Page\n\n" + listing("one", "old", f"{name}.py")
+        )
     return paths
 
 
