@@ -8,6 +8,8 @@ Markdown table to paste into the README:
 
 - cold ``mkdocs build`` (empty listings cache), warm build (nothing changed),
   and the same build with the listings hook removed (execution off);
+- a cold build with the pages run in parallel (``LISTINGS_JOBS`` unset: one
+  worker per core) against the same build run serially (``LISTINGS_JOBS=1``);
 - ``mkdocs serve`` rebuild after a prose edit and after a snippet edit;
 - test-suite time with 1 and 2 pytest-xdist workers (skipped by ``--quick``);
 - each page's execution time and the engine's overhead per listing;
@@ -20,6 +22,10 @@ in the snapshot (and are reverted there too).
 
     .venv/bin/python bench/run.py            # everything
     .venv/bin/python bench/run.py --quick    # no test suite, no targets scripts
+    .venv/bin/python bench/run.py --parallel # only the parallel/serial cold builds
+
+Timings on a machine shared with other work are noisy: compare figures taken
+on a quiet machine.
 """
 
 from __future__ import annotations
@@ -150,17 +156,39 @@ def clean_env() -> dict:
     return {**env, "PYTHONUNBUFFERED": "1"}
 
 
-def build(root: Path, site_dir: Path, config: str = "mkdocs.yml") -> tuple[float, str]:
+def build(
+    root: Path, site_dir: Path, config: str = "mkdocs.yml", env: dict | None = None
+) -> tuple[float, str]:
     """Wall-clock seconds of one ``mkdocs build``, and its log."""
     command = [PYTHON, "-m", "mkdocs", "build", "-f", config, "-d", str(site_dir)]
     started = time.perf_counter()
     done = subprocess.run(
-        command, cwd=root, env=clean_env(), capture_output=True, text=True
+        command,
+        cwd=root,
+        env={**clean_env(), **(env or {})},
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"mkdocs build failed:\n{done.stderr[-3000:]}")
     return seconds, done.stderr + done.stdout
+
+
+def parallel_rows(root: Path, site_dir: Path) -> list[Row]:
+    """Cold builds (no cache) serially and with one page worker per core."""
+    no_cache = {"LISTINGS_NO_CACHE": "1"}
+    say("cold build, pages one after another (LISTINGS_JOBS=1)")
+    serial, _ = build(root, site_dir, env={**no_cache, "LISTINGS_JOBS": "1"})
+    jobs = os.cpu_count() or 1
+    say(f"cold build, pages in parallel (LISTINGS_JOBS={jobs})")
+    parallel, _ = build(root, site_dir, env={**no_cache, "LISTINGS_JOBS": str(jobs)})
+    ratio = parallel / serial
+    return [
+        Row("Cold build, `LISTINGS_JOBS=1` (serial)", _seconds(serial)),
+        Row(f"Cold build, `LISTINGS_JOBS={jobs}`", _seconds(parallel)),
+        Row("Parallel / serial cold build", f"{ratio:.2f}x", "≤ 0.6x", ratio <= 0.6),
+    ]
 
 
 def median_build(root: Path, site_dir: Path, repeat: int, config: str = "mkdocs.yml"):
@@ -313,6 +341,7 @@ class PageTiming:
 
     page: str
     parse: float  # seconds to read and expand the page
+    start: float  # seconds to start the page's worker process
     calls: list[float]  # seconds of each PageRun.result(i) call
     own: list[float]  # each listing's own Result.seconds
     names: list[str]  # each listing's id, docs/page.md::section
@@ -345,7 +374,9 @@ def engine_timings(root: Path) -> list[PageTiming]:
             continue
         say(f"engine: running {page.name}")
         run = PageRun(page, project.root)
-        timing = PageTiming(page.name, parse, [], [], [])
+        started = time.perf_counter()
+        run.start()
+        timing = PageTiming(page.name, parse, time.perf_counter() - started, [], [], [])
         for index in range(len(page.listings)):
             started = time.perf_counter()
             result = run.result(index)
@@ -433,6 +464,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--page", default="docs/tensors.md", help="the page edited to time serve"
     )
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="only the parallel and serial cold builds",
+    )
     args = parser.parse_args(argv)
     # Make SIGTERM unwind like Ctrl-C, so the finally blocks stop the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -441,6 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pytorch-mechanics-bench-") as folder:
         root = snapshot(Path(folder) / "site-src")
         site_dir = Path(folder) / "site"
+        if args.parallel:
+            print(f"Benchmark: {about}\n")
+            print(table(parallel_rows(root, site_dir)))
+            return 0
         say("cold build (empty listings cache)")
         cold_s, cold_log = build(root, site_dir)
         cold_pages = executed_pages(cold_log)
@@ -461,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         rows.append(Row("Build with execution off (no listings hook)", _seconds(off_s)))
+        rows += parallel_rows(root, site_dir)
         rows.append(
             Row(
                 "Warm build / execution-off build",
@@ -514,6 +555,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         largest, name = largest_overhead(timings)
         rows.append(Row("… the largest, one listing", f"{largest:.1f} ms ({name})"))
+        starts = [t.start for t in timings]
+        rows.append(
+            Row(
+                "Starting a page's worker process (mean, once per page)",
+                f"{1000 * sum(starts) / max(1, len(starts)):.0f} ms",
+            )
+        )
     targets = [] if args.quick else run_targets_scripts()
 
     print(f"Benchmark: {about}\n")

@@ -27,6 +27,7 @@ from .page import Listing, Page
 from .runner import Result
 
 DEFAULT_LIMIT = 120.0
+STARTUP_LIMIT = 120.0  # Python and the engine's imports, before any listing
 LIMIT_VARIABLE = "LISTINGS_TIMEOUT"
 _running: set[PageRun] = set()
 WORKER = "import sys; from listings.worker import main; main(sys.argv[1:])"
@@ -82,7 +83,12 @@ class PageRun:
                 {"snippet": str(listing.snippet), "line": listing.line,
                  "code": listing.code}
             )  # fmt: skip
-            result = Result.from_json(json.loads(self._receive(limit)))
+            late = (
+                f"did not finish within its time limit of {limit:g} s; it and the "
+                "processes it started were stopped. Make it faster, or give it "
+                "more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it"
+            )
+            result = Result.from_json(json.loads(self._receive(limit, late)))
         except WorkerGone as exc:
             self.close()
             result = Result(halted=str(exc))
@@ -92,6 +98,11 @@ class PageRun:
         elif result.error is not None:
             self._failed = f"{listing.id} raised before it"
         return result
+
+    def start(self) -> None:
+        """Start the worker now (it starts with the first listing otherwise)."""
+        if self._process is None:
+            self._start()
 
     def _start(self) -> None:
         requests_read, self._requests = os.pipe()
@@ -119,6 +130,12 @@ class PageRun:
             os.close(requests_read)
             os.close(replies_write)
         _running.add(self)
+        # The worker says it is ready: a listing's limit is for its own code.
+        self._receive(
+            STARTUP_LIMIT,
+            f"could not run: its page's worker process did not start within "
+            f"{STARTUP_LIMIT:g} s",
+        )
 
     def _send(self, message: dict) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -128,20 +145,15 @@ class PageRun:
         except OSError as exc:  # the worker is gone
             raise WorkerGone(self._ended()) from exc
 
-    def _receive(self, limit: float) -> bytes:
-        """One reply line, waiting at most ``limit`` seconds."""
+    def _receive(self, limit: float, late: str) -> bytes:
+        """One reply line, waiting at most ``limit`` seconds (else ``late``)."""
         deadline = time.monotonic() + limit
         with selectors.DefaultSelector() as selector:
             selector.register(self._replies, selectors.EVENT_READ)
             while b"\n" not in self._buffer:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
-                    raise WorkerGone(
-                        f"did not finish within its time limit of {limit:g} s; it "
-                        "and the processes it started were stopped. Make it "
-                        "faster, or give it more time with a "
-                        "<!--pytest.mark.timeout(SECONDS)--> mark above it"
-                    )
+                    raise WorkerGone(late)
                 chunk = os.read(self._replies, 1 << 20)
                 if not chunk:
                     raise WorkerGone(self._ended())
@@ -207,4 +219,6 @@ def main(argv: list[str]) -> None:
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)
     with os.fdopen(requests_fd, "rb") as requests, os.fdopen(replies_fd, "wb") as out:
+        out.write(b'{"ready": true}\n')
+        out.flush()
         serve(root, requests, out)

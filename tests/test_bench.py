@@ -228,8 +228,10 @@ def test_an_edit_is_reverted_even_when_the_block_fails(tmp_path):
 
 def test_overhead_is_call_time_minus_the_listings_own_time():
     timings = [
-        bench.PageTiming("a", 0.0, [0.011, 0.102], [0.010, 0.002], ["a::x", "a::y"]),
-        bench.PageTiming("b", 0.0, [0.5], [0.497], ["b::z"]),
+        bench.PageTiming(
+            "a", 0.0, 0.3, [0.011, 0.102], [0.010, 0.002], ["a::x", "a::y"]
+        ),
+        bench.PageTiming("b", 0.0, 0.3, [0.5], [0.497], ["b::z"]),
     ]
     mean, count = bench.overhead_ms(timings)
     assert (mean, count) == (pytest.approx((1 + 100 + 3) / 3), 3)
