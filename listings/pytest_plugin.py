@@ -63,11 +63,25 @@ def _project(config: pytest.Config) -> Project:
     return config._listings_project
 
 
+def _from_codeblocks(collector: pytest.Collector) -> bool:
+    return type(collector).__module__.split(".")[0] == "pytest_codeblocks"
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    """A page of the docs is this plugin's, with or without ``--codeblocks``.
+
+    pytest-codeblocks (``pytest --codeblocks``) would collect the page's fences
+    a second time, raw: its items would run each include line as Python, in a
+    namespace of its own. For a page under the docs folder its collector is
+    dropped; other Markdown files stay its own.
+    """
+    collected = yield
     project = _project(parent.config)
     if file_path.suffix == ".md" and file_path.is_relative_to(project.docs_dir):
-        return PageFile.from_parent(parent, path=file_path)
-    return None
+        others = [c for c in collected or [] if not _from_codeblocks(c)]
+        return [*others, PageFile.from_parent(parent, path=file_path)]
+    return collected
 
 
 class PageFile(pytest.File):

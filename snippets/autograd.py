@@ -57,6 +57,110 @@ def show_graph(fn, depth=0):
 show_graph(z.grad_fn)
 # --8<-- [end:graph]
 
+# --8<-- [start:draw-graph]
+import matplotlib.pyplot as plt
+
+
+def draw_graph(output, tensors):
+    """Draw the graph behind `output`, following grad_fn and next_functions.
+
+    `tensors` maps names to tensors: a leaf is labelled on its
+    AccumulateGrad node, any other tensor on the node that produced it.
+    """
+    labels = {
+        id(t): f"{name}, shape {tuple(t.shape)}" for name, t in tensors.items()
+    }
+    produced_by = {t.grad_fn: id(t) for t in tensors.values() if t.grad_fn}
+    depth, children = {}, {}
+
+    def visit(node, d):
+        if depth.get(node, -1) >= d:
+            return
+        depth[node] = d
+        children[node] = [n for n, _ in node.next_functions if n is not None]
+        for child in children[node]:
+            visit(child, d + 1)
+
+    visit(output.grad_fn, 0)
+    layers = [[] for _ in range(max(depth.values()) + 1)]
+    for node, d in depth.items():
+        layers[d].append(node)
+
+    x = {output.grad_fn: 0.0}
+    for nodes in layers[1:]:
+        parents = {n: [p for p in x if n in children[p]] for n in nodes}
+        wanted = {
+            n: sum(x[p] for p in parents[n]) / len(parents[n]) for n in nodes
+        }
+        nodes.sort(key=wanted.get)
+        placed = []
+        for n in nodes:
+            placed.append(
+                max(wanted[n], placed[-1] + 1) if placed else wanted[n]
+            )
+        shift = (sum(wanted.values()) - sum(placed)) / len(placed)
+        for n, position in zip(nodes, placed, strict=True):
+            x[n] = position + shift
+
+    span = max(x.values()) - min(x.values())
+    _, ax = plt.subplots(figsize=(2.2 * span + 2.6, 0.95 * len(layers) + 0.6))
+    boxes = {}
+    for node, d in depth.items():
+        text = type(node).__name__
+        color = "#fde2c4"
+        if hasattr(node, "variable"):
+            text += f"\nleaf {labels.get(id(node.variable), '')}"
+            color = "#cfe2f3"
+        elif node in produced_by:
+            text += f"\n{labels[produced_by[node]]}"
+        bbox = dict(boxstyle="round,pad=0.4", fc=color, ec="0.3")
+        boxes[node] = ax.text(
+            x[node], -d, text, ha="center", va="center", fontsize=9, bbox=bbox
+        )
+    for node, kids in children.items():
+        for child in kids:
+            ax.annotate(
+                "",
+                xy=(0.5, 1),
+                xycoords=boxes[child],
+                xytext=(0.5, 0),
+                textcoords=boxes[node],
+                arrowprops=dict(
+                    arrowstyle="-|>", color="0.3", shrinkA=5, shrinkB=5
+                ),
+            )
+    ax.set_xlim(min(x.values()) - 0.6, max(x.values()) + 0.6)
+    ax.set_ylim(-len(layers) + 0.5, 0.5)
+    ax.set_title(
+        "backward() follows the arrows, from the output to the leaves"
+    )
+    ax.axis("off")
+
+
+# --8<-- [end:draw-graph]
+
+# --8<-- [start:draw-z]
+r1 = torch.sub(a, b)
+r2 = torch.mul(r1, 2)
+z = torch.add(r2, c)
+draw_graph(z, {"a": a, "b": b, "c": c, "r1": r1, "r2": r2, "z": z})
+# --8<-- [end:draw-z]
+
+
+# --8<-- [start:dynamic-graph]
+def square_or_negate(t):
+    if t > 0:
+        return t * t
+    return -t
+
+
+for value in (3.0, -3.0):
+    t = torch.tensor(value, requires_grad=True)
+    out = square_or_negate(t)
+    out.backward()
+    print(f"t = {value}: {out.grad_fn.name()}, t.grad = {t.grad}")
+# --8<-- [end:dynamic-graph]
+
 # --8<-- [start:backward-z]
 print(a.grad, b.grad, c.grad)
 z.backward()
@@ -99,6 +203,13 @@ print(grad_w1)
 print(grad_b)
 # --8<-- [end:logistic]
 
+
+# --8<-- [start:draw-logistic]
+draw_graph(loss, {"w1": w1, "b": b, "z": z, "a": a, "loss": loss})
+mul = z.grad_fn.next_functions[0][0]
+print(type(mul).__name__, mul._saved_self, mul._saved_self is x1)
+# --8<-- [end:draw-logistic]
+
 # --8<-- [start:logistic-backward]
 loss.backward()
 print(w1.grad, b.grad)
@@ -114,6 +225,32 @@ try:
 except RuntimeError as err:
     print(str(err).split(".")[0] + ".")
 # --8<-- [end:retain-graph]
+
+# --8<-- [start:accumulate-one-pass]
+w = torch.tensor(2.0, requires_grad=True)
+x = torch.tensor(3.0)
+x2 = torch.tensor(4.0)
+total = w * x + w * x2
+mul_1, mul_2 = (node for node, _ in total.grad_fn.next_functions)
+print(type(mul_1).__name__, type(mul_2).__name__)
+node = mul_1.next_functions[0][0]
+print(type(node).__name__, node is mul_2.next_functions[0][0])
+print(node.variable is w)
+
+
+def report(grad_outputs):
+    print("AccumulateGrad receives", grad_outputs[0])
+
+
+handle = node.register_prehook(report)
+total.backward()
+print(w.grad)
+handle.remove()
+# --8<-- [end:accumulate-one-pass]
+
+# --8<-- [start:draw-accumulate]
+draw_graph(total, {"w": w, "total": total})
+# --8<-- [end:draw-accumulate]
 
 # --8<-- [start:accumulate]
 print(w1.grad)
@@ -133,6 +270,23 @@ print(w1.grad)
 optimizer.zero_grad()
 print(w1.grad)
 # --8<-- [end:accumulate]
+
+
+# --8<-- [start:micro-batches]
+X = torch.linspace(-1.0, 1.0, 24).reshape(8, 3)
+targets = torch.linspace(0.0, 2.0, 8)
+weights = torch.zeros(3, requires_grad=True)
+
+loss = ((X @ weights - targets) ** 2).mean()
+(full_batch,) = grad(loss, weights)
+
+for X_part, targets_part in zip(X.split(4), targets.split(4), strict=True):
+    loss = ((X_part @ weights - targets_part) ** 2).mean() / 2
+    loss.backward()
+print(full_batch)
+print(weights.grad)
+print(torch.allclose(weights.grad, full_batch))
+# --8<-- [end:micro-batches]
 
 # --8<-- [start:inplace-error]
 loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
@@ -162,16 +316,30 @@ print(torch.is_grad_enabled())
 # --8<-- [end:set-grad-enabled]
 
 # --8<-- [start:detach]
+import numpy as np
+
 a = torch.sigmoid(x1 * w1 + b)
 try:
     a.numpy()
 except RuntimeError as err:
     print(err)
+try:
+    np.asarray(a)
+except RuntimeError as err:
+    print(err)
 frozen = a.detach()
 print(frozen, frozen.requires_grad)
-print(frozen.data_ptr() == a.data_ptr())
 print(frozen.numpy())
 # --8<-- [end:detach]
+
+# --8<-- [start:detach-shares]
+print(frozen.data_ptr() == a.data_ptr())
+frozen[0] = 0.5
+print(a)
+copy = a.detach().clone()
+copy[0] = 0.0
+print(a, copy.data_ptr() == a.data_ptr())
+# --8<-- [end:detach-shares]
 
 # --8<-- [start:thermometer]
 celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -335,19 +503,26 @@ print(params)
 print(train_loss.requires_grad, val_loss.requires_grad)
 # --8<-- [end:train-val]
 
-# --8<-- [start:figure]
-import matplotlib.pyplot as plt
 
+# --8<-- [start:plot-fit]
+def plot_fit(w_fit, b_fit):
+    """The data points and the line t_c = w * (0.1 * t_u) + b."""
+    line_u = torch.linspace(20.0, 85.0, 2)
+    _, ax = plt.subplots(figsize=(6, 4))
+    fit_label = f"fitted line, w = {w_fit:.3f}, b = {b_fit:.2f}"
+    ax.plot(t_u[train_indices], train_t_c, "o", label="training")
+    ax.plot(t_u[val_indices], val_t_c, "s", mfc="none", label="validation")
+    ax.plot(line_u, model(0.1 * line_u, w_fit, b_fit), label=fit_label)
+    ax.set_xlabel("reading of the unknown thermometer (t_u)")
+    ax.set_ylabel("temperature in °C (t_c)")
+    ax.legend()
+
+
+# --8<-- [end:plot-fit]
+
+# --8<-- [start:figure]
 w_fit, b_fit = params.detach()
-line_u = torch.linspace(20.0, 85.0, 2)
-fig, ax = plt.subplots(figsize=(6, 4))
-fit_label = f"fitted line, w = {w_fit:.3f}, b = {b_fit:.2f}"
-ax.plot(t_u[train_indices], train_t_c, "o", label="training")
-ax.plot(t_u[val_indices], val_t_c, "s", mfc="none", label="validation")
-ax.set_xlabel("reading of the unknown thermometer (t_u)")
-ax.set_ylabel("temperature in °C (t_c)")
-ax.plot(line_u, model(0.1 * line_u, w_fit, b_fit), label=fit_label)
-ax.legend()
+plot_fit(w_fit, b_fit)
 # --8<-- [end:figure]
 
 # --8<-- [start:input-data]
@@ -391,11 +566,12 @@ target = y_test[0]
 loss = F.binary_cross_entropy_with_logits(x @ w + b, target)
 (grad_x,) = grad(loss, x)
 print(f"label {target:.0f}, gradient of shape {tuple(grad_x.shape)}")
-print(f"p(class 1) = {torch.sigmoid(x @ w + b):.3f}")
+print(f"p(class 1) = {torch.sigmoid(x @ w + b):.1%}")
 
 eps = 0.25
 x_adv = x + eps * grad_x.sign()
-print(f"p(class 1) = {torch.sigmoid(x_adv @ w + b):.3f} after the step")
+p_adv = torch.sigmoid(x_adv @ w + b)
+print(f"p(class 1) = {p_adv:.1%}, p(class 0) = {1 - p_adv:.1%} after the step")
 print(f"largest change of a feature: {(x_adv - x).abs().max():.2f}")
 # --8<-- [end:input-grad]
 

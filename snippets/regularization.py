@@ -44,9 +44,33 @@ loss = loss_fn(model(X), y)
 print(f"loss {loss:.4g}")
 # --8<-- [end:sigmoid-model]
 
+# --8<-- [start:float32-near-one]
+import math
+
+eps = torch.finfo(torch.float32).eps
+one = torch.tensor(1.0)
+below_one = torch.nextafter(one, torch.tensor(0.0))
+print(f"gap above 1.0 (eps):  {eps:.3g}")
+print(f"gap below 1.0:        {(one - below_one).item():.3g}")
+print(f"largest float32 < 1:  {below_one.item():.8f}")
+print("1 + eps / 2 == 1:    ", bool(one + eps / 2 == 1))
+print("1 + 0.6 * eps == 1:  ", bool(one + 0.6 * eps == 1))
+print(f"exp(-z) <= eps / 2 for z >= {-math.log(eps / 2):.4f}")
+# --8<-- [end:float32-near-one]
+
 # --8<-- [start:saturation]
-print(torch.sigmoid(torch.tensor([10.0, 16.0, 17.0, 20.0])))
-print(torch.sigmoid(torch.tensor([10.0, 17.0, 20.0], dtype=torch.float64)))
+z = torch.tensor([10.0, 16.0, 16.5, 17.0, 20.0, 40.0])
+p = torch.sigmoid(z)
+p64 = torch.sigmoid(z.double())
+print("logit   exp(-z)  1+exp(-z)==1  p == 1     1 - p", end="")
+print("  float64 1 - p  float64 p as float32")
+for i in range(len(z)):
+    e = torch.exp(-z[i])
+    print(
+        f"{z[i]:5g} {e:9.3g} {bool(1 + e == 1)!s:>13}"
+        f" {bool(p[i] == 1)!s:>7} {1 - p[i]:9.3g}"
+        f" {1 - p64[i]:14.3g} {p64[i].float():20.8f}"
+    )
 # --8<-- [end:saturation]
 
 # --8<-- [start:bce-vs-logits]
@@ -85,6 +109,15 @@ probabilities = torch.sigmoid(model(X))
 print(f"loss {loss:.4g}")
 print(probabilities.shape)
 # --8<-- [end:logits-model]
+
+# --8<-- [start:cross-entropy]
+logits = torch.tensor([[1000.0, 0.0]])
+label = torch.tensor([1])
+print(nn.functional.cross_entropy(logits, label))
+log_probabilities = torch.log(torch.softmax(logits, dim=1))
+print(log_probabilities)
+print(nn.functional.nll_loss(log_probabilities, label))
+# --8<-- [end:cross-entropy]
 
 # --8<-- [start:mse]
 prediction = torch.tensor([2.5, 0.0, 2.0])
@@ -146,18 +179,35 @@ def test_loss(model):
 # --8<-- [end:train]
 
 
-# --8<-- [start:sgd-vs-adam]
-for name, make_optimizer in [
-    ("SGD, lr=0.001", lambda p: optim.SGD(p, lr=0.001)),
-    ("SGD, lr=0.05", lambda p: optim.SGD(p, lr=0.05)),
-    ("Adam, lr=0.01", lambda p: optim.Adam(p, lr=0.01)),
-]:
-    print(name)
+# --8<-- [start:first-step]
+for name, optimizer_class in [("SGD", optim.SGD), ("Adam", optim.Adam)]:
     model = make_model()
-    train(model, make_optimizer(model.parameters()), 200, log_every=50)
+    before = nn.utils.parameters_to_vector(model.parameters()).detach()
+    train(model, optimizer_class(model.parameters(), lr=0.01), 1)
+    after = nn.utils.parameters_to_vector(model.parameters()).detach()
+    step = (after - before).abs()
+    print(f"{name:4} |step| from {step.min():.4g} to {step.max():.4g}")
+# --8<-- [end:first-step]
+
+# --8<-- [start:sgd-vs-adam]
+rates = (0.001, 0.01, 0.1, 1.0)
+with torch.no_grad():
+    initial_loss = nn.functional.mse_loss(make_model()(X), y).item()
+print(f"training loss before training: {initial_loss:.4g}")
+print("training loss after 200 epochs:")
+print("lr   " + "".join(f"{rate:>10g}" for rate in rates))
+for name, optimizer_class in [("SGD", optim.SGD), ("Adam", optim.Adam)]:
+    row = ""
+    for rate in rates:
+        model = make_model()
+        train(model, optimizer_class(model.parameters(), lr=rate), 200)
+        with torch.no_grad():
+            row += f"{nn.functional.mse_loss(model(X), y).item():10.4g}"
+    print(f"{name:5}{row}")
 # --8<-- [end:sgd-vs-adam]
 
-# --8<-- [start:l1-seed]
+
+# --8<-- [start:l1-penalty]
 l1_weight = 0.01
 model = make_model()
 l1_penalty = l1_weight * model[2].weight.abs().sum()
@@ -165,7 +215,7 @@ print(l1_penalty)
 l1_penalty.backward()
 print(model[2].weight.grad[0, :4])
 print(model[2].weight[0, :4].detach())
-# --8<-- [end:l1-seed]
+# --8<-- [end:l1-penalty]
 
 
 # --8<-- [start:three-models]
@@ -205,18 +255,30 @@ for name, model in models.items():
 # --8<-- [end:near-zero]
 
 
-# --8<-- [start:figure]
+# --8<-- [start:plot-histograms]
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(1, 3, figsize=(9, 3), sharex=True, sharey=True)
-bins = torch.linspace(-1.025, 1.025, 42).tolist()
-for ax, (name, model) in zip(axes, models.items(), strict=True):
-    w = model[0].weight.detach().flatten()
-    ax.hist(w.clamp(-1, 1).tolist(), bins=bins, color="tab:blue")
-    ax.set(title=name, xlabel="weight value")
-axes[0].set_ylabel("number of weights")
-fig.suptitle("First-layer weights after training")
-fig.tight_layout()
+
+def plot_weight_histograms(models):
+    """One histogram of the first-layer weights per model."""
+    fig, axes = plt.subplots(
+        1, len(models), figsize=(9, 3), sharex=True, sharey=True
+    )
+    bins = torch.linspace(-1.025, 1.025, 42).tolist()
+    for ax, (name, model) in zip(axes, models.items(), strict=True):
+        w = model[0].weight.detach().flatten()
+        ax.hist(w.clamp(-1, 1).tolist(), bins=bins, color="tab:blue")
+        ax.set(title=name, xlabel="weight value")
+    axes[0].set_ylabel("number of weights")
+    fig.suptitle("First-layer weights after training")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-histograms]
+
+# --8<-- [start:figure]
+fig = plot_weight_histograms(models)
 # --8<-- [end:figure]
 
 # --8<-- [start:oscillation]
@@ -244,14 +306,40 @@ def l2(model):
     return decay / 2 * sum(p.square().sum() for p in model.parameters())
 
 
+def same(model_a, model_b):
+    pairs = zip(model_a.parameters(), model_b.parameters(), strict=True)
+    return all(torch.allclose(a, b, atol=1e-6) for a, b in pairs)
+
+
 train(model_a, optimizer_a, 10)
 train(model_b, optimizer_b, 10, penalty=l2)
-same = all(
-    torch.allclose(a, b, atol=1e-6)
-    for a, b in zip(model_a.parameters(), model_b.parameters(), strict=True)
-)
-print(same)
+print(same(model_a, model_b))
 # --8<-- [end:weight-decay]
+
+
+# --8<-- [start:adamw]
+def run(make_optimizer, penalty=None, shrink_first=False):
+    model = make_model()
+    optimizer = make_optimizer(model.parameters())
+    if shrink_first:
+
+        def shrink(optimizer, args, kwargs):
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.mul_(1 - lr * decay)
+
+        optimizer.register_step_pre_hook(shrink)
+    return train(model, optimizer, 10, penalty=penalty)
+
+
+adam_decay = run(lambda p: optim.Adam(p, lr=lr, weight_decay=decay))
+adam_l2 = run(lambda p: optim.Adam(p, lr=lr), penalty=l2)
+adamw = run(lambda p: optim.AdamW(p, lr=lr, weight_decay=decay))
+adam_shrunk = run(lambda p: optim.Adam(p, lr=lr), shrink_first=True)
+print("Adam, weight_decay == Adam + L2 penalty:", same(adam_decay, adam_l2))
+print("AdamW == Adam + L2 penalty:            ", same(adamw, adam_l2))
+print("AdamW == shrink the weights, then Adam:", same(adamw, adam_shrunk))
+# --8<-- [end:adamw]
 
 # --8<-- [start:exercise-gradient]
 loss_fn = nn.BCEWithLogitsLoss(reduction="sum")

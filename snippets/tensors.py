@@ -22,6 +22,16 @@ for t in (tensor0d, tensor1d, tensor2d, tensor3d):
 print(tensor1d.dtype)
 # --8<-- [end:dtype-int]
 
+# --8<-- [start:python-int]
+huge = 2**100
+print(huge)
+print(torch.iinfo(torch.int64).max)
+try:
+    torch.tensor(huge)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+# --8<-- [end:python-int]
+
 # --8<-- [start:dtype-float]
 floatvector = torch.tensor([1.0, 2.0, 3.0])
 print(floatvector)
@@ -33,7 +43,8 @@ for dtype in (torch.int64, torch.float64, torch.float32, torch.bfloat16):
     info = (
         torch.finfo(dtype) if dtype.is_floating_point else torch.iinfo(dtype)
     )
-    print(f"{dtype!s:15} {info.bits:2d} bits  eps={getattr(info, 'eps', '-')}")
+    eps = getattr(info, "eps", "-")
+    print(f"{dtype!s:15} {info.bits:2d} bits  max={info.max:.3g}  eps={eps}")
 # --8<-- [end:dtype-sizes]
 
 # --8<-- [start:to]
@@ -44,15 +55,34 @@ print(tensor1d.dtype)
 # --8<-- [end:to]
 
 # --8<-- [start:promotion]
-print((tensor1d + 0.5).dtype)
-print((tensor1d / 2).dtype)
-print((tensor1d // 2).dtype)
+bools = torch.tensor([True, False, True])
+print("bool    + int64  ->", torch.result_type(bools, tensor1d))
+print("int64   + 0.5    ->", torch.result_type(tensor1d, 0.5))
+print("float32 + 0.5    ->", torch.result_type(floatvector, 0.5))
+print("float32 + 2j     ->", torch.result_type(floatvector, 2j))
+print("int64   / 2      ->", (tensor1d / 2).dtype)
+print("int64   // 2     ->", (tensor1d // 2).dtype)
+print("default float    ->", torch.get_default_dtype())
 # --8<-- [end:promotion]
+
+# --8<-- [start:promotion-wrap]
+small = torch.tensor([1], dtype=torch.int8)
+print(small + 1000)
+# --8<-- [end:promotion-wrap]
+
+# --8<-- [start:promotion-precision]
+counts = torch.tensor([123_456_789])
+print(123_456_789 + 0.5)
+print((counts + 0.5).dtype, (counts + 0.5).item())
+print(torch.tensor([16_777_216, 16_777_217]).to(torch.float32).tolist())
+print((counts.to(torch.float64) + 0.5).item())
+# --8<-- [end:promotion-precision]
 
 # --8<-- [start:shape]
 tensor2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
 print(tensor2d)
 print(tensor2d.shape)
+print(isinstance(tensor2d.shape, tuple))
 # --8<-- [end:shape]
 
 # --8<-- [start:reshape]
@@ -76,12 +106,97 @@ print(transposed.data_ptr() == tensor2d.data_ptr())
 print(transposed.as_strided((6,), (1,)))
 # --8<-- [end:transpose]
 
+# --8<-- [start:draw-storage]
+from itertools import pairwise
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
+
+
+def storage_of(view):
+    """The whole storage under a view, read in memory order."""
+    size = view.untyped_storage().nbytes() // view.element_size()
+    return view.as_strided((size,), (1,), 0)
+
+
+def cell(ax, x, y, color, top, bottom=None):
+    ax.add_patch(Rectangle((x, y), 1, 1, facecolor=color, edgecolor="k"))
+    ax.text(x + 0.5, y + 0.6, top, ha="center", va="center", fontsize=13)
+    if bottom is not None:
+        ax.text(x + 0.5, y + 0.2, bottom, ha="center", fontsize=7.5)
+
+
+def draw_storage(views):
+    """Per 2-d view: its elements with the storage position each index
+    reaches, and the storage cells it reads, in the order it reads them."""
+    colors = plt.get_cmap("Pastel1").colors
+    fig, axes = plt.subplots(
+        len(views),
+        2,
+        figsize=(8, 2.8 * len(views)),
+        gridspec_kw={"width_ratios": [1, 2]},
+    )
+    panels = zip(views.items(), axes, strict=True)
+    for (name, view), (ax_view, ax_mem) in panels:
+        storage = storage_of(view)
+        rows, cols = view.shape
+        offset, (s0, s1) = view.storage_offset(), view.stride()
+        order = []
+        for i in range(rows):
+            for j in range(cols):
+                k = offset + i * s0 + j * s1
+                order.append(k)
+                label = f"[{i},{j}] → {k}"
+                cell(ax_view, j, -i, colors[k], str(view[i, j].item()), label)
+        ax_view.set_title(
+            f"{name}: stride {view.stride()}, offset {offset}", fontsize=10
+        )
+        for k, value in enumerate(storage.tolist()):
+            color = colors[k] if k in order else "white"
+            cell(ax_mem, k, 0, color, str(value), f"storage {k}")
+        for n, k in enumerate(order, start=1):
+            ax_mem.text(k + 0.95, 0.95, f"#{n}", ha="right", va="top", size=8)
+        for n, (a, b) in enumerate(pairwise(order), start=1):
+            y = 1.05 if b > a else -0.05
+            ax_mem.annotate(
+                "",
+                xy=(b + 0.5, y),
+                xytext=(a + 0.5, y),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "connectionstyle": "arc3,rad=-0.4",
+                    "color": plt.get_cmap("viridis")(n / len(order)),
+                },
+            )
+        ax_mem.set_title(f"storage, in the order {name} reads it", fontsize=10)
+        ax_view.set(xlim=(-0.1, 3.1), ylim=(-2.1, 1.1), aspect="equal")
+        ax_mem.set(xlim=(-0.1, 6.1), ylim=(-1.3, 2.3), aspect="equal")
+        ax_view.axis("off")
+        ax_mem.axis("off")
+    fig.tight_layout()
+
+
+# --8<-- [end:draw-storage]
+
+# --8<-- [start:storage-figure]
+views = {
+    "tensor2d": tensor2d,
+    "tensor2d.T": tensor2d.T,
+    "tensor2d[:, 1:]": tensor2d[:, 1:],
+}
+for name, view in views.items():
+    print(
+        f"{name:16} shape {tuple(view.shape)}  stride {view.stride()}  "
+        f"offset {view.storage_offset()}"
+    )
+draw_storage(views)
+# --8<-- [end:storage-figure]
+
 # --8<-- [start:view-error]
 try:
     transposed.view(6)
 except RuntimeError as err:
-    print(type(err).__name__)
-    print(str(err).split(".")[0])
+    print(f"{type(err).__name__}: {err}")
 # --8<-- [end:view-error]
 
 # --8<-- [start:reshape-copies]
@@ -89,6 +204,7 @@ flat = transposed.reshape(6)
 print(flat)
 print(flat.is_contiguous())
 print(flat.data_ptr() == tensor2d.data_ptr())
+print(tensor2d.reshape(3, 2).data_ptr() == tensor2d.data_ptr())
 # --8<-- [end:reshape-copies]
 
 # --8<-- [start:sharing]
@@ -100,10 +216,39 @@ print(tensor2d)
 print(transposed[0, 0])
 # --8<-- [end:sharing]
 
+# --8<-- [start:view-rule]
+grid = torch.arange(12).reshape(3, 4)
+odd = grid[:, 1::2]
+print(odd)
+print(odd.stride(), odd.storage_offset(), odd.is_contiguous())
+print(odd.stride(0) == odd.stride(1) * odd.size(1))
+odd_flat = odd.view(6)
+print(odd_flat, odd_flat.stride(), odd_flat.storage_offset())
+print(odd_flat.data_ptr() == odd.data_ptr())
+odd_flat[0] = -1
+print(grid[0])
+# --8<-- [end:view-rule]
+
+# --8<-- [start:view-rule-fails]
+left = grid[:, :2]
+print(left)
+print(left.stride(), left.storage_offset(), left.is_contiguous())
+print(left.stride(0) == left.stride(1) * left.size(1))
+try:
+    left.view(6)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+left_flat = left.reshape(6)
+print(left_flat.data_ptr() == left.data_ptr())
+left_flat[0] = 100
+print(grid[0])
+# --8<-- [end:view-rule-fails]
+
 # --8<-- [start:contiguous]
 fixed = transposed.contiguous()
 print(fixed.stride())
 print(fixed.view(6))
+print(tensor2d.contiguous() is tensor2d)
 # --8<-- [end:contiguous]
 
 # --8<-- [start:matmul]
@@ -120,6 +265,87 @@ except RuntimeError as err:
 print((tensor2d.T @ tensor2d).shape)
 print((tensor2d * tensor2d).shape)
 # --8<-- [end:matmul-shapes]
+
+# --8<-- [start:broadcast]
+w = torch.ones(())
+z = torch.zeros(5)
+print(w + z)
+stretched = torch.broadcast_to(w, z.shape)
+print(stretched.stride(), stretched.data_ptr() == w.data_ptr())
+rows = torch.arange(3).unsqueeze(1)
+cols = torch.arange(4)
+print(rows.shape, cols.shape)
+print(rows * 10 + cols)
+# --8<-- [end:broadcast]
+
+# --8<-- [start:broadcast-error]
+offsets = torch.tensor([100, 200])
+try:
+    tensor2d + offsets
+except RuntimeError as err:
+    print(err)
+print(offsets.unsqueeze(1).shape)
+print(tensor2d + offsets.unsqueeze(1))
+# --8<-- [end:broadcast-error]
+
+# --8<-- [start:broadcast-loss]
+import warnings
+
+from torch import nn
+
+loss_fn = nn.MSELoss()
+y = torch.tensor([1.0, 2.0, 3.0, 4.0])
+pred = y.unsqueeze(1)
+print(pred.shape, y.shape, (pred - y).shape)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    wrong = loss_fn(pred, y)
+print(f"{caught[0].category.__name__}: {caught[0].message}")
+right = loss_fn(pred[:, 0], y)
+print(f"loss (N, 1) vs (N,): {wrong.item():.4g}")
+print(f"loss (N,) vs (N,):   {right.item():.4g}")
+# --8<-- [end:broadcast-loss]
+
+# --8<-- [start:broadcast-train]
+X = torch.tensor([[-1.0], [0.0], [1.0], [2.0]])
+y = 3 * X[:, 0] + 2
+num_epochs, lr = 100, 0.3
+
+
+def fit(take_column):
+    torch.manual_seed(123)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(num_epochs):
+        pred = model(X)
+        if take_column:
+            pred = pred[:, 0]
+        loss = loss_fn(pred, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model
+
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)
+    model_broken = fit(take_column=False)
+model_fixed = fit(take_column=True)
+print("targets:", y.tolist(), " mean:", y.mean().item())
+for name, model in (
+    ("(N, 1) vs (N,)", model_broken),
+    ("(N,) vs (N,)", model_fixed),
+):
+    weight, bias = model.weight.item(), model.bias.item()
+    print(f"{name:15} weight {weight:.3f}, bias {bias:.3f}")
+# --8<-- [end:broadcast-train]
+
+# --8<-- [start:broadcast-bce]
+try:
+    nn.BCEWithLogitsLoss()(pred, y / 10)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+# --8<-- [end:broadcast-bce]
 
 # --8<-- [start:device]
 device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -138,5 +364,23 @@ print(t.permute(2, 0, 1).is_contiguous())
 # --8<-- [start:exercise-view]
 column = t[:, :, 0]
 print(column.shape, column.stride(), column.is_contiguous())
-print(column.reshape(6))
+print(column.view(6), column.view(6).stride())
+column.reshape(6)[1] = -4
+print(t[0, 1])
+row = t[:, 0, :]
+print(row.shape, row.stride(), row.is_contiguous())
+try:
+    row.view(8)
+except RuntimeError as err:
+    print(type(err).__name__)
+print(row.reshape(8).data_ptr() == row.data_ptr())
 # --8<-- [end:exercise-view]
+
+# --8<-- [start:exercise-broadcast]
+print((torch.zeros(3, 1) + torch.zeros(4)).shape)
+print((torch.zeros(2, 1, 3) + torch.zeros(4, 1)).shape)
+try:
+    torch.zeros(2, 3) + torch.zeros(3, 1)
+except RuntimeError as err:
+    print(err)
+# --8<-- [end:exercise-broadcast]
