@@ -20,6 +20,7 @@ from .cache import Cache, environment_fingerprint, page_key
 from .page import Page
 from .runner import Result
 from .verify import problems
+from .warm import Previews
 from .worker import PageRun
 
 JOBS_VARIABLE = "LISTINGS_JOBS"
@@ -102,14 +103,20 @@ def check_page(
     cache: Cache | None = None,
     environment: dict | None = None,
     env: dict | None = None,
+    previews: Previews | None = None,
 ) -> PageOutcome:
-    """Run a page (or take its results from the cache)."""
+    """Run a page (or take its results from the cache). With ``previews``
+    (``mkdocs serve`` only), a page not in the cache is resumed in its warm
+    preview worker, and what it shows is not stored."""
     started = time.perf_counter()
     session = PageSession(page, root, cache, environment, env)
     if cache is not None:
         cached = cache.load(page, session.key())
         if cached is not None:
             return PageOutcome(page, cached, True, time.perf_counter() - started)
+    if previews is not None:
+        results = previews.run(page)
+        return PageOutcome(page, results, False, time.perf_counter() - started)
     results = []
     try:
         results = [session.result(i) for i in range(len(page.listings))]
@@ -135,6 +142,7 @@ def check_pages(
     root: Path,
     cache: Cache | None = None,
     parallel: int | None = None,
+    previews: Previews | None = None,
 ) -> Iterator[PageOutcome]:
     """Outcomes of ``pages``, in their order; up to ``parallel`` run at once."""
     parallel = jobs() if parallel is None else parallel
@@ -142,13 +150,15 @@ def check_pages(
     environment = environment_fingerprint(Path(root), env)
     if parallel <= 1 or len(pages) <= 1:
         for page in pages:
-            yield check_page(page, root, cache, environment, env)
+            yield check_page(page, root, cache, environment, env, previews)
         return
     # The longest pages start first, so none is left running alone at the end.
     longest_first = sorted(range(len(pages)), key=lambda i: _expected_cost(pages[i]))
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {
-            i: pool.submit(check_page, pages[i], root, cache, environment, env)
+            i: pool.submit(
+                check_page, pages[i], root, cache, environment, env, previews
+            )
             for i in longest_first
         }
         for i in range(len(pages)):

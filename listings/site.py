@@ -23,6 +23,7 @@ from .project import Project
 from .rewrite import fence, rendered
 from .runner import Result
 from .verify import problems
+from .warm import Previews, supported
 
 log = logging.getLogger("mkdocs.hooks.listings")
 FIGURES = "figures"
@@ -37,9 +38,22 @@ class SiteState:
         self.project: Project | None = None
         self.cache: Cache | None = None
         self.pages: dict[str, tuple[Page, list[Result], list[list[str]]]] = {}
+        # Under `mkdocs serve` only: warm workers that resume edited pages.
+        self.serving = False
+        self.previews: Previews | None = None
 
 
 state = SiteState()
+
+
+def on_startup(command, dirty):
+    state.serving = command == "serve" and supported()
+
+
+def on_shutdown():
+    if state.previews is not None:
+        state.previews.close()
+        state.previews = None
 
 
 def on_config(config):
@@ -69,7 +83,9 @@ def on_files(files: Files, config) -> Files:
         if page.listings:
             loaded.append((file, page))
     pages = [page for _, page in loaded]
-    outcomes = check_pages(pages, project.root, state.cache)
+    if state.serving and state.previews is None:
+        state.previews = Previews(project.root)
+    outcomes = check_pages(pages, project.root, state.cache, previews=state.previews)
     for (file, page), outcome in zip(loaded, outcomes, strict=True):
         _log_run(outcome)
         results = outcome.results
@@ -121,8 +137,17 @@ def _notebook_intro(page: Page, file, results: list[Result]) -> str:
 
 
 def _log_run(outcome: PageOutcome) -> None:
+    kept = state.previews.resumed.get(outcome.page.name) if state.previews else None
     if outcome.cached:
         log.debug("listings: %s from cache", outcome.page.name)
+    elif kept:
+        log.info(
+            "listings: previewed %s from listing %d of %d in %.1f s",
+            outcome.page.name,
+            kept + 1,
+            len(outcome.page.listings),
+            outcome.seconds,
+        )
     else:
         log.info(
             "listings: executed %s (%d listings) in %.1f s",

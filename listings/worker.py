@@ -48,6 +48,9 @@ class WorkerGone(Exception):
 class PageRun:
     """A page being executed in its worker: listings run on demand, in order."""
 
+    # What the worker runs: "serve" here, or warm.serve_snapshots for previews.
+    mode = "serve"
+
     def __init__(self, page: Page, root: Path, env: dict | None = None):
         self.page = page
         self.root = Path(root)
@@ -57,6 +60,7 @@ class PageRun:
         self._requests = self._replies = None
         self._buffer = b""
         self._failed: str | None = None
+        self.replies: list[dict] = []  # what the worker said about each listing
 
     def result(self, index: int) -> Result:
         """Run listings up to ``index`` (if not yet run) and return its result."""
@@ -88,7 +92,9 @@ class PageRun:
                 "processes it started were stopped. Make it faster, or give it "
                 "more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it"
             )
-            result = Result.from_json(json.loads(self._receive(limit, late)))
+            reply = json.loads(self._receive(limit, late))
+            self.replies.append(reply)
+            result = Result.from_json(reply)
         except WorkerGone as exc:
             self.close()
             result = Result(halted=str(exc))
@@ -116,7 +122,7 @@ class PageRun:
             **self.env,
         }
         command = [sys.executable, "-c", WORKER, str(self.root)]
-        command += [str(requests_read), str(replies_write)]
+        command += [str(requests_read), str(replies_write), self.mode]
         try:
             self._process = subprocess.Popen(
                 command,
@@ -199,26 +205,51 @@ def _stop_all() -> None:
         run.close()
 
 
-def serve(root: Path, requests, replies) -> None:
-    """The worker's loop: run each listing sent, reply with its result."""
+def read_line(fd: int) -> bytes:
+    """One request line. The engine sends the next request only after the
+    reply to this one, so nothing is read ahead (and a forked process
+    inherits no half-read request)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b""
+        line += chunk
+    return line
+
+
+def run_request(namespace, root: Path, line: bytes):
+    """Run the listing a request line names; the namespace and the reply."""
     from .runner import Namespace
 
+    request = json.loads(line)
+    if namespace is None:
+        namespace = Namespace(root, request["snippet"])
+    result = namespace.run(request["snippet"], request["line"], request["code"])
+    return namespace, result.to_json()
+
+
+def serve(root: Path, requests: int, replies) -> None:
+    """The worker's loop: run each listing sent, reply with its result."""
     namespace = None
-    for line in requests:
-        request = json.loads(line)
-        if namespace is None:
-            namespace = Namespace(root, request["snippet"])
-        result = namespace.run(request["snippet"], request["line"], request["code"])
-        replies.write(json.dumps(result.to_json()).encode() + b"\n")
+    while line := read_line(requests):
+        namespace, reply = run_request(namespace, root, line)
+        replies.write(json.dumps(reply).encode() + b"\n")
         replies.flush()
 
 
 def main(argv: list[str]) -> None:
     root, requests_fd, replies_fd = Path(argv[0]), int(argv[1]), int(argv[2])
+    mode = argv[3] if len(argv) > 3 else "serve"
     # Processes a listing starts must not hold the engine's pipes open.
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)
-    with os.fdopen(requests_fd, "rb") as requests, os.fdopen(replies_fd, "wb") as out:
+    with os.fdopen(replies_fd, "wb") as out:
         out.write(b'{"ready": true}\n')
         out.flush()
-        serve(root, requests, out)
+        if mode == "snapshots":
+            from .warm import serve_snapshots
+
+            serve_snapshots(root, requests_fd, out)
+        else:
+            serve(root, requests_fd, out)
