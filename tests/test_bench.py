@@ -252,3 +252,9 @@ def test_report_is_a_markdown_table():
         "| Ratio | 3.00x | ≤ 2x | **no** |",
         "| Cold build | 9.0 s |  |  |",
     ]
+
+
+def test_the_last_listing_edit_changes_the_last_section_only():
+    text = "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n"
+    edited = bench.last_listing_edit("note")(text)
+    assert edited == text.replace("y = 2\n", "y = 2\n# note\n")
