@@ -255,6 +255,9 @@ def test_report_is_a_markdown_table():
 
 
 def test_the_last_listing_edit_changes_the_last_section_only():
-    text = "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n"
+    text = (
+        "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n"
+        "# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n"
+    )
     edited = bench.last_listing_edit("note")(text)
     assert edited == text.replace("y = 2\n", "y = 2\n# note\n")
