@@ -30,7 +30,7 @@ from typing import ClassVar
 from .cache import environment_fingerprint
 from .page import Page
 from .runner import Result
-from .worker import PageRun, read_line, run_request
+from .worker import PageRun, end_of_page, read_line, run_request
 
 WAKE = signal.SIGUSR1
 PR_SET_PDEATHSIG = 1
@@ -50,14 +50,18 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _fork_runner() -> None:
+def _fork_runner(engine: int | None) -> None:
     """Fork; return in the child (the runner). The parent stays a snapshot:
-    it sleeps until woken, then forks a new runner from the same state."""
+    it sleeps until woken, then forks a new runner from the same state. The
+    first snapshot (``engine``: its parent's pid) ends the page when the
+    engine is gone; the later ones die with their parent."""
     while True:
         if os.fork() == 0:
             _die_with_parent()
             return  # WAKE stays blocked: this runner is a snapshot-to-be
-        signal.sigwait({WAKE})
+        while signal.sigtimedwait({WAKE}, 1.0) is None:
+            if engine is not None and os.getppid() != engine:
+                end_of_page()
         with contextlib.suppress(ChildProcessError):
             while os.waitpid(-1, os.WNOHANG)[0]:  # the runners dropped so far
                 pass
@@ -67,11 +71,13 @@ def serve_snapshots(root: Path, requests: int, replies) -> None:
     """The preview worker's loop: a snapshot before each listing, then run it."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {WAKE})
     namespace = None
+    engine: int | None = os.getppid()
     while True:
-        _fork_runner()
+        _fork_runner(engine)
+        engine = None  # only the worker's own process is the first snapshot
         line = read_line(requests)
         if not line:
-            os._exit(0)
+            end_of_page()
         namespace, reply = run_request(namespace, root, line)
         # The snapshot before this listing, and this process, which becomes
         # the snapshot after it once it forks the next runner.

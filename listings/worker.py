@@ -16,10 +16,12 @@ import atexit
 import contextlib
 import json
 import os
+import select
 import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -236,6 +238,29 @@ def serve(root: Path, requests: int, replies) -> None:
         namespace, reply = run_request(namespace, root, line)
         replies.write(json.dumps(reply).encode() + b"\n")
         replies.flush()
+    end_of_page()
+
+
+def watch_engine(replies: int) -> None:
+    """A thread that ends the page when the engine is gone, even while a
+    listing runs: the replies pipe then has no reader (POLLERR), however the
+    engine ended (SIGKILL included)."""
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(replies, 0)
+        while True:
+            for _, event in poller.poll():
+                if event & (select.POLLERR | select.POLLHUP):
+                    end_of_page()
+
+    threading.Thread(target=watch, name="listings-engine-watch", daemon=True).start()
+
+
+def end_of_page() -> None:
+    """The engine closed the pipe (or died, even by SIGKILL): stop this page's
+    whole process group, the processes its listings left running included."""
+    os.killpg(0, signal.SIGKILL)
 
 
 def main(argv: list[str]) -> None:
@@ -252,4 +277,5 @@ def main(argv: list[str]) -> None:
 
             serve_snapshots(root, requests_fd, out)
         else:
+            watch_engine(replies_fd)
             serve(root, requests_fd, out)

@@ -7,6 +7,8 @@ started; a process a listing leaves running is stopped when its page ends.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,3 +177,34 @@ def test_the_default_limit_comes_from_the_environment(monkeypatch, site):
     assert limit_of(item) == DEFAULT_LIMIT
     monkeypatch.setenv("LISTINGS_TIMEOUT", "7")
     assert limit_of(item) == 7
+
+
+ENGINE = """
+import sys
+from listings import Project, check_page
+
+project = Project.from_root(sys.argv[1])
+check_page(project.load(project.root / "docs" / "page.md"), project.root)
+"""
+
+
+def test_a_killed_engine_leaves_no_page_process_behind(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    row = Row("spawn, then hang", SPAWN + "import time\n\ntime.sleep(600)\n", "x", "")
+    make_site(root, row)
+    engine = subprocess.Popen([sys.executable, "-c", ENGINE, str(root)], cwd=root)
+    try:
+        pid_file = root / "child.pid"
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the listing never started"
+            time.sleep(0.1)
+        child = int(pid_file.read_text())
+    finally:
+        engine.kill()  # SIGKILL: no cleanup code of the engine runs
+        engine.wait()
+    deadline = time.monotonic() + 30
+    while not gone(child):
+        assert time.monotonic() < deadline, "a listing's process outlived its engine"
+        time.sleep(0.1)
