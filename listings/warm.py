@@ -24,6 +24,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -50,40 +51,64 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _fork_runner(engine: int | None) -> None:
-    """Fork; return in the child (the runner). The parent stays a snapshot:
-    it sleeps until woken, then forks a new runner from the same state. The
-    first snapshot (``engine``: its parent's pid) ends the page when the
-    engine is gone; the later ones die with their parent."""
+def _fork_reader() -> int:
+    """Fork: 0 in the child, which reads the next request; its pid in the parent."""
+    pid = os.fork()
+    if pid == 0:
+        _die_with_parent()  # WAKE stays blocked: this is a snapshot-to-be
+    return pid
+
+
+def _stay_as_snapshot(engine: int | None) -> None:
+    """Sleep as a snapshot of the page's state until woken, then fork a new
+    reader and return in it (never in this process). The first snapshot
+    (``engine``: its parent's pid) ends the page when the engine is gone;
+    the later ones die with their parent."""
     while True:
-        if os.fork() == 0:
-            _die_with_parent()
-            return  # WAKE stays blocked: this runner is a snapshot-to-be
         while signal.sigtimedwait({WAKE}, 1.0) is None:
             if engine is not None and os.getppid() != engine:
                 end_of_page()
         with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0]:  # the runners dropped so far
+            while os.waitpid(-1, os.WNOHANG)[0]:  # the processes dropped so far
                 pass
+        if _fork_reader() == 0:
+            return
 
 
 def serve_snapshots(root: Path, requests: int, replies) -> None:
-    """The preview worker's loop: a snapshot before each listing, then run it."""
+    """The preview worker's loop: run each listing sent, then stay behind as
+    the snapshot after it while a child reads the next request."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {WAKE})
+    if _fork_reader():  # this process: the snapshot before the first listing
+        _stay_as_snapshot(engine=os.getppid())
     namespace = None
-    engine: int | None = os.getppid()
     while True:
-        _fork_runner(engine)
-        engine = None  # only the worker's own process is the first snapshot
         line = read_line(requests)
         if not line:
             end_of_page()
         namespace, reply = run_request(namespace, root, line)
-        # The snapshot before this listing, and this process, which becomes
-        # the snapshot after it once it forks the next runner.
+        reader = _fork_reader()
+        if reader == 0:
+            continue
         reply["snapshot_before"], reply["snapshot_after"] = os.getppid(), os.getpid()
+        reply["reader"] = reader  # the process waiting for the next request
         replies.write(json.dumps(reply).encode() + b"\n")
         replies.flush()
+        _stay_as_snapshot(engine=None)
+
+
+def _wait_gone(pid: int, limit: float = 10.0) -> None:
+    """Wait until a process has ended (a zombie has); OSError if it does not."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return
+        if stat.rsplit(")", 1)[1].split()[0] in {"Z", "X"}:
+            return
+        time.sleep(0.002)
+    raise OSError(f"process {pid} did not end")
 
 
 def _listing_keys(page: Page) -> list[tuple]:
@@ -124,9 +149,12 @@ class PreviewRun(PageRun):
     def resume(self, page: Page, keep: int) -> None:
         """Drop what ran after listing ``keep``; the snapshot before it wakes."""
         if keep < len(self.replies):
-            reply = self.replies[keep]
-            # The runner of listing `keep` and, with it, every later process.
+            reply, reader = self.replies[keep], self.replies[-1]["reader"]
+            # The runner of listing `keep` and, with it, every later process;
+            # the reader of requests must be gone before the next one is sent.
             os.kill(reply["snapshot_after"], signal.SIGKILL)
+            os.kill(reader, signal.SIGKILL)
+            _wait_gone(reader)
             os.kill(reply["snapshot_before"], WAKE)
         self.page = page
         self.results, self.replies = self.results[:keep], self.replies[:keep]
