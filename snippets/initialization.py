@@ -87,6 +87,15 @@ print(model[0].weight.shape)
 # --8<-- [end:sequential]
 
 # --8<-- [start:sequential-xavier]
+import inspect
+
+try:
+    model[0].weight.normal_()
+except RuntimeError as err:
+    print(err)
+for line in inspect.getsource(nn.init.xavier_normal_).splitlines():
+    if "no_grad" in line:
+        print(line.strip())
 returned = nn.init.xavier_normal_(model[0].weight)
 print(returned is model[0].weight)
 print(model[0].weight[:3].detach())
@@ -111,7 +120,6 @@ print(f"         bound {bound:.4f}, bound/sqrt(3) {bound / math.sqrt(3):.4f}")
 # --8<-- [end:empirical]
 
 # --8<-- [start:default-source]
-import inspect
 import textwrap
 
 source = inspect.getsource(nn.Linear.reset_parameters)
@@ -183,22 +191,31 @@ for i in range(10):
     print(f"{i + 1:5d}{row}")
 # --8<-- [end:deep-stack-grad]
 
-# --8<-- [start:figure]
+# --8<-- [start:plot-stats]
 import matplotlib.pyplot as plt
 
-fig, (ax_act, ax_grad) = plt.subplots(1, 2, figsize=(8, 3.5), sharex=True)
-layers = range(1, 11)
-for name in inits:
-    activation_std, gradient_std = stats[name]
-    ax_act.plot(layers, activation_std, marker="o", label=name)
-    ax_grad.plot(layers, gradient_std, marker="o", label=name)
-ax_act.set(title="Activations", ylabel="standard deviation", yscale="log")
-ax_grad.set(title="Gradients", yscale="log")
-for ax in (ax_act, ax_grad):
-    ax.set_xlabel("layer")
-    ax.set_xticks(list(layers))
-ax_act.legend(title="init", fontsize="small")
-fig.tight_layout()
+
+def plot_layer_stats(stats):
+    """Activation and gradient std per layer, one line per initialization."""
+    fig, (ax_act, ax_grad) = plt.subplots(1, 2, figsize=(8, 3.5), sharex=True)
+    for name, (activation_std, gradient_std) in stats.items():
+        layers = range(1, len(activation_std) + 1)
+        ax_act.plot(layers, activation_std, marker="o", label=name)
+        ax_grad.plot(layers, gradient_std, marker="o", label=name)
+    ax_act.set(title="Activations", ylabel="standard deviation", yscale="log")
+    ax_grad.set(title="Gradients", yscale="log")
+    for ax in (ax_act, ax_grad):
+        ax.set_xlabel("layer")
+        ax.set_xticks(list(layers))
+    ax_act.legend(title="init", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-stats]
+
+# --8<-- [start:figure]
+fig = plot_layer_stats(stats)
 # --8<-- [end:figure]
 
 # --8<-- [start:relu]

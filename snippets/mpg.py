@@ -81,14 +81,20 @@ train_dl = DataLoader(
     generator=torch.Generator().manual_seed(1),
 )
 
+
+def make_model(hidden_units):
+    """Linear layers of the given sizes with ReLUs between, one output."""
+    layers = []
+    input_size = X_train.shape[1]
+    for hidden_unit in hidden_units:
+        layers += [nn.Linear(input_size, hidden_unit), nn.ReLU()]
+        input_size = hidden_unit
+    layers.append(nn.Linear(input_size, 1))
+    return nn.Sequential(*layers)
+
+
 hidden_units = [8, 4]
-layers = []
-input_size = X_train.shape[1]
-for hidden_unit in hidden_units:
-    layers += [nn.Linear(input_size, hidden_unit), nn.ReLU()]
-    input_size = hidden_unit
-layers.append(nn.Linear(input_size, 1))
-model = nn.Sequential(*layers).to(device)
+model = make_model(hidden_units).to(device)
 print(model)
 # --8<-- [end:model]
 
@@ -102,6 +108,7 @@ scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
 )
 for epoch in range(1, num_epochs + 1):
     model.train()
+    epoch_lr = scheduler.get_last_lr()[0]  # the rate this epoch uses
     total_loss = 0.0
     for X_batch, y_batch in train_dl:
         X_batch, y_batch = X_batch.to(device), y_batch.to(device)
@@ -114,7 +121,7 @@ for epoch in range(1, num_epochs + 1):
     scheduler.step()
     if epoch == 1 or epoch % 5 == 0:
         print(
-            f"epoch {epoch:2d}  lr {scheduler.get_last_lr()[0]:.4f}"
+            f"epoch {epoch:2d}  lr {epoch_lr:.5f}"
             f"  train MSE {total_loss / len(y_train):.4g}"
         )
 # --8<-- [end:train]
@@ -129,23 +136,76 @@ print(f"test MSE {mse:.4g} (mpg squared)")
 print(f"test MAE {mae:.4g} mpg")
 # --8<-- [end:evaluate]
 
-# --8<-- [start:plot]
+
+# --8<-- [start:seeds]
+def test_mae(seed):
+    """Train a fresh model as above from ``seed``; its test MAE in mpg."""
+    torch.manual_seed(seed)
+    model = make_model(hidden_units).to(device)
+    loader = DataLoader(
+        TensorDataset(X_train, y_train),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=num_epochs
+    )
+    for _ in range(num_epochs):
+        model.train()
+        for X_batch, y_batch in loader:
+            X_batch, y_batch = X_batch.to(device), y_batch.to(device)
+            loss = loss_fn(model(X_batch)[:, 0], y_batch)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        scheduler.step()
+    model.eval()
+    with torch.no_grad():
+        pred = model(X_test.to(device))[:, 0].cpu()
+    return nn.functional.l1_loss(pred, y_test).item()
+
+
+maes = [mae]  # seed 1: the model trained above
+for seed in (2, 3, 4):
+    maes.append(test_mae(seed))
+for seed, seed_mae in enumerate(maes, start=1):
+    print(f"seed {seed}  test MAE {seed_mae:.3f} mpg")
+print(f"spread (largest - smallest): {max(maes) - min(maes):.2f} mpg")
+# --8<-- [end:seeds]
+
+# --8<-- [start:plot-function]
 import matplotlib.pyplot as plt
 
-fig, ax = plt.subplots(figsize=(5, 5))
-ax.scatter(y_test, pred, edgecolor="black", linewidth=0.5, alpha=0.8)
-limits = [5, 50]
-ax.plot(
-    limits, limits, color="gray", linestyle="--", label="perfect prediction"
-)
-ax.set_xlim(limits)
-ax.set_ylim(limits)
-ax.set_aspect("equal")
-ax.set_xlabel("actual MPG")
-ax.set_ylabel("predicted MPG")
-ax.set_title(f"Test cars: MAE {mae:.2f} mpg")
-ax.legend(loc="upper left")
-ax.grid(alpha=0.3)
+
+def plot_predictions(actual, predicted, title):
+    """Predicted against actual MPG, with the diagonal of perfect ones."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(actual, predicted, edgecolor="black", linewidth=0.5, alpha=0.8)
+    limits = [5, 50]
+    ax.plot(
+        limits,
+        limits,
+        color="gray",
+        linestyle="--",
+        label="perfect prediction",
+    )
+    ax.set_xlim(limits)
+    ax.set_ylim(limits)
+    ax.set_aspect("equal")
+    ax.set_xlabel("actual MPG")
+    ax.set_ylabel("predicted MPG")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+# --8<-- [end:plot-function]
+
+# --8<-- [start:plot]
+fig = plot_predictions(y_test, pred, f"Test cars: MAE {mae:.2f} mpg")
 # --8<-- [end:plot]
 
 # --8<-- [start:exercise-baseline]
@@ -168,15 +228,14 @@ def unscaled_features(frame):
     return torch.cat(columns, dim=1).float()
 
 
+torch.manual_seed(1)
 unscaled_dl = DataLoader(
     TensorDataset(unscaled_features(df_train), y_train),
     batch_size=batch_size,
     shuffle=True,
     generator=torch.Generator().manual_seed(1),
 )
-model_unscaled = nn.Sequential(
-    nn.Linear(9, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1)
-)
+model_unscaled = make_model(hidden_units)
 optimizer = torch.optim.SGD(model_unscaled.parameters(), lr=0.001)
 for step, (X_batch, y_batch) in enumerate(unscaled_dl, start=1):
     loss = loss_fn(model_unscaled(X_batch)[:, 0], y_batch)
@@ -186,10 +245,13 @@ for step, (X_batch, y_batch) in enumerate(unscaled_dl, start=1):
     if step <= 3:
         print(f"step {step}  loss {loss.item():.4g}")
 with torch.no_grad():
-    X_unscaled = unscaled_features(df_test)
-    hidden = model_unscaled[1](model_unscaled[0](X_unscaled))
-    pred_unscaled = model_unscaled(X_unscaled)[:, 0]
-print("units ever active in layer 1:", (hidden > 0).any(dim=0).sum().item())
+    X_all = unscaled_features(df)  # all 392 cars
+    hidden1 = model_unscaled[:2](X_all)
+    hidden2 = model_unscaled[:4](X_all)
+    pred_unscaled = model_unscaled(X_all)[:, 0]
+for name, hidden in (("1", hidden1), ("2", hidden2)):
+    active = (hidden > 0).any(dim=0).sum().item()
+    print(f"hidden layer {name}: {active} of {hidden.shape[1]} units ever on")
 print(
     f"predictions: {pred_unscaled.min():.4g} to {pred_unscaled.max():.4g} mpg"
 )

@@ -112,6 +112,9 @@ from itertools import pairwise
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
+COLORS = plt.get_cmap("Pastel1").colors
+WHITE = (1.0, 1.0, 1.0)
+
 
 def storage_of(view):
     """The whole storage under a view, read in memory order."""
@@ -119,17 +122,26 @@ def storage_of(view):
     return view.as_strided((size,), (1,), 0)
 
 
-def cell(ax, x, y, color, top, bottom=None):
-    ax.add_patch(Rectangle((x, y), 1, 1, facecolor=color, edgecolor="k"))
-    ax.text(x + 0.5, y + 0.6, top, ha="center", va="center", fontsize=13)
-    if bottom is not None:
-        ax.text(x + 0.5, y + 0.2, bottom, ha="center", fontsize=7.5)
+def draw_cells(ax, positions, values, labels):
+    """A grid of cells coloured by storage position (white: None)."""
+    rows, cols = len(positions), len(positions[0])
+    image = [
+        [COLORS[k] if k is not None else WHITE for k in row]
+        for row in positions
+    ]
+    ax.imshow(image, extent=(0, cols, rows, 0))
+    for i in range(rows):
+        for j in range(cols):
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="k"))
+            text = {"ha": "center", "va": "center"}
+            ax.text(j + 0.5, i + 0.42, values[i][j], fontsize=13, **text)
+            ax.text(j + 0.5, i + 0.8, labels[i][j], fontsize=7.5, **text)
+    ax.axis("off")
 
 
 def draw_storage(views):
     """Per 2-d view: its elements with the storage position each index
     reaches, and the storage cells it reads, in the order it reads them."""
-    colors = plt.get_cmap("Pastel1").colors
     fig, axes = plt.subplots(
         len(views),
         2,
@@ -138,26 +150,38 @@ def draw_storage(views):
     )
     panels = zip(views.items(), axes, strict=True)
     for (name, view), (ax_view, ax_mem) in panels:
-        storage = storage_of(view)
         rows, cols = view.shape
         offset, (s0, s1) = view.storage_offset(), view.stride()
-        order = []
-        for i in range(rows):
-            for j in range(cols):
-                k = offset + i * s0 + j * s1
-                order.append(k)
-                label = f"[{i},{j}] → {k}"
-                cell(ax_view, j, -i, colors[k], str(view[i, j].item()), label)
+        positions = [
+            [offset + i * s0 + j * s1 for j in range(cols)]
+            for i in range(rows)
+        ]
+        draw_cells(
+            ax_view,
+            positions,
+            [[str(v) for v in row] for row in view.tolist()],
+            [
+                [f"[{i},{j}] → {k}" for j, k in enumerate(row)]
+                for i, row in enumerate(positions)
+            ],
+        )
         ax_view.set_title(
             f"{name}: stride {view.stride()}, offset {offset}", fontsize=10
         )
-        for k, value in enumerate(storage.tolist()):
-            color = colors[k] if k in order else "white"
-            cell(ax_mem, k, 0, color, str(value), f"storage {k}")
+        ax_view.set(xlim=(-0.1, 3.1), ylim=(3.1, -0.1))
+
+        order = [k for row in positions for k in row]
+        storage = storage_of(view).tolist()
+        draw_cells(
+            ax_mem,
+            [[k if k in order else None for k in range(len(storage))]],
+            [[str(v) for v in storage]],
+            [[f"storage {k}" for k in range(len(storage))]],
+        )
         for n, k in enumerate(order, start=1):
-            ax_mem.text(k + 0.95, 0.95, f"#{n}", ha="right", va="top", size=8)
+            ax_mem.text(k + 0.95, 0.05, f"#{n}", ha="right", va="top", size=8)
         for n, (a, b) in enumerate(pairwise(order), start=1):
-            y = 1.05 if b > a else -0.05
+            y = -0.05 if b > a else 1.05
             ax_mem.annotate(
                 "",
                 xy=(b + 0.5, y),
@@ -169,10 +193,7 @@ def draw_storage(views):
                 },
             )
         ax_mem.set_title(f"storage, in the order {name} reads it", fontsize=10)
-        ax_view.set(xlim=(-0.1, 3.1), ylim=(-2.1, 1.1), aspect="equal")
-        ax_mem.set(xlim=(-0.1, 6.1), ylim=(-1.3, 2.3), aspect="equal")
-        ax_view.axis("off")
-        ax_mem.axis("off")
+        ax_mem.set(xlim=(-0.1, 6.1), ylim=(2.3, -1.3))
     fig.tight_layout()
 
 

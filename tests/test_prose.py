@@ -226,3 +226,53 @@ def test_a_stale_number_fails_the_strict_build(site):
         "docs/page.md:13: the number 2.029",
         "docs/page.md:13: the number 2.03",
     ], built.stderr
+
+
+# Citations and the glossary stay in step with the pages.
+
+REFERENCE = re.compile(r"^(?P<term>\S.*?) \{ #(?P<id>[\w-]+) \}$", re.MULTILINE)
+
+
+def reference_entries() -> dict[str, str]:
+    """Each entry of docs/references.md by id, with its text."""
+    text = (PROJECT.docs_dir / "references.md").read_text()
+    matches = list(REFERENCE.finditer(text))
+    ends = [m.start() for m in matches[1:]] + [len(text)]
+    return {m["id"]: text[m.end() : end] for m, end in zip(matches, ends, strict=True)}
+
+
+def test_every_cited_source_is_on_the_references_page_with_its_chapters():
+    entries = reference_entries()
+    problems = []
+    for path in PROJECT.page_paths():
+        if path.name == "references.md":
+            continue
+        for anchor in sorted(
+            set(re.findall(r"references\.md#([\w-]+)", path.read_text()))
+        ):
+            if anchor not in entries:
+                problems.append(
+                    f"{path.name} cites #{anchor}, which references.md lacks"
+                )
+            elif f"]({path.name})" not in entries[anchor]:
+                problems.append(
+                    f"{path.name} cites #{anchor}; add it to that entry's 'Used in'"
+                )
+    assert not problems, "\n".join(problems)
+
+
+def glossary_terms() -> tuple[set[str], set[str]]:
+    hover = (REPO / "includes" / "abbreviations.md").read_text()
+    abbreviations = set(re.findall(r"^\*\[([^\]]+)\]:", hover, re.MULTILINE))
+    page = (PROJECT.docs_dir / "glossary.md").read_text().split("\n")
+    defined = set()
+    for line, following in zip(page, [*page[1:], ""], strict=True):
+        if line and not line.startswith(("#", " ")) and following.startswith(":"):
+            defined |= {term.strip() for term in line.split(",")}
+    return abbreviations, defined
+
+
+def test_the_hover_definitions_and_the_glossary_page_hold_the_same_terms():
+    abbreviations, defined = glossary_terms()
+    assert len(abbreviations) >= 20
+    assert abbreviations == defined
