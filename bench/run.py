@@ -13,7 +13,8 @@ Markdown table to paste into the README:
 - ``mkdocs serve`` rebuild after a prose edit and after a snippet edit, and
   the preview after an edit of the last listing of a page (its warm worker
   resumes just before it);
-- test-suite time with 1 and 2 pytest-xdist workers (skipped by ``--quick``);
+- test-suite time with 1 and 2 pytest-xdist workers, and the time of
+  re-running every chapter's notebook in Jupyter (skipped by ``--quick``);
 - each page's execution time and the engine's overhead per listing;
 - the output of ``bench/targets_*.py`` scripts, if any (skipped by ``--quick``).
 
@@ -347,6 +348,18 @@ def run_tests(root: Path, workers: int) -> tuple[float, str]:
     return seconds, pytest_summary(done.stdout) or f"exit status {done.returncode}"
 
 
+def run_notebooks(root: Path) -> tuple[float, str]:
+    """Wall-clock seconds of re-running every chapter's notebook in Jupyter."""
+    command = [PYTHON, "-m", "pytest", "-n", "0", "-q", "-p", "no:cacheprovider"]
+    command += ["tests/test_notebook.py", "-k", "fresh_kernel"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, cwd=root, env=clean_env(), capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    return seconds, pytest_summary(done.stdout) or f"exit status {done.returncode}"
+
+
 def pytest_summary(output: str) -> str | None:
     """The "3 passed, 1 skipped" of pytest's last summary line (-q or not)."""
     for line in reversed(output.strip().splitlines()):
@@ -516,7 +529,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         say(f"builds without the listings hook ({args.repeat})")
         off_s, _ = median_build(root, site_dir, args.repeat, "mkdocs.noexec.yml")
+        views = len(list((site_dir / "notebooks").glob("*/index.html")))
         rows.append(Row("Cold `mkdocs build` (empty cache)", _seconds(cold_s)))
+        rows.append(Row("Notebook views in every build (mkdocs-jupyter)", str(views)))
         rows.append(
             Row(
                 "Warm `mkdocs build`, nothing changed",
@@ -580,6 +595,14 @@ def main(argv: list[str] | None = None) -> int:
                         seconds <= 90 if workers == 2 else None,
                     )
                 )
+            say("every chapter's notebook in a fresh Jupyter kernel, one after another")
+            seconds, summary = run_notebooks(root)
+            rows.append(
+                Row(
+                    "Notebook re-runs in Jupyter, one process (in the suite above)",
+                    f"{_seconds(seconds)} ({summary})",
+                )
+            )
 
         say("engine overhead (every page through listings.PageRun)")
         timings = engine_timings(root)

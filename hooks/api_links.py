@@ -507,6 +507,8 @@ def link_api_names(text: str, resolutions: Resolutions, report) -> tuple[str, in
 
 
 def on_page_content(html_text, page, config, files):
+    if not page.file.src_uri.endswith(".md") or page.file.abs_src_path is None:
+        return html_text  # a notebook view: its chapter's page is checked
     root = Path(config.config_file_path).parent.resolve()
     path = Path(page.file.abs_src_path).resolve()
     where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path

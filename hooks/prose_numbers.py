@@ -14,6 +14,8 @@ log = logging.getLogger("mkdocs.hooks.prose_numbers")
 
 
 def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri in state.views:  # a notebook view: its chapter is checked
+        return markdown
     root = Path(config.config_file_path).parent
     path = Path(page.file.abs_src_path)
     entry = state.pages.get(page.file.src_uri)

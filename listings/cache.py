@@ -23,7 +23,7 @@ from pathlib import Path
 from .page import Page
 from .runner import Result
 
-FORMAT = 2
+FORMAT = 3  # 2: figures for a dark page too; 3: the numeric environment
 # The engine modules whose code decides what a listing prints.
 ENGINE = ("runner.py", "worker.py")
 PACKAGES = (

@@ -7,6 +7,8 @@ notebook opens with the same outputs the page shows, and runs as is.
 from __future__ import annotations
 
 import base64
+import functools
+import html as htmllib
 import re
 import textwrap
 from collections.abc import Callable
@@ -41,15 +43,25 @@ def _prose(lines: list[str], expand: Callable[[str], str]) -> str:
     return textwrap.dedent("\n".join(out)).strip("\n")
 
 
-def _outputs(result: Result) -> list[dict]:
+def _outputs(result: Result, links: list[str] | None = None) -> list[dict]:
+    """A cell's outputs: what it printed, then its figures, embedded or, given
+    ``links``, as references to image files (nbconvert's ``filenames``)."""
     outputs = []
     if result.stdout:
         outputs.append(
             {"output_type": "stream", "name": "stdout", "text": result.stdout}
         )
-    for image in result.figures:
-        data = {"image/png": base64.b64encode(image).decode(), "text/plain": "<Figure>"}
-        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    for number, image in enumerate(result.figures):
+        if links is None:
+            data = {"image/png": base64.b64encode(image).decode()}
+            metadata = {}
+        else:
+            data = {"image/png": ""}
+            metadata = {"filenames": {"image/png": links[number]}}
+        data["text/plain"] = "<Figure>"
+        outputs.append(
+            {"output_type": "display_data", "data": data, "metadata": metadata}
+        )
     return outputs
 
 
@@ -62,10 +74,14 @@ def page_notebook(
     results: list[Result],
     intro: str,
     expand: Callable[[str], str] = lambda text: text,
+    figure_links: list[list[str]] | None = None,
 ) -> str:
     """The notebook's JSON text (nbformat 4.5); ``intro`` opens it as a Markdown cell.
 
     ``expand`` resolves snippet includes left in the prose (code shown, not run).
+    ``figure_links`` (per listing, per figure) makes the figures references to
+    the site's image files instead of embedded images: the notebook the site
+    renders as a page, not the one it offers for download.
     Cells are plain dicts: nbformat's constructors validate every cell against
     the schema, which costs more on each build than writing the notebook; the
     tests validate the result instead.
@@ -84,7 +100,9 @@ def page_notebook(
                 "cell_type": "code",
                 "execution_count": count,
                 "metadata": {"tags": [listing.name]},
-                "outputs": _outputs(result),
+                "outputs": _outputs(
+                    result, figure_links[count - 1] if figure_links else None
+                ),
                 "source": listing.code.rstrip("\n"),
             }
         )
@@ -110,3 +128,129 @@ def page_notebook(
         "nbformat_minor": 5,
     }
     return v4.writes(nbformat.from_dict(notebook))
+
+
+# The notebook view: mkdocs-jupyter's HTML of a page's notebook, made to fit the
+# site. nbconvert's templates load MathJax, mermaid and require.js from CDNs;
+# the site loads nothing from outside its origin and renders math as MathML.
+SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
+SRC = re.compile(r"""\bsrc\s*=\s*(?:"(?P<a>[^"]*)"|'(?P<b>[^']*)'|(?P<c>[^\s>]+))""")
+MATHJAX_COMMENT = re.compile(r"<!--(?:(?!-->).)*?mathjax(?:(?!-->).)*-->", re.S | re.I)
+OUTSIDE = re.compile(r"""(?:https?:)?//[\w.-]+\.\w+""")
+RESOURCE = re.compile(
+    r"""<(?:img|script|iframe|source|embed|audio|video)\b[^>]*\bsrc\s*=\s*["']?"""
+    r"""(?P<src>(?:https?:)?//[^"'\s>]+)"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?P<href>(?:https?:)?//[^"'\s>]+)"""
+    r"""|(?:url\(\s*["']?|@import\s+["']|import\(\s*["'])(?P<css>(?:https?:)?//[^"')\s]+)""",
+    re.I,
+)
+VERBATIM = re.compile(
+    r"<(?P<tag>pre|code|script|style)\b.*?</(?P=tag)\s*>"
+    r'|<div id="cell-\d+" class="clipboard-copy-txt">.*?</div>',
+    re.S | re.I,
+)
+DISPLAY_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?P<tex>[^\s$](?:[^$\n]*?[^\s$\\])?)\$(?!\w)")
+PAGE_LINK = re.compile(
+    r'(?P<head><a\s[^>]*?\bhref=")(?P<path>[^"#?:]+\.md)(?P<tail>#[^"]*)?"'
+)
+FIGURE = re.compile(r'<img\b[^>]*?\bsrc="(?P<src>[^"]+#only-light)"[^>]*>')
+
+
+def _script_src(attrs: str) -> str | None:
+    m = SRC.search(attrs)
+    return None if m is None else (m["a"] or m["b"] or m["c"] or "")
+
+
+def _without_outside_scripts(html: str) -> str:
+    """No script that loads from outside the site, or loads nothing (an empty
+    ``src``), nor the inline ones that would import from a CDN or configure
+    MathJax; the clipboard script of the copy buttons stays."""
+
+    def keep(m: re.Match) -> str:
+        src = _script_src(m["attrs"])
+        if src is not None and (not src.strip() or OUTSIDE.match(src.strip())):
+            return ""
+        if "mathjax" in m["attrs"].lower() or OUTSIDE.search(m["body"]):
+            return ""
+        return m[0]
+
+    return MATHJAX_COMMENT.sub("", SCRIPT.sub(keep, html))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mathml(tex: str, display: bool) -> str:
+    from latex2mathml.converter import convert
+
+    block = "block" if display else "inline"
+    classes = "math math-block" if display else "math"
+    return f'<span class="{classes}">{convert(tex, display=block)}</span>'
+
+
+def _math_outside_code(html: str) -> str:
+    """TeX left by nbconvert for MathJax (``$...$``, ``$$...$$``) as MathML."""
+
+    def convert(text: str) -> str:
+        text = DISPLAY_MATH.sub(
+            lambda m: _mathml(htmllib.unescape(m["tex"]).strip(), True), text
+        )
+        return INLINE_MATH.sub(
+            lambda m: _mathml(htmllib.unescape(m["tex"]).strip(), False), text
+        )
+
+    out, position = [], 0
+    for m in VERBATIM.finditer(html):
+        out += [convert(html[position : m.start()]), m[0]]
+        position = m.end()
+    out.append(convert(html[position:]))
+    return "".join(out)
+
+
+def view_html(
+    html: str,
+    figures: dict[str, tuple[str, str | None]],
+    link: Callable[[str], str | None],
+) -> tuple[str, list[str]]:
+    """mkdocs-jupyter's HTML of a view notebook, ready for the site.
+
+    ``figures`` maps each figure's link in the notebook (ending ``#only-light``)
+    to its alt text and its dark version's link; ``link`` turns a link to a
+    chapter (``tensors.md#strides``, relative to the chapter) into a link from
+    the view. Returns the HTML and what is wrong with it: a resource it would
+    load from outside the site, a link to no page, a figure without its data.
+    """
+    problems = []
+    html = _without_outside_scripts(html)
+    html = _math_outside_code(html)
+
+    def page_link(m: re.Match) -> str:
+        target = link(m["path"])
+        if target is None:
+            problems.append(f"a link to {m['path']}, which is no page of the site")
+            return m[0]
+        return f'{m["head"]}{target}{m["tail"] or ""}"'
+
+    html = PAGE_LINK.sub(page_link, html)
+
+    shown = set()
+
+    def figure(m: re.Match) -> str:
+        alt, dark = figures.get(m["src"], (None, None))
+        if alt is None:
+            problems.append(f"a figure {m['src']} that no listing drew")
+            return m[0]
+        shown.add(m["src"])
+        alt = htmllib.escape(alt, quote=True)
+        tags = [f'<img src="{m["src"]}" alt="{alt}" class="notebook-figure">']
+        if dark is not None:
+            tags.append(f'<img src="{dark}" alt="{alt}" class="notebook-figure">')
+        return "".join(tags)
+
+    html = FIGURE.sub(figure, html)
+    problems += [
+        f"no figure {src} in the rendered notebook" for src in figures.keys() - shown
+    ]
+    for m in RESOURCE.finditer(html):
+        url = m["src"] or m["href"] or m["css"]
+        problems.append(f"it would load {url} from outside the site")
+    return html, problems

@@ -64,10 +64,14 @@ def rendered(
     results: list[Result],
     figure_paths: list[list[str]],
     problems: list[list[str]],
+    dark_figure_paths: list[list[str]] | None = None,
 ) -> str:
     """Markdown for the site: fresh output under each listing, then its figures.
 
-    A listing with problems also gets a failure admonition that says what broke.
+    A figure with a dark version (``dark_figure_paths``, same shape) is shown
+    twice, with Material's ``#only-light`` and ``#only-dark`` fragments, so the
+    one that matches the reader's palette shows. A listing with problems also
+    gets a failure admonition that says what broke.
     """
     index = {item.name: i for i, item in enumerate(page.listings)}
 
@@ -83,9 +87,16 @@ def rendered(
         output = normalize(result.stdout)
         if output:
             block += [*fence(output, " { .text .listing-output }", indent), ""]
-        for path, alt in zip(figure_paths[i], listing.figure_alts, strict=False):
+        dark = dark_figure_paths[i] if dark_figure_paths else []
+        for number, (path, alt) in enumerate(
+            zip(figure_paths[i], listing.figure_alts, strict=False)
+        ):
             safe_alt = alt.replace("[", "(").replace("]", ")")
-            block += [f"{indent}![{safe_alt}]({path}){{ .listing-figure }}", ""]
+            sources = [path]
+            if number < len(dark):
+                sources = [f"{path}#only-light", f"{dark[number]}#only-dark"]
+            for src in sources:
+                block += [f"{indent}![{safe_alt}]({src}){{ .listing-figure }}", ""]
         if problems[i]:
             block += [f'{indent}!!! failure "This listing is not verified"', ""]
             block += [*fence("\n\n".join(problems[i]), "text", indent + "    "), ""]

@@ -33,6 +33,8 @@ class Result:
 
     stdout: str = ""
     figures: list[bytes] = field(default_factory=list)
+    # The same figures recoloured for a dark page, in the same order.
+    dark_figures: list[bytes] = field(default_factory=list)
     error: str | None = None
     error_line: int | None = None
     warnings: list[str] = field(default_factory=list)
@@ -109,21 +111,122 @@ def _figure_numbers() -> set[int]:
     return set(plt.get_fignums()) if plt is not None else set()
 
 
-def _take_figures(before: set[int]) -> list[bytes]:
-    """PNG bytes of the figures a listing opened, then close them."""
+# Material's slate scheme: its background, and text and rules that read on it.
+DARK_BACKGROUND = "#1e2129"
+DARK_FOREGROUND = "#d5d8de"
+DARK_MUTED = "#9499a6"
+DARK_GRID = "#454a58"
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _luminance(color) -> float | None:
+    """Relative luminance (0 black, 1 white), None for a transparent colour."""
+    from matplotlib.colors import to_rgba
+
+    try:
+        red, green, blue, alpha = to_rgba(color)
+    except (TypeError, ValueError):
+        return None
+    if alpha == 0:
+        return None
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _inked(color, below: float = 0.35) -> bool:
+    """A dark colour: drawn as ink on white, it vanishes on a dark page."""
+    luminance = _luminance(color)
+    return luminance is not None and luminance < below
+
+
+def _papered(color) -> bool:
+    """A light colour used as a background."""
+    luminance = _luminance(color)
+    return luminance is not None and luminance > 0.85
+
+
+def _recolour_text(text) -> None:
+    if _inked(text.get_color()):
+        text.set_color(DARK_FOREGROUND)
+
+
+def _recolour_legend(legend) -> None:
+    frame = legend.get_frame()
+    if _papered(frame.get_facecolor()):
+        frame.set_facecolor(DARK_BACKGROUND)
+    frame.set_edgecolor(DARK_GRID)
+    for text in [*legend.get_texts(), legend.get_title()]:
+        _recolour_text(text)
+
+
+def _recolour_dark(figure) -> None:
+    """Recolour a drawn figure for a dark page, in place.
+
+    Backgrounds become the page's, and the figure's own ink (text, ticks,
+    spines, labels, titles, legends, grid, black lines) light. Data keeps its
+    colours: lines and markers in colour, images, filled areas, and text on a
+    box or over an image (drawn against the data, not the page).
+    """
+    if _papered(figure.patch.get_facecolor()):
+        figure.patch.set_facecolor(DARK_BACKGROUND)
+    for text in figure.texts:
+        _recolour_text(text)
+    for legend in figure.legends:
+        _recolour_legend(legend)
+    for ax in figure.axes:
+        if _papered(ax.patch.get_facecolor()):
+            ax.patch.set_facecolor(DARK_BACKGROUND)
+        for spine in ax.spines.values():
+            if _inked(spine.get_edgecolor(), below=0.5):
+                spine.set_edgecolor(DARK_MUTED)
+        ax.tick_params(
+            which="both",
+            color=DARK_MUTED,
+            labelcolor=DARK_FOREGROUND,
+            grid_color=DARK_GRID,
+        )
+        for axis in (ax.xaxis, ax.yaxis):
+            _recolour_text(axis.label)
+            _recolour_text(axis.get_offset_text())
+        for title in (ax.title, ax._left_title, ax._right_title):
+            _recolour_text(title)
+        legend = ax.get_legend()
+        if legend is not None:
+            _recolour_legend(legend)
+        for line in ax.lines:
+            if _inked(line.get_color(), below=0.15):
+                line.set_color(DARK_FOREGROUND)
+            if _inked(line.get_markerfacecolor(), below=0.15):
+                line.set_markerfacecolor(DARK_FOREGROUND)
+            if _inked(line.get_markeredgecolor(), below=0.15):
+                line.set_markeredgecolor(DARK_FOREGROUND)
+        over_data = bool(ax.images)
+        for text in ax.texts:
+            arrow = getattr(text, "arrow_patch", None)
+            if arrow is not None and _inked(arrow.get_edgecolor(), below=0.5):
+                arrow.set_color(DARK_MUTED)
+            if text.get_bbox_patch() is None and not over_data:
+                _recolour_text(text)
+
+
+def _take_figures(before: set[int]) -> tuple[list[bytes], list[bytes]]:
+    """PNG bytes of the figures a listing opened, for a light and a dark page;
+    then close them."""
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None:
-        return []
-    images = []
+        return [], []
+    light, dark = [], []
     for number in sorted(set(plt.get_fignums()) - before):
         figure = plt.figure(number)
-        buffer = io.BytesIO()
-        figure.savefig(
-            buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None}
-        )
-        images.append(buffer.getvalue())
+        light.append(_png(figure))
+        _recolour_dark(figure)
+        dark.append(_png(figure))
         plt.close(figure)
-    return images
+    return light, dark
 
 
 def _listing_traceback(exc: BaseException, snippet: str) -> tuple[str, int | None]:
@@ -220,7 +323,7 @@ def execute(
             if stderr.getvalue().strip():
                 result.error += "\nIts standard error:\n" + stderr.getvalue()
         # Drawing the figures is the listing's work, as in a notebook cell.
-        result.figures = _take_figures(before)
+        result.figures, result.dark_figures = _take_figures(before)
         filters = list(warnings.filters)
     result.stdout = stdout.getvalue()
     if stdout.closed_by_listing or stderr.closed_by_listing:

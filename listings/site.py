@@ -1,22 +1,33 @@
 """The MkDocs side of the engine, loaded by ``hooks/verified_listings.py``.
 
 ``on_files`` runs every page (or takes its results from the cache) and adds
-the figures as generated files; ``on_page_markdown`` puts each listing's fresh
-output and figures under it. A listing that raises or prints something other
-than its committed output is logged as an error, which fails
-``mkdocs build --strict``.
+the figures (light and dark) and the page's notebook as generated files;
+``on_page_markdown`` puts each listing's fresh output and figures under it. A
+listing that raises or prints something other than its committed output is
+logged as an error, which fails ``mkdocs build --strict``.
+
+With the mkdocs-jupyter plugin configured, each chapter also gets a notebook
+view: the chapter's notebook, rendered by mkdocs-jupyter as a page of its own
+(``on_files`` writes it under ``.cache/notebooks`` for the plugin to read,
+``on_nav`` lists the views in a Notebooks section, ``on_page_content`` fits
+the plugin's HTML to the site: no script from a CDN, math as MathML, links to
+the chapters, dark figures). The views stay out of the search index.
 """
 
 from __future__ import annotations
 
+import html
 import logging
+import os
 import posixpath
+import tempfile
 from pathlib import Path
 
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Section
 
 from .cache import Cache, package_versions
-from .notebook import page_notebook
+from .notebook import page_notebook, view_html
 from .page import Page, PageError
 from .pipeline import PageOutcome, check_pages
 from .project import Project
@@ -37,10 +48,26 @@ class SiteState:
     def __init__(self) -> None:
         self.project: Project | None = None
         self.cache: Cache | None = None
-        self.pages: dict[str, tuple[Page, list[Result], list[list[str]]]] = {}
+        # Each listing's figures: (light, dark) file URIs; dark None if not drawn.
+        self.pages: dict[
+            str, tuple[Page, list[Result], list[list[tuple[str, str | None]]]]
+        ] = {}
+        # Notebook views: the view's src_uri -> what on_page_content needs.
+        self.views: dict[str, NotebookView] = {}
         # Under `mkdocs serve` only: warm workers that resume edited pages.
         self.serving = False
         self.previews: Previews | None = None
+
+
+class NotebookView:
+    """A chapter's notebook rendered by mkdocs-jupyter as a page of the site."""
+
+    def __init__(self, chapter: File, title: str, download: str) -> None:
+        self.chapter = chapter
+        self.title = title
+        self.download = download  # the .ipynb's URI
+        # Each figure's link in the view notebook -> (alt text, dark link).
+        self.figures: dict[str, tuple[str, str | None]] = {}
 
 
 state = SiteState()
@@ -63,14 +90,16 @@ def on_config(config):
     return config
 
 
-def _figure_uri(src_uri: str, listing_name: str, number: int) -> str:
+def _figure_uri(src_uri: str, listing_name: str, number: int, dark=False) -> str:
     stem = posixpath.splitext(src_uri)[0]
-    return f"{FIGURES}/{stem}/{listing_name}-{number}.png"
+    suffix = "-dark" if dark else ""
+    return f"{FIGURES}/{stem}/{listing_name}-{number}{suffix}.png"
 
 
 def on_files(files: Files, config) -> Files:
     project = state.project
     state.pages.clear()
+    state.views.clear()
     loaded = []
     for file in list(files.documentation_pages()):
         try:
@@ -95,15 +124,15 @@ def on_files(files: Files, config) -> Files:
             for number, image in enumerate(result.figures, start=1):
                 uri = _figure_uri(file.src_uri, listing.name, number)
                 files.append(File.generated(config, uri, content=image))
-                uris.append(uri)
+                dark = None
+                if number <= len(result.dark_figures):
+                    dark = _figure_uri(file.src_uri, listing.name, number, dark=True)
+                    image = result.dark_figures[number - 1]
+                    files.append(File.generated(config, dark, content=image))
+                uris.append((uri, dark))
             figure_uris.append(uris)
         state.pages[file.src_uri] = (page, results, figure_uris)
-        stem = posixpath.splitext(file.src_uri)[0]
-        intro = _notebook_intro(page, file, results)
-        notebook = page_notebook(page, results, intro, project.snippets.expand)
-        files.append(
-            File.generated(config, f"{NOTEBOOKS}/{stem}.ipynb", content=notebook)
-        )
+        _add_notebooks(files, config, file, page, results, figure_uris)
         for snippet in page.snippets:
             uri = f"{SNIPPETS}/{project.snippets.relative(snippet)}"
             if files.get_file_from_path(uri) is None:
@@ -117,6 +146,160 @@ def _error_page(file: File, message: str) -> str:
     title = posixpath.splitext(posixpath.basename(file.src_uri))[0]
     block = "\n".join(fence(message, "text", "    "))
     return f'# {title}\n\n!!! failure "This page cannot be built"\n\n{block}\n'
+
+
+def _notebook_uri(src_uri: str) -> str:
+    """The chapter's notebook for download, in the folder of its view."""
+    stem = posixpath.splitext(src_uri)[0]
+    return f"{NOTEBOOKS}/{stem}/{posixpath.basename(stem)}.ipynb"
+
+
+def _view_uri(src_uri: str) -> str:
+    """The notebook view's source: mkdocs-jupyter makes it ``notebooks/<stem>/``."""
+    return f"{NOTEBOOKS}/{posixpath.splitext(src_uri)[0]}.ipynb"
+
+
+def _views_enabled(config) -> bool:
+    return "mkdocs-jupyter" in config.plugins
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Keep the file (and its time stamp) when its content is the same."""
+    try:
+        if path.read_text() == text:
+            return
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    os.replace(temporary, path)
+
+
+def _view_file(config, uri: str, path: Path) -> File:
+    """A notebook view as mkdocs-jupyter's own page file (``NotebookFile``).
+
+    The plugin wraps the notebooks it finds in its ``on_files``, which runs
+    before this hook's; a wrapped file reads its source path, inclusion and
+    edit link from the wrapper's class, so they are set on the wrapper here:
+    the view is generated (no edit link) and is listed in the nav by
+    ``on_nav``, not by mkdocs.yml.
+    """
+    from mkdocs_jupyter.plugin import NotebookFile
+
+    generated = File.generated(config, uri, abs_src_path=str(path))
+    view = NotebookFile(generated, **config)
+    view.abs_src_path = str(path)
+    view.inclusion = InclusionLevel.NOT_IN_NAV
+    view.generated_by = generated.generated_by
+    view.edit_uri = None
+    return view
+
+
+def _add_notebooks(
+    files: Files,
+    config,
+    file: File,
+    page: Page,
+    results: list[Result],
+    figure_uris: list[list[tuple[str, str | None]]],
+) -> None:
+    """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
+    project = state.project
+    intro = _notebook_intro(page, file, results)
+    notebook = page_notebook(page, results, intro, project.snippets.expand)
+    download = _notebook_uri(file.src_uri)
+    files.append(File.generated(config, download, content=notebook))
+    if not _views_enabled(config):
+        return
+    uri = _view_uri(file.src_uri)
+    stem = posixpath.splitext(uri)[0]
+    here = stem if config.use_directory_urls else posixpath.dirname(stem)
+    title = next(
+        (line[2:].strip() for line in page.text.split("\n") if line.startswith("# ")),
+        posixpath.basename(stem),
+    )
+    view = NotebookView(file, title, download)
+    links = []
+    for listing, uris in zip(page.listings, figure_uris, strict=True):
+        alts = listing.figure_alts  # one per figure, or the chapter fails the build
+        row = []
+        for number, (light, dark) in enumerate(uris):
+            link = posixpath.relpath(light, here) + "#only-light"
+            dark_link = dark and posixpath.relpath(dark, here) + "#only-dark"
+            alt = alts[number] if number < len(alts) else ""
+            view.figures[link] = (alt, dark_link)
+            row.append(link)
+        links.append(row)
+    text = page_notebook(page, results, intro, project.snippets.expand, links)
+    chapter = posixpath.splitext(file.src_uri)[0]
+    path = project.root / ".cache" / NOTEBOOKS / f"{chapter}.ipynb"
+    _write_if_changed(path, text)
+    files.append(_view_file(config, uri, path))
+    state.views[uri] = view
+
+
+def on_nav(nav, config, files):
+    """The notebook views, in a Notebooks section at the end of the nav."""
+    pages = [files.get_file_from_path(uri).page for uri in state.views]
+    pages = [page for page in pages if page is not None]
+    if not pages:
+        return nav
+    section = Section("Notebooks", pages)
+    for page in pages:
+        page.parent = section
+    previous = nav.pages[-1] if nav.pages else None
+    for page in pages:
+        page.previous_page = previous
+        if previous is not None:
+            previous.next_page = page
+        previous = page
+    pages[-1].next_page = None
+    nav.items.append(section)
+    nav.pages.extend(pages)
+    return nav
+
+
+def _chapter_link(view: NotebookView, view_page, files):
+    """A link in the chapter's notebook (relative to the chapter) from the view."""
+
+    def link(path: str) -> str | None:
+        here = posixpath.dirname(view.chapter.src_uri)
+        target = files.get_file_from_path(
+            posixpath.normpath(posixpath.join(here, path))
+        )
+        if target is None or not target.is_documentation_page():
+            return None
+        return target.url_relative_to(view_page.file)
+
+    return link
+
+
+def _view_heading(view: NotebookView, page, files) -> str:
+    chapter = html.escape(view.chapter.url_relative_to(page.file), quote=True)
+    download = files.get_file_from_path(view.download)
+    notebook = html.escape(download.url_relative_to(page.file), quote=True)
+    name = html.escape(posixpath.basename(view.download), quote=True)
+    return (
+        f'<p class="page-provenance">The chapter <a href="{chapter}">'
+        f"{html.escape(view.title)}</a> as a Jupyter notebook, with the outputs "
+        "its listings printed when the site was built. "
+        f'<a href="{notebook}" download="{name}">Download notebook</a></p>'
+    )
+
+
+def on_page_content(html_text: str, page, config, files) -> str:
+    view = state.views.get(page.file.src_uri)
+    if view is None:
+        return html_text
+    page.title = f"{view.title} (notebook)"
+    text, problems = view_html(
+        html_text, view.figures, _chapter_link(view, page, files)
+    )
+    for problem in problems:
+        log.error("notebook view of %s: %s", view.chapter.src_uri, problem)
+    return _view_heading(view, page, files) + text
 
 
 def verified_with(results: list[Result]) -> str:
@@ -169,6 +352,10 @@ def _site_provenance() -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files):
+    if page.file.src_uri in state.views:
+        # A notebook view repeats its chapter: search finds the chapter.
+        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        return markdown
     if VERIFIED_WITH in markdown:
         markdown = markdown.replace(VERIFIED_WITH, _site_provenance())
     entry = state.pages.get(page.file.src_uri)
@@ -189,8 +376,12 @@ def on_page_markdown(markdown: str, page, config, files):
             log.error("listings: %s", issue)
         found.append(issues)
     here = posixpath.dirname(page.file.src_uri) or "."
-    paths = [[posixpath.relpath(uri, here) for uri in uris] for uris in figure_uris]
-    text = rendered(current, results, paths, found)
+    paths = [[posixpath.relpath(uri, here) for uri, _ in uris] for uris in figure_uris]
+    dark = [
+        [posixpath.relpath(uri, here) for _, uri in uris if uri is not None]
+        for uris in figure_uris
+    ]
+    text = rendered(current, results, paths, found, dark)
     return _with_provenance(text, source, results, page.file.src_uri)
 
 
@@ -200,13 +391,16 @@ def _with_provenance(
     """Under the page's title: what verified it, its code, its notebook."""
     here = posixpath.dirname(src_uri) or "."
     stem = posixpath.splitext(src_uri)[0]
-    notebook = posixpath.relpath(f"{NOTEBOOKS}/{stem}.ipynb", here)
+    notebook = posixpath.relpath(_notebook_uri(src_uri), here)
     uris = [f"{SNIPPETS}/{state.project.snippets.relative(p)}" for p in page.snippets]
     code = ", ".join(f"[`{u}`]({posixpath.relpath(u, here)})" for u in uris)
     name = posixpath.basename(stem)
+    view = ""
+    if _view_uri(src_uri) in state.views:
+        view = f"[View as notebook]({posixpath.relpath(_view_uri(src_uri), here)}) · "
     line = (
         f"Every output on this page was printed by {verified_with(results)} when the "
-        f"site was built. Code: {code} · "
+        f"site was built. Code: {code} · {view}"
         f'[Download notebook]({notebook}){{ download="{name}.ipynb" }}\n'
         "{ .page-provenance }"
     )

@@ -60,7 +60,9 @@ train_loader = DataLoader(
 X, y = next(iter(train_loader))
 print(X.shape, X.dtype)
 print(y.shape, y.dtype)
-print(y[:12])
+print("epoch 1, first labels:", y[:12])
+_, y_next = next(iter(train_loader))
+print("epoch 2, first labels:", y_next[:12])
 print(len(train_loader), "batches per epoch")
 # --8<-- [end:dataloader]
 
@@ -73,6 +75,7 @@ test_set = TensorDataset(X_test, test_raw.targets)
 x, label = train_set[0]
 print(len(train_set), x.shape, label)
 print(torch.equal(x, train_data[0][0]))
+print(f"{normalized.nbytes / 1e6:.1f} MB of float32 pixels")
 
 train_loader = DataLoader(
     train_set, batch_size=batch_size, shuffle=True, generator=generator
@@ -103,6 +106,8 @@ print(sum(p.numel() for p in model.parameters()), "parameters")
 # --8<-- [end:model]
 
 # --8<-- [start:logits]
+import math
+
 loss_fn = nn.CrossEntropyLoss()
 
 X, y = X.to(device), y.to(device)
@@ -113,7 +118,15 @@ log_probs = torch.log_softmax(logits, dim=1)
 print(
     f"-log_softmax, picked: {-log_probs[torch.arange(len(y)), y].mean():.4f}"
 )
+print(f"even guess, -ln(1/10): {-math.log(1 / 10):.4f}")
 # --8<-- [end:logits]
+
+# --8<-- [start:log-softmax]
+z = torch.tensor([[0.0, 200.0]])
+print(torch.softmax(z, dim=1))
+print(torch.log(torch.softmax(z, dim=1)))
+print(torch.log_softmax(z, dim=1))
+# --8<-- [end:log-softmax]
 
 # --8<-- [start:train]
 num_epochs = 8
@@ -161,23 +174,35 @@ test_accuracy = (predicted == true).float().mean().item()
 print(f"test accuracy {test_accuracy:.1%} on {len(true)} held-out digits")
 # --8<-- [end:evaluate]
 
-# --8<-- [start:figure-predictions]
+# --8<-- [start:plot-predictions]
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(3, 8, figsize=(8, 3.6))
-for i, ax in enumerate(axes.flat):
-    ax.imshow(test_raw.data[i].numpy(), cmap="gray_r")
-    right = predicted[i] == true[i]
-    ax.set_title(
-        f"{predicted[i].item()}"
-        if right
-        else f"{predicted[i].item()} (is {true[i]})",
-        color="black" if right else "red",
-        fontsize=10,
+
+def plot_predictions(images, predicted, true):
+    """A grid of 24 digits titled with their predictions, mistakes in red."""
+    fig, axes = plt.subplots(3, 8, figsize=(8, 3.6))
+    for i, ax in enumerate(axes.flat):
+        ax.imshow(images[i].numpy(), cmap="gray_r")
+        right = predicted[i] == true[i]
+        ax.set_title(
+            f"{predicted[i].item()}"
+            if right
+            else f"{predicted[i].item()} (is {true[i]})",
+            color="black" if right else "red",
+            fontsize=10,
+        )
+        ax.set_axis_off()
+    fig.suptitle(
+        "Predicted labels for the first 24 test digits (mistakes in red)"
     )
-    ax.set_axis_off()
-fig.suptitle("Predicted labels for the first 24 test digits (mistakes in red)")
-fig.tight_layout()
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-predictions]
+
+# --8<-- [start:figure-predictions]
+fig = plot_predictions(test_raw.data, predicted, true)
 # --8<-- [end:figure-predictions]
 
 # --8<-- [start:confusion]
@@ -189,28 +214,38 @@ for digit, row in enumerate(confusion.tolist()):
     print(f"{digit:5d}" + "".join(f"{count:5d}" for count in row))
 # --8<-- [end:confusion]
 
+
+# --8<-- [start:plot-confusion]
+def plot_confusion(confusion):
+    """A confusion matrix as a heat map, with each nonzero count written."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.8))
+    ax.imshow(confusion.numpy(), cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            count = confusion[i, j].item()
+            if count:
+                ax.text(
+                    j,
+                    i,
+                    count,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if count > 50 else "black",
+                )
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(f"Confusion matrix on the {confusion.sum():,} test digits")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-confusion]
+
 # --8<-- [start:confusion-figure]
-fig, ax = plt.subplots(figsize=(5.5, 4.8))
-ax.imshow(confusion.numpy(), cmap="Blues")
-for i in range(10):
-    for j in range(10):
-        count = confusion[i, j].item()
-        if count:
-            ax.text(
-                j,
-                i,
-                count,
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if count > 50 else "black",
-            )
-ax.set_xticks(range(10))
-ax.set_yticks(range(10))
-ax.set_xlabel("predicted digit")
-ax.set_ylabel("true digit")
-ax.set_title("Confusion matrix on the 1,000 test digits")
-fig.tight_layout()
+fig = plot_confusion(confusion)
 # --8<-- [end:confusion-figure]
 
 # --8<-- [start:softmax-gradient]

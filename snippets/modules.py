@@ -28,6 +28,19 @@ model = NeuralNetwork(num_inputs=50, num_outputs=3)
 print(model)
 # --8<-- [end:network]
 
+
+# --8<-- [start:missing-init]
+class Forgetful(nn.Module):
+    def __init__(self):
+        self.layer = nn.Linear(2, 2)
+
+
+try:
+    Forgetful()
+except AttributeError as err:
+    print(err)
+# --8<-- [end:missing-init]
+
 # --8<-- [start:count]
 num_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
 print(num_params)
@@ -37,6 +50,84 @@ print(num_params)
 for name, p in model.named_parameters():
     print(f"{name:18} {tuple(p.shape)!s:9} {p.numel():5d}")
 # --8<-- [end:named-parameters]
+
+# --8<-- [start:draw-mlp]
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+
+def draw_mlp(model):
+    """Draw the chain of nn.Linear layers and activations inside `model`."""
+    columns, links = [], []
+    for name, module in model.named_modules():
+        if list(module.children()):
+            continue
+        if isinstance(module, nn.Linear):
+            if not columns:
+                columns.append({"units": module.in_features, "notes": []})
+            links.append((name, module))
+            columns.append({"units": module.out_features, "notes": []})
+        elif columns:
+            columns[-1]["notes"].append(f"{type(module).__name__} ({name})")
+    largest = max(column["units"] for column in columns)
+    _, ax = plt.subplots(figsize=(2.1 * len(columns) + 0.2, 3.4))
+    for i, column in enumerate(columns):
+        x, height = 3.0 * i, 0.3 + 2.4 * column["units"] / largest
+        if i == 0:
+            kind, color = "input", "#cfe2f3"
+        elif i == len(columns) - 1:
+            kind, color = "output", "#d9ead3"
+        else:
+            kind, color = "hidden", "#fde2c4"
+        box = FancyBboxPatch(
+            (x - 0.4, -height / 2),
+            0.8,
+            height,
+            boxstyle="round,pad=0.05",
+            fc=color,
+            ec="0.3",
+        )
+        ax.add_patch(box)
+        top = f"{column['units']} units"
+        ax.text(x, height / 2 + 0.15, top, ha="center", va="bottom")
+        below = "\n".join([kind, *column["notes"]])
+        ax.text(x, -height / 2 - 0.15, below, ha="center", va="top")
+    for i, (name, linear) in enumerate(links):
+        count = sum(p.numel() for p in linear.parameters())
+        start = 3.0 * i + 0.5
+        arrow = dict(arrowstyle="-|>", color="0.3")
+        ax.annotate(
+            "", xy=(start + 2.0, 0), xytext=(start, 0), arrowprops=arrow
+        )
+        shape = f"Linear({linear.in_features}, {linear.out_features})"
+        ax.text(
+            start + 1.0,
+            0.12,
+            f"{name}\n{shape}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+        ax.text(
+            start + 1.0,
+            -0.12,
+            f"{count:,} parameters",
+            ha="center",
+            va="top",
+            fontsize=8,
+        )
+    total = sum(p.numel() for p in model.parameters())
+    ax.set_title(f"{type(model).__name__}: {total:,} parameters")
+    ax.set_xlim(-0.8, 3.0 * (len(columns) - 1) + 0.8)
+    ax.set_ylim(-2.1, 1.8)
+    ax.axis("off")
+
+
+# --8<-- [end:draw-mlp]
+
+# --8<-- [start:architecture]
+draw_mlp(model)
+# --8<-- [end:architecture]
 
 # --8<-- [start:parameter-type]
 weight = model.layers[0].weight
@@ -52,16 +143,23 @@ print(logits)
 
 
 # --8<-- [start:hook]
-def report_shape(module, inputs, output):
-    print(f"hook: {type(module).__name__} returned {tuple(output.shape)}")
+def reporter(name):
+    def hook(module, inputs, output):
+        print(f"  hook on {name}: output {tuple(output.shape)}")
+
+    return hook
 
 
-handle = model.register_forward_hook(report_shape)
-print("calling model(X)")
+handles = [
+    model.register_forward_hook(reporter("model")),
+    model.layers[0].register_forward_hook(reporter("model.layers[0]")),
+]
+print("model(X)")
 logits = model(X)
-print("calling model.forward(X)")
+print("model.forward(X)")
 logits = model.forward(X)
-handle.remove()
+for handle in handles:
+    handle.remove()
 # --8<-- [end:hook]
 
 # --8<-- [start:state-dict]
@@ -92,6 +190,7 @@ try:
     wider.load_state_dict(model.state_dict())
 except RuntimeError as err:
     print(str(err).replace("\t", "  "))
+print(torch.equal(wider.layers[0].weight, model.layers[0].weight))
 # --8<-- [end:load-mismatch]
 
 # --8<-- [start:train-eval]
@@ -107,6 +206,7 @@ print(dropout(ones))
 # --8<-- [start:eval-recursive]
 model.eval()
 print([m.training for m in model.modules()])
+print(model(X).requires_grad)
 model.train()
 print([m.training for m in model.modules()])
 # --8<-- [end:eval-recursive]
@@ -126,6 +226,7 @@ print(model[0])
 print(model[0].weight.shape, model[0].bias.shape)
 print(len(model))
 print(model[:2])
+print(model[:2][0] is model[0])
 print(model(torch.rand(5, 4)).shape)
 # --8<-- [end:sequential-index]
 
@@ -143,12 +244,16 @@ class PlainList(nn.Module):
 
 
 plain = PlainList()
+print(plain(torch.rand(5, 4)).shape)
 print(plain)
 print(len(list(plain.parameters())))
 try:
     torch.optim.SGD(plain.parameters(), lr=0.001)
 except ValueError as err:
     print(err)
+print(plain.state_dict())
+plain.eval()
+print(plain.layers[0].training)
 # --8<-- [end:plain-list]
 
 
@@ -207,6 +312,8 @@ print(list(my_module.parameters()))
 print(my_module.state_dict())
 my_module.to(torch.float64)
 print(my_module.w1.dtype)
+my_module.to("meta")
+print(my_module.w1.device)
 # --8<-- [end:my-module]
 
 
@@ -227,7 +334,136 @@ print([name for name, _ in my_module.named_buffers()])
 print(list(my_module.state_dict()))
 my_module.to(torch.float64)
 print(my_module.w1.dtype, my_module.running_mean.dtype)
+my_module.to("meta")
+print(my_module.w1.device, my_module.running_mean.device)
 # --8<-- [end:my-module-fixed]
+
+# --8<-- [start:thermo-data]
+celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
+unknown = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
+t_c = torch.tensor(celsius)
+t_u = torch.tensor(unknown)
+t_un = 0.1 * t_u
+
+torch.manual_seed(123)
+linear_model = nn.Linear(1, 1)
+print(t_un.shape)
+try:
+    linear_model(t_un)
+except RuntimeError as err:
+    print(err)
+# --8<-- [end:thermo-data]
+
+# --8<-- [start:unsqueeze]
+t_c = t_c.unsqueeze(1)
+t_un = t_un.unsqueeze(1)
+print(t_un.shape)
+print(linear_model(t_un[:3]))
+print(linear_model(torch.ones(10, 1)).shape)
+# --8<-- [end:unsqueeze]
+
+# --8<-- [start:thermo-split]
+n_samples = t_un.shape[0]
+n_val = int(0.2 * n_samples)
+shuffled_indices = torch.randperm(n_samples)
+train_indices = shuffled_indices[:-n_val]
+val_indices = shuffled_indices[-n_val:]
+print(train_indices, val_indices)
+
+train_t_un, train_t_c = t_un[train_indices], t_c[train_indices]
+val_t_un, val_t_c = t_un[val_indices], t_c[val_indices]
+# --8<-- [end:thermo-split]
+
+
+# --8<-- [start:thermo-loop]
+def training_loop(num_epochs, optimizer, model, loss_fn, train, val, report):
+    (X_train, y_train), (X_val, y_val) = train, val
+    for epoch in range(1, num_epochs + 1):
+        train_loss = loss_fn(model(X_train), y_train)
+        with torch.no_grad():
+            val_loss = loss_fn(model(X_val), y_val)
+        optimizer.zero_grad()
+        train_loss.backward()
+        optimizer.step()
+        if epoch in report:
+            row = f"epoch {epoch:4d}  train {train_loss:<7.4g}"
+            print(f"{row} val {val_loss:.4g}")
+
+
+train = (train_t_un, train_t_c)
+val = (val_t_un, val_t_c)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(linear_model.parameters(), lr=1e-2)
+training_loop(
+    3000, optimizer, linear_model, loss_fn, train, val, report=(1, 1000, 3000)
+)
+print(linear_model.weight)
+print(linear_model.bias)
+# --8<-- [end:thermo-loop]
+
+# --8<-- [start:seq-model]
+seq_model = nn.Sequential(nn.Linear(1, 13), nn.Tanh(), nn.Linear(13, 1))
+print(seq_model)
+print([tuple(p.shape) for p in seq_model.parameters()])
+# --8<-- [end:seq-model]
+
+# --8<-- [start:seq-named]
+from collections import OrderedDict
+
+seq_model = nn.Sequential(
+    OrderedDict(
+        [
+            ("hidden_linear", nn.Linear(1, 13)),
+            ("hidden_activation", nn.Tanh()),
+            ("output_linear", nn.Linear(13, 1)),
+        ]
+    )
+)
+print(seq_model)
+for name, p in seq_model.named_parameters():
+    print(f"{name:22} {tuple(p.shape)}")
+print(seq_model.output_linear.bias)
+# --8<-- [end:seq-named]
+
+# --8<-- [start:seq-architecture]
+draw_mlp(seq_model)
+# --8<-- [end:seq-architecture]
+
+# --8<-- [start:seq-train]
+optimizer = torch.optim.Adam(seq_model.parameters(), lr=1e-2)
+training_loop(
+    2000, optimizer, seq_model, loss_fn, train, val, report=(1, 1000, 2000)
+)
+# --8<-- [end:seq-train]
+
+
+# --8<-- [start:plot-models]
+def plot_models(models):
+    """The data points and each model's curve over the readings."""
+    t_range = torch.linspace(20.0, 90.0, 200).unsqueeze(1)
+    _, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(t_u[train_indices], train_t_c, "o", color="0.2", label="training")
+    ax.plot(
+        t_u[val_indices],
+        val_t_c,
+        "s",
+        mfc="none",
+        color="0.2",
+        label="validation",
+    )
+    with torch.no_grad():
+        for label, model in models.items():
+            ax.plot(t_range, model(0.1 * t_range), label=label)
+    ax.set_xlabel("reading of the unknown thermometer (t_u)")
+    ax.set_ylabel("temperature in °C (t_c)")
+    ax.legend()
+
+
+# --8<-- [end:plot-models]
+
+# --8<-- [start:compare]
+plot_models({"linear_model": linear_model, "seq_model": seq_model})
+# --8<-- [end:compare]
 
 # --8<-- [start:exercise-count]
 model = nn.Sequential(

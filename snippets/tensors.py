@@ -145,7 +145,7 @@ def draw_storage(views):
     fig, axes = plt.subplots(
         len(views),
         2,
-        figsize=(8, 2.8 * len(views)),
+        figsize=(8, 2.5 * len(views)),
         gridspec_kw={"width_ratios": [1, 2]},
     )
     panels = zip(views.items(), axes, strict=True)

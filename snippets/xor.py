@@ -18,13 +18,15 @@ y_valid = torch.tensor(y[n_train:])
 print(X_train.shape, y_train.shape)
 print(X_valid.shape, y_valid.shape)
 print(f"class 1: {y_train.mean():.0%} of train, {y_valid.mean():.0%} of valid")
+print(f"always answering class 0: {1 - y_valid.mean():.0%} right on valid")
 # --8<-- [end:data]
 
-# --8<-- [start:plot-data]
+# --8<-- [start:plot-points]
 import matplotlib.pyplot as plt
 
 
 def plot_points(ax, X, y):
+    """Scatter the points by class over the square, with the axes at 0."""
     for label, marker, color in ((0, "o", "tab:blue"), (1, "^", "tab:orange")):
         points = X[y == label]
         ax.scatter(
@@ -36,6 +38,8 @@ def plot_points(ax, X, y):
             linewidth=0.5,
             label=f"class {label}",
         )
+    ax.axhline(0, color="gray", linewidth=0.8)
+    ax.axvline(0, color="gray", linewidth=0.8)
     ax.set_xlim(-1, 1)
     ax.set_ylim(-1, 1)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1])
@@ -43,13 +47,14 @@ def plot_points(ax, X, y):
     ax.set_aspect("equal")
     ax.set_xlabel("$x_0$")
     ax.set_ylabel("$x_1$")
+    ax.figure.legend(loc="outside lower center", ncol=2)
 
 
+# --8<-- [end:plot-points]
+
+# --8<-- [start:plot-data]
 fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
 plot_points(ax, X_train, y_train)
-ax.axhline(0, color="gray", linewidth=0.8)
-ax.axvline(0, color="gray", linewidth=0.8)
-fig.legend(loc="outside lower center", ncol=2)
 ax.set_title("XOR training data")
 # --8<-- [end:plot-data]
 
@@ -103,7 +108,7 @@ def train(
         history["acc"].append(correct / n)
         history["val_loss"].append(val_loss)
         history["val_acc"].append(val_acc)
-        if epoch % log_every == 0:
+        if log_every and epoch % log_every == 0:
             print(
                 f"epoch {epoch:3d}"
                 f"  loss {total_loss / n:.4g}  acc {correct / n:.1%}"
@@ -114,16 +119,24 @@ def train(
 
 # --8<-- [end:train]
 
+# --8<-- [start:column-trap]
+column = torch.tensor([[1.0], [0.0], [1.0]])
+labels = torch.tensor([1.0, 0.0, 1.0])
+print((column == labels).shape, (column[:, 0] == labels).shape)
+print(f"{(column == labels).float().mean():.1%}", end=" ")
+print(f"{(column[:, 0] == labels).float().mean():.1%}")
+# --8<-- [end:column-trap]
+
 # --8<-- [start:linear]
+num_epochs = 50
 model_linear = nn.Linear(2, 1)
-history_linear = train(
-    model_linear, 10, train_dl, X_valid, y_valid, log_every=5
-)
+history_linear = train(model_linear, num_epochs, train_dl, X_valid, y_valid)
 # --8<-- [end:linear]
 
 
-# --8<-- [start:linear-regions]
+# --8<-- [start:plot-regions]
 def plot_decision_regions(ax, model, X, y):
+    """Shade the class the model predicts over the square, then the points."""
     grid = torch.linspace(-1, 1, 201)
     xx0, xx1 = torch.meshgrid(grid, grid, indexing="xy")
     points = torch.stack([xx0.ravel(), xx1.ravel()], dim=1).to(device)
@@ -142,6 +155,9 @@ def plot_decision_regions(ax, model, X, y):
     plot_points(ax, X, y)
 
 
+# --8<-- [end:plot-regions]
+
+# --8<-- [start:linear-regions]
 fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
 plot_decision_regions(ax, model_linear, X_valid, y_valid)
 ax.set_title(f"No hidden layer: {history_linear['val_acc'][-1]:.1%} valid")
@@ -160,35 +176,44 @@ print(sum(p.numel() for p in model.parameters()), "parameters")
 # --8<-- [end:mlp]
 
 # --8<-- [start:mlp-train]
-num_epochs = 50
 history = train(model, num_epochs, train_dl, X_valid, y_valid)
 print(f"final validation accuracy {history['val_acc'][-1]:.1%}")
 # --8<-- [end:mlp-train]
 
+
+# --8<-- [start:plot-history]
+def plot_history(history, history_linear):
+    """Loss and accuracy per epoch; the linear model's accuracy dashed."""
+    epochs = range(1, len(history["loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.5))
+    ax_loss.plot(epochs, history["loss"], label="train")
+    ax_loss.plot(epochs, history["val_loss"], label="validation")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("binary cross-entropy")
+    ax_loss.set_title("Loss")
+    ax_acc.plot(epochs, history["acc"], label="train")
+    ax_acc.plot(epochs, history["val_acc"], label="validation")
+    ax_acc.plot(
+        range(1, len(history_linear["val_acc"]) + 1),
+        history_linear["val_acc"],
+        color="gray",
+        linestyle="--",
+        label="validation, no hidden layer",
+    )
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.set_title("Accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-history]
+
 # --8<-- [start:history]
-epochs = range(1, num_epochs + 1)
-fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.5))
-ax_loss.plot(epochs, history["loss"], label="train")
-ax_loss.plot(epochs, history["val_loss"], label="validation")
-ax_loss.set_xlabel("epoch")
-ax_loss.set_ylabel("binary cross-entropy")
-ax_loss.set_title("Loss")
-ax_acc.plot(epochs, history["acc"], label="train")
-ax_acc.plot(epochs, history["val_acc"], label="validation")
-ax_acc.plot(
-    range(1, len(history_linear["val_acc"]) + 1),
-    history_linear["val_acc"],
-    color="gray",
-    linestyle="--",
-    label="validation, no hidden layer",
-)
-ax_acc.set_xlabel("epoch")
-ax_acc.set_ylabel("accuracy")
-ax_acc.set_title("Accuracy")
-for ax in (ax_loss, ax_acc):
-    ax.legend()
-    ax.grid(alpha=0.3)
-fig.tight_layout()
+fig = plot_history(history, history_linear)
 # --8<-- [end:history]
 
 # --8<-- [start:mlp-regions]
@@ -214,10 +239,34 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-for sizes in [(2, 16, 16, 1), (2, 84, 1), (2, 8, 8, 8, 8, 1)]:
+architectures = [(2, 84, 1), (2, 16, 16, 1), (2, 9, 9, 9, 9, 1)]
+for sizes in architectures:
     architecture = " -> ".join(map(str, sizes))
     print(f"{architecture:26} {count_parameters(mlp(*sizes)):4d} parameters")
 # --8<-- [end:deep-wide]
+
+# --8<-- [start:deep-wide-train]
+seeds = (1, 2, 3)
+header = "".join(f"  seed {seed}" for seed in seeds)
+print(f"{'hidden layers':15} parameters{header}")
+for sizes in architectures:
+    row = ""
+    for seed in seeds:
+        torch.manual_seed(seed)
+        candidate = mlp(*sizes)
+        loader = DataLoader(
+            train_ds,
+            batch_size=20,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(seed),
+        )
+        run = train(
+            candidate, 30, loader, X_valid, y_valid, lr=0.5, log_every=0
+        )
+        row += f"{run['val_acc'][-1]:8.1%}"
+    hidden = " x ".join(map(str, sizes[1:-1]))
+    print(f"{hidden:15} {count_parameters(candidate):10d}{row}")
+# --8<-- [end:deep-wide-train]
 
 # --8<-- [start:exercise-no-relu]
 linear_stack = nn.Sequential(

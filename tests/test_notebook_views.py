@@ -1,0 +1,239 @@
+"""Notebook views: each chapter's notebook rendered by mkdocs-jupyter as a page.
+
+A small site is built with the real plugin and the listings hook; the HTML is
+checked for what the site promises: the verified outputs and figures (light
+and dark), math as MathML, links to the chapters, nothing loaded from outside
+the site, no entry in the search index, and no conversion repeated for a
+notebook that did not change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, listing
+
+from listings.notebook import view_html
+
+SNIPPET = """
+    # --8<-- [start:greet]
+    print("hello")
+    # --8<-- [end:greet]
+
+    # --8<-- [start:plot]
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("A line")
+    print("plotted")
+    # --8<-- [end:plot]
+"""
+
+MKDOCS_YML = f"""
+site_name: Test site
+theme:
+  name: material
+  font: false
+  palette:
+    - scheme: default
+    - scheme: slate
+hooks:
+  - {REPO / "hooks" / "verified_listings.py"}
+plugins:
+  - search
+  - mkdocs-jupyter:
+      include: [".cache/notebooks/*.ipynb"]
+      execute: false
+      ignore_h1_titles: true
+markdown_extensions:
+  - admonition
+  - attr_list
+  - pymdownx.superfences
+  - pymdownx.snippets:
+      base_path: [snippets]
+      check_paths: true
+nav:
+  - Page: page.md
+  - Other: other.md
+"""
+
+PAGE = (
+    "# Page\n\nMath $z = 2(a - b) + c$ and a [link](other.md#part).\n\n"
+    "$$\n\\frac{\\partial z}{\\partial a} = 2\n$$\n\n"
+    + listing("greet", "hello")
+    + '<!--pytest.mark.figure("A rising line")-->\n'
+    + listing("plot", "plotted")
+)
+
+
+@pytest.fixture
+def views_site(site):
+    site.snippet("page", SNIPPET)
+    (site.root / "mkdocs.yml").write_text(MKDOCS_YML)
+    site.page("page", PAGE)
+    site.page("other", "# Other\n\n## Part\n\nMore prose.\n")
+    return site
+
+
+def build(site) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=site.root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return done
+
+
+def converted(log: str) -> list[str]:
+    return re.findall(r"Converting notebook \(execute=False\): (\S+)", log)
+
+
+def test_the_view_shows_the_verified_notebook_and_fits_the_site(views_site):
+    build(views_site)
+    out = views_site.root / "site"
+    view = (out / "notebooks" / "page" / "index.html").read_text()
+    # mkdocs-jupyter's layout, with the outputs of the verified run.
+    assert "jupyter-wrapper" in view and "jp-CodeCell" in view
+    assert "hello" in view and "plotted" in view
+    assert "<title>Page (notebook)" in view
+    # The figure twice, for each palette, with the page's alt text.
+    figures = re.findall(r'<img src="([^"]+)" alt="A rising line"', view)
+    assert figures == [
+        "../../figures/page/plot-1.png#only-light",
+        "../../figures/page/plot-1-dark.png#only-dark",
+    ]
+    assert "No description has been provided" not in view
+    assert (out / "figures" / "page" / "plot-1-dark.png").is_file()
+    # Math as MathML, no MathJax; links go to the chapters' pages.
+    assert view.count("<math ") == 2 and "$$" not in view
+    assert "mathjax" not in view.lower()
+    assert 'href="../../other/#part"' in view
+    # Nothing from outside: the theme's own scripts only, none empty.
+    sources = re.findall(r"<script[^>]*\bsrc=\"([^\"]*)\"", view)
+    assert sources and all(s.startswith("../../assets/") for s in sources)
+    assert "cdnjs" not in view and "require.js" not in view
+    # The download, from the view and from the chapter's provenance line.
+    assert 'href="page.ipynb" download="page.ipynb"' in view
+    notebook = json.loads((out / "notebooks" / "page" / "page.ipynb").read_text())
+    assert any(
+        "image/png" in o.get("data", {})
+        for cell in notebook["cells"]
+        for o in cell.get("outputs", [])
+    )
+    chapter = (out / "page" / "index.html").read_text()
+    assert re.search(r'<a href="../notebooks/page/">View as notebook</a>', chapter)
+    assert 'href="../notebooks/page/page.ipynb"' in chapter
+    # Both palettes on the chapter too; the notebook keeps the light figure.
+    assert "../figures/page/plot-1.png#only-light" in chapter
+    assert "../figures/page/plot-1-dark.png#only-dark" in chapter
+    # In the nav, a Notebooks section; not in the search index.
+    assert re.search(r">\s*Notebooks\s*<", chapter)
+    index = json.loads((out / "search" / "search_index.json").read_text())
+    locations = {doc["location"] for doc in index["docs"]}
+    assert any(loc.startswith("page/") for loc in locations)
+    assert not any(loc.startswith("notebooks/") for loc in locations)
+
+
+def test_a_rebuild_converts_only_a_notebook_that_changed(views_site):
+    first = build(views_site)
+    assert len(converted(first.stderr)) == 1
+    other = views_site.root / "docs" / "other.md"
+    other.write_text(other.read_text() + "\nAn edit elsewhere.\n")
+    assert converted(build(views_site).stderr) == []
+    page = views_site.root / "docs" / "page.md"
+    page.write_text(page.read_text().replace("Math $z", "Some math $z"))
+    again = build(views_site).stderr
+    assert [path.rsplit("/", 1)[-1] for path in converted(again)] == ["page.ipynb"]
+
+
+def test_without_the_plugin_there_is_no_view_and_the_download_stays(views_site):
+    config = views_site.root / "mkdocs.yml"
+    text = config.read_text()
+    start = text.index("  - mkdocs-jupyter:")
+    end = text.index("markdown_extensions:")
+    config.write_text(text[:start] + text[end:])
+    build(views_site)
+    out = views_site.root / "site"
+    assert not (out / "notebooks" / "page" / "index.html").exists()
+    assert (out / "notebooks" / "page" / "page.ipynb").is_file()
+    assert "View as notebook" not in (out / "page" / "index.html").read_text()
+
+
+def _fit(html: str, figures=None, pages=("other.md",)):
+    return view_html(
+        html,
+        figures or {},
+        lambda path: f"../../{path[:-3]}/" if path in pages else None,
+    )
+
+
+def test_scripts_from_outside_and_mathjax_are_removed_the_copy_script_stays():
+    html = (
+        '<script src="https://cdnjs.cloudflare.com/mathjax.js"> </script>'
+        '<script src=""> </script>'
+        '<script type="text/x-mathjax-config">init_mathjax();</script>'
+        '<script type="module">await import("https://cdn.example/mermaid.mjs")'
+        "</script>"
+        "<script>customElements.define('clipboard-copy', C)</script>"
+        "<p>kept</p>"
+    )
+    text, problems = _fit(html)
+    assert problems == []
+    assert (
+        text == "<script>customElements.define('clipboard-copy', C)</script><p>kept</p>"
+    )
+
+
+def test_anything_else_loaded_from_outside_is_reported():
+    html = (
+        '<img src="https://example.org/x.png" alt="x">'
+        '<link rel="stylesheet" href="//fonts.example.org/f.css">'
+        "<style>@import 'https://example.org/a.css';</style>"
+    )
+    _, problems = _fit(html)
+    assert len(problems) == 3
+    assert all("from outside the site" in p for p in problems)
+
+
+def test_math_becomes_mathml_outside_code_only():
+    html = (
+        "<p>Inline $a_1 &lt; b$ and</p><p>$$\nx^2\n$$</p>"
+        "<pre>$not math$</pre><code>$x$</code>"
+        '<div id="cell-1" class="clipboard-copy-txt">print("$x$")</div>'
+    )
+    text, _ = _fit(html)
+    assert text.count("<math ") == 2
+    assert 'display="block"' in text and "<msub>" in text
+    assert "<pre>$not math$</pre><code>$x$</code>" in text
+    assert 'print("$x$")' in text
+
+
+def test_links_to_pages_are_rewritten_and_a_dead_one_is_reported():
+    html = '<a href="other.md#part">a</a> <a href="gone.md">b</a> <a href="#x">c</a>'
+    text, problems = _fit(html)
+    assert '<a href="../../other/#part">a</a>' in text
+    assert '<a href="#x">c</a>' in text
+    assert problems == ["a link to gone.md, which is no page of the site"]
+
+
+def test_figures_get_their_alt_text_and_dark_twin_and_a_lost_one_is_reported():
+    figures = {
+        "f-1.png#only-light": ("A line", "f-1-dark.png#only-dark"),
+        "f-2.png#only-light": ("Another", None),
+    }
+    html = '<img alt="No description" class="" src="f-1.png#only-light"/>'
+    text, problems = _fit(html, figures)
+    assert text == (
+        '<img src="f-1.png#only-light" alt="A line" class="notebook-figure">'
+        '<img src="f-1-dark.png#only-dark" alt="A line" class="notebook-figure">'
+    )
+    assert problems == ["no figure f-2.png#only-light in the rendered notebook"]
