@@ -123,7 +123,7 @@ class ListingItem(pytest.Item):
             raise ListingFailure("\n\n".join(found))
 
     def teardown(self) -> None:
-        # The page's last item, or an interrupted session: stop its worker.
+        # After the page's last item, stop its worker (at exit, any left).
         if self.index == len(self.parent.checker.page.listings) - 1:
             self.parent.checker.close()
 
