@@ -103,7 +103,8 @@ def draw_graph(output, tensors):
             x[n] = position + shift
 
     span = max(x.values()) - min(x.values())
-    _, ax = plt.subplots(figsize=(2.2 * span + 2.6, 0.95 * len(layers) + 0.6))
+    size = (max(2.2 * span + 2.6, 5.2), 0.8 * len(layers) + 0.5)
+    _, ax = plt.subplots(figsize=size, layout="constrained")
     boxes = {}
     for node, d in depth.items():
         text = type(node).__name__
@@ -131,9 +132,8 @@ def draw_graph(output, tensors):
             )
     ax.set_xlim(min(x.values()) - 0.6, max(x.values()) + 0.6)
     ax.set_ylim(-len(layers) + 0.5, 0.5)
-    ax.set_title(
-        "backward() follows the arrows, from the output to the leaves"
-    )
+    title = "backward() follows the arrows, from the output to the leaves"
+    ax.set_title(title, fontsize=10)
     ax.axis("off")
 
 

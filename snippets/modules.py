@@ -70,7 +70,7 @@ def draw_mlp(model):
         elif columns:
             columns[-1]["notes"].append(f"{type(module).__name__} ({name})")
     largest = max(column["units"] for column in columns)
-    _, ax = plt.subplots(figsize=(2.1 * len(columns) + 0.2, 3.4))
+    _, ax = plt.subplots(figsize=(2.1 * len(columns) + 0.2, 3.2))
     for i, column in enumerate(columns):
         x, height = 3.0 * i, 0.3 + 2.4 * column["units"] / largest
         if i == 0:
@@ -88,7 +88,8 @@ def draw_mlp(model):
             ec="0.3",
         )
         ax.add_patch(box)
-        top = f"{column['units']} units"
+        units = column["units"]
+        top = f"{units} unit" if units == 1 else f"{units} units"
         ax.text(x, height / 2 + 0.15, top, ha="center", va="bottom")
         below = "\n".join([kind, *column["notes"]])
         ax.text(x, -height / 2 - 0.15, below, ha="center", va="top")
@@ -119,7 +120,7 @@ def draw_mlp(model):
     total = sum(p.numel() for p in model.parameters())
     ax.set_title(f"{type(model).__name__}: {total:,} parameters")
     ax.set_xlim(-0.8, 3.0 * (len(columns) - 1) + 0.8)
-    ax.set_ylim(-2.1, 1.8)
+    ax.set_ylim(-1.95, 1.8)
     ax.axis("off")
 
 

@@ -54,8 +54,8 @@ def plot_points(ax, X, y):
 
 # --8<-- [start:plot-data]
 fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
-plot_points(ax, X_train, y_train)
 ax.set_title("XOR training data")
+plot_points(ax, X_train, y_train)
 # --8<-- [end:plot-data]
 
 # --8<-- [start:loader]
@@ -159,8 +159,8 @@ def plot_decision_regions(ax, model, X, y):
 
 # --8<-- [start:linear-regions]
 fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
-plot_decision_regions(ax, model_linear, X_valid, y_valid)
 ax.set_title(f"No hidden layer: {history_linear['val_acc'][-1]:.1%} valid")
+plot_decision_regions(ax, model_linear, X_valid, y_valid)
 # --8<-- [end:linear-regions]
 
 # --8<-- [start:mlp]
@@ -218,8 +218,8 @@ fig = plot_history(history, history_linear)
 
 # --8<-- [start:mlp-regions]
 fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
-plot_decision_regions(ax, model, X_valid, y_valid)
 ax.set_title(f"Two hidden layers: {history['val_acc'][-1]:.1%} valid")
+plot_decision_regions(ax, model, X_valid, y_valid)
 # --8<-- [end:mlp-regions]
 
 
