@@ -124,22 +124,24 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def _luminance(color) -> float | None:
-    """Relative luminance (0 black, 1 white), None for a transparent colour."""
+def _luminance(color, grey: bool = False) -> float | None:
+    """Relative luminance (0 black, 1 white); None for a transparent colour,
+    or, with ``grey``, for a colour that is not a shade of grey."""
     from matplotlib.colors import to_rgba
 
     try:
         red, green, blue, alpha = to_rgba(color)
     except (TypeError, ValueError):
         return None
-    if alpha == 0:
+    if alpha == 0 or (grey and max(red, green, blue) - min(red, green, blue) > 0.1):
         return None
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def _inked(color, below: float = 0.35) -> bool:
-    """A dark colour: drawn as ink on white, it vanishes on a dark page."""
-    luminance = _luminance(color)
+    """Black or dark grey ink: it vanishes on a dark page. A colour (a red
+    title, a dark blue line) carries meaning and is kept."""
+    luminance = _luminance(color, grey=True)
     return luminance is not None and luminance < below
 
 

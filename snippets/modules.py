@@ -443,18 +443,12 @@ def plot_models(models):
     """The data points and each model's curve over the readings."""
     t_range = torch.linspace(20.0, 90.0, 200).unsqueeze(1)
     _, ax = plt.subplots(figsize=(6.5, 4))
-    ax.plot(t_u[train_indices], train_t_c, "o", color="0.2", label="training")
-    ax.plot(
-        t_u[val_indices],
-        val_t_c,
-        "s",
-        mfc="none",
-        color="0.2",
-        label="validation",
-    )
+    ax.plot(t_u[train_indices], train_t_c, "o", label="training")
+    ax.plot(t_u[val_indices], val_t_c, "s", mfc="none", label="validation")
     with torch.no_grad():
-        for label, model in models.items():
-            ax.plot(t_range, model(0.1 * t_range), label=label)
+        for i, (label, model) in enumerate(models.items()):
+            style = ["-", "--", ":"][i % 3]
+            ax.plot(t_range, model(0.1 * t_range), style, label=label)
     ax.set_xlabel("reading of the unknown thermometer (t_u)")
     ax.set_ylabel("temperature in °C (t_c)")
     ax.legend()

@@ -73,6 +73,7 @@ class MNISTDataModule(pl.LightningDataModule):
 
 
 dm = MNISTDataModule()
+print("prepare_data once per node:", dm.prepare_data_per_node)
 dm.prepare_data()
 dm.setup("fit")
 print(len(dm.train_set), len(dm.val_set), len(dm.test_set))
@@ -139,6 +140,7 @@ class LitMLP(pl.LightningModule):
 
 model = LitMLP()
 print(pl.utilities.model_summary.ModelSummary(model))
+print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 # --8<-- [end:module]
 
 # --8<-- [start:fit]
@@ -150,10 +152,10 @@ from lightning.pytorch.loggers import CSVLogger
 
 workdir = tempfile.TemporaryDirectory()
 checkpoint = ModelCheckpoint(
-    monitor="val_acc", mode="max", filename="best-{epoch}"
+    monitor="val_loss", mode="min", filename="best-{epoch}"
 )
 trainer = pl.Trainer(
-    max_epochs=6,
+    max_epochs=8,
     accelerator="auto",
     devices=1,
     deterministic=True,
@@ -165,6 +167,12 @@ trainer = pl.Trainer(
 with harmless_warnings_ignored():
     trainer.fit(model, datamodule=dm)
 print(trainer.current_epoch, "epochs,", trainer.global_step, "optimizer steps")
+print(
+    "sanity check: up to", trainer.num_sanity_val_steps, "validation batches"
+)
+print(
+    "deterministic algorithms:", torch.are_deterministic_algorithms_enabled()
+)
 # --8<-- [end:fit]
 
 # --8<-- [start:metrics]
@@ -178,23 +186,33 @@ per_epoch = (
 print(per_epoch.round(4).to_string())
 # --8<-- [end:metrics]
 
-# --8<-- [start:curves]
+# --8<-- [start:plot-curves]
 import matplotlib.pyplot as plt
 
-epochs = per_epoch.index + 1
-fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.2))
-ax_loss.plot(epochs, per_epoch["train_loss"], "o-", label="training")
-ax_loss.plot(epochs, per_epoch["val_loss"], "s--", label="validation")
-ax_loss.set_xlabel("epoch")
-ax_loss.set_ylabel("cross-entropy loss")
-ax_loss.legend()
-ax_acc.plot(epochs, per_epoch["train_acc"], "o-", label="training")
-ax_acc.plot(epochs, per_epoch["val_acc"], "s--", label="validation")
-ax_acc.set_xlabel("epoch")
-ax_acc.set_ylabel("accuracy")
-ax_acc.legend()
-fig.suptitle("Training curves read back from the CSVLogger's metrics.csv")
-fig.tight_layout()
+
+def plot_curves(per_epoch):
+    """Loss and accuracy per epoch, training against validation."""
+    epochs = per_epoch.index  # counted from 0, as in the checkpoint names
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.2))
+    ax_loss.plot(epochs, per_epoch["train_loss"], "o-", label="training")
+    ax_loss.plot(epochs, per_epoch["val_loss"], "s--", label="validation")
+    ax_loss.set_xlabel("epoch (from 0)")
+    ax_loss.set_ylabel("cross-entropy loss")
+    ax_loss.legend()
+    ax_acc.plot(epochs, per_epoch["train_acc"], "o-", label="training")
+    ax_acc.plot(epochs, per_epoch["val_acc"], "s--", label="validation")
+    ax_acc.set_xlabel("epoch (from 0)")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.legend()
+    fig.suptitle("Training curves read back from the CSVLogger's metrics.csv")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-curves]
+
+# --8<-- [start:curves]
+fig = plot_curves(per_epoch)
 # --8<-- [end:curves]
 
 # --8<-- [start:test]
@@ -204,12 +222,23 @@ print(f"test accuracy (last epoch): {results[0]['test_acc']:.1%}")
 # --8<-- [end:test]
 
 # --8<-- [start:checkpoint]
+import textwrap
+
 best_path = Path(checkpoint.best_model_path)
-print(best_path.name, f"val_acc {checkpoint.best_model_score:.1%}")
+saved = torch.load(best_path, weights_only=False)  # a file this page wrote
+best_epoch = saved["epoch"]
+print(best_path.name, "holds:")
+print(textwrap.indent(textwrap.fill(", ".join(sorted(saved)), 68), "  "))
 best = LitMLP.load_from_checkpoint(best_path)
 print(best.hparams)
 with harmless_warnings_ignored():
+    validated = trainer.validate(best, datamodule=dm, verbose=False)
     results = trainer.test(best, datamodule=dm, verbose=False)
+last_epoch = per_epoch.index[-1]
+for epoch in (best_epoch, last_epoch):
+    logged = per_epoch.loc[epoch, "val_loss"]
+    print(f"val_loss logged after epoch {epoch}: {logged:.4f}")
+print(f"val_loss of the reloaded model: {validated[0]['val_loss']:.4f}")
 print(f"test accuracy (best checkpoint): {results[0]['test_acc']:.1%}")
 workdir.cleanup()
 # --8<-- [end:checkpoint]
@@ -228,35 +257,40 @@ print(type(trainer.accelerator).__name__, trainer.num_devices)
 print(trainer.strategy.root_device)
 # --8<-- [end:accelerator]
 
+
 # --8<-- [start:exercise-fast-dev-run]
+class ModeProbe(pl.Callback):
+    """Print the model's mode and autograd's state as each step starts."""
+
+    def report(self, stage, pl_module):
+        print(
+            f"{stage:10}  model.training={pl_module.training!s:5}  "
+            f"grad={torch.is_grad_enabled()!s:5}  "
+            f"inference_mode={torch.is_inference_mode_enabled()}"
+        )
+
+    def on_train_batch_start(self, trainer, pl_module, *args):
+        self.report("training", pl_module)
+
+    def on_validation_batch_start(self, trainer, pl_module, *args):
+        self.report("validation", pl_module)
+
+    def on_test_batch_start(self, trainer, pl_module, *args):
+        self.report("test", pl_module)
+
+
 trainer = pl.Trainer(
     fast_dev_run=True,
     accelerator="auto",
     devices=1,
     logger=False,
+    callbacks=[ModeProbe()],
     enable_progress_bar=False,
     enable_model_summary=False,
 )
 with harmless_warnings_ignored():
     trainer.fit(LitMLP(), datamodule=dm)
-print(trainer.global_step, "optimizer step")
-print(sorted(trainer.callback_metrics))
+    print(trainer.global_step, "optimizer step")
+    print(sorted(trainer.callback_metrics))
+    trainer.test(trainer.lightning_module, datamodule=dm, verbose=False)
 # --8<-- [end:exercise-fast-dev-run]
-
-# --8<-- [start:exercise-sampler]
-from torch.utils.data.distributed import DistributedSampler
-
-for rank in range(2):
-    sampler = DistributedSampler(
-        dm.train_set, num_replicas=2, rank=rank, shuffle=True, seed=123
-    )
-    loader = DataLoader(dm.train_set, batch_size=64, sampler=sampler)
-    print(f"rank {rank}: {len(sampler)} digits, {len(loader)} batches")
-first = set(DistributedSampler(dm.train_set, num_replicas=2, rank=0, seed=123))
-second = set(
-    DistributedSampler(dm.train_set, num_replicas=2, rank=1, seed=123)
-)
-print(
-    "shared digits:", len(first & second), "| together:", len(first | second)
-)
-# --8<-- [end:exercise-sampler]

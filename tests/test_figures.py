@@ -60,6 +60,7 @@ def test_recolouring_changes_the_ink_and_keeps_the_data_colours():
     (ink,) = ax.plot([0, 1], [1, 0], color="black")
     ax.set_title("Title")
     ax.set_xlabel("x")
+    ax.set_ylabel("y", color="tab:red")
     label = ax.text(0.5, 0.5, "boxed", bbox={"facecolor": "white"})
     legend = ax.legend(["a", "b"])
     fig.canvas.draw()
@@ -69,6 +70,7 @@ def test_recolouring_changes_the_ink_and_keeps_the_data_colours():
     assert same(ax.patch.get_facecolor(), DARK_BACKGROUND)
     assert same(ax.title.get_color(), DARK_FOREGROUND)
     assert same(ax.xaxis.label.get_color(), DARK_FOREGROUND)
+    assert same(ax.yaxis.label.get_color(), "tab:red")  # colour is meaning
     assert all(same(t.get_color(), DARK_FOREGROUND) for t in ax.get_xticklabels())
     assert same(legend.get_texts()[0].get_color(), DARK_FOREGROUND)
     assert same(data.get_color(), "tab:orange")  # data keeps its colour

@@ -1,0 +1,60 @@
+/* Material wraps each code block's copy button in a <nav>: an unnamed
+   navigation landmark, repeated once per listing (axe: landmark-unique). The
+   button is a tool, not navigation: take the landmark role off those navs, so
+   that a screen reader's list of landmarks holds the site's real ones
+   (header, navigation, table of contents, footer). The buttons keep their
+   names and their place in the tab order. */
+(() => {
+  const SELECTOR = "nav.md-code__nav:not([role])"
+  const unmark = root => {
+    if (root.matches(SELECTOR)) root.setAttribute("role", "none")
+    for (const nav of root.querySelectorAll(SELECTOR)) {
+      nav.setAttribute("role", "none")
+    }
+  }
+  unmark(document.body)
+  new MutationObserver(records => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeType === Node.ELEMENT_NODE) unmark(node)
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true })
+})();
+
+/* The palette toggle is a pair of radio buttons, each named for what it does
+   ("Switch to dark mode" belongs to the light scheme's radio). Material
+   leaves both unchecked, so Tab always lands on the first one, whose name is
+   wrong in the dark scheme, and Space on it does nothing. Keep the current
+   scheme's radio checked (Tab lands on it, and its name says what Enter
+   does), and let Space switch the way Material's Enter does: check the next
+   scheme's radio and move the focus to it. */
+(() => {
+  const PALETTE = "form[data-md-component='palette']"
+  const check = () => {
+    const scheme = document.body.getAttribute("data-md-color-scheme")
+    const form = document.querySelector(PALETTE)
+    if (form === null) return
+    for (const input of form.querySelectorAll("input")) {
+      if (input.getAttribute("data-md-color-scheme") === scheme) {
+        input.checked = true
+      }
+    }
+  }
+  check()
+  new MutationObserver(check).observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-md-color-scheme"],
+  })
+  document.addEventListener("keydown", event => {
+    if (event.key !== " " || !(event.target instanceof HTMLInputElement)) return
+    const form = event.target.closest(PALETTE)
+    if (form === null) return
+    event.preventDefault()
+    const inputs = [...form.querySelectorAll("input")]
+    const current = inputs.findIndex(input => input.checked)
+    const next = inputs[(current + 1) % inputs.length]
+    next.click()
+    next.focus()
+  })
+})();

@@ -1,0 +1,485 @@
+"""Accessibility of the built site, in Chromium (see conftest.py).
+
+- axe-core (the copy shipped in the axe-playwright-python package: nothing is
+  fetched) audits every built page in the light and in the dark scheme against
+  the WCAG 2.0/2.1/2.2 A and AA rules and axe's best practices; a violation of
+  impact serious or critical fails, and so does a duplicate landmark. The
+  message names the page, the scheme, the rule and each element (its CSS
+  selector).
+- A reader who uses only the keyboard can search, switch the palette, switch
+  content tabs, open a collapsed solution and copy a listing.
+
+Content tabs: no chapter uses them yet, so a small "theme sampler" site is
+built with the project's own theme settings (mkdocs.yml inherited: palette,
+overrides, stylesheets, Markdown extensions) and a page that holds one of
+each component a chapter may use; it is audited and driven like the site.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+from conftest import PREFIX, REPO, _Handler, site_pages
+
+pytestmark = pytest.mark.browser
+
+AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+FAILING_IMPACTS = {"serious", "critical"}
+# Moderate in axe, but fixed on this site and kept fixed.
+FAILING_RULES = {"landmark-unique", "aria-dialog-name"}
+SCHEMES = {"light": "default", "dark": "slate"}
+
+# A page's listings hold thousands of highlighted tokens in a few dozen
+# styles, and axe's colour-contrast check costs as much per token as per
+# paragraph. Before the audit, each token that repeats an earlier one (same
+# token class, colour, font and background) is merged into the text around
+# it: every token style is still checked on every page, once, where it first
+# occurs, in about a quarter of the time.
+MERGE_REPEATED_TOKENS = """() => {
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor
+      if (bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent") {
+        return `${el.tagName}.${el.className} ${bg}`
+      }
+    }
+    return ""
+  }
+  const seen = new Set()
+  const repeats = []
+  for (const span of document.querySelectorAll("pre span")) {
+    if (span.childElementCount) continue
+    const s = getComputedStyle(span)
+    const style = [s.color, s.fontSize, s.fontWeight, s.fontStyle, s.opacity]
+    const key = `${span.className} ${style.join(" ")} on ${background(span)}`
+    if (seen.has(key)) repeats.push(span)
+    else seen.add(key)
+  }
+  for (const span of repeats) span.replaceWith(span.textContent)
+  for (const pre of document.querySelectorAll("pre")) pre.normalize()
+}"""
+
+# What a click on the palette toggle does.
+SWITCH_SCHEME = """() => document.querySelector(
+  "form[data-md-component='palette'] label:not([hidden])"
+).click()"""
+
+
+def audit(page) -> list[str]:
+    """axe's failing findings on the page as shown now, one line per element."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    found = []
+    for rule in results["violations"]:
+        if rule["impact"] not in FAILING_IMPACTS and rule["id"] not in FAILING_RULES:
+            continue
+        for node in rule["nodes"]:
+            target = " >> ".join(
+                t if isinstance(t, str) else " ".join(t) for t in node["target"]
+            )
+            why = " ".join(node.get("failureSummary", "").split())
+            why = why.removeprefix("Fix any of the following: ")
+            why = why.removeprefix("Fix all of the following: ")
+            found.append(f"{rule['id']} ({rule['impact']}) at {target}: {why[:240]}")
+    return found
+
+
+def scheme_of(page) -> str:
+    return page.evaluate("document.body.dataset.mdColorScheme")
+
+
+def show(page, scheme: str) -> None:
+    """Switch the page to scheme as the palette toggle does."""
+    if scheme_of(page) != SCHEMES[scheme]:
+        page.evaluate(SWITCH_SCHEME)
+        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')")
+    assert scheme_of(page) == SCHEMES[scheme]
+
+
+def audit_pages(page, base: str, paths: list[str]) -> list[str]:
+    """Each page in both schemes: 'page [scheme] rule (impact) at element: why'.
+
+    A page is loaded once and audited in the scheme it opens in, then in the
+    other. Collapsed blocks (solutions, folded plotting code) are opened first,
+    so that their text and code are audited too."""
+    failures = []
+    for path in paths:
+        page.goto(base + path, wait_until="load")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = 1)")
+        page.evaluate(MERGE_REPEATED_TOKENS)
+        first = "dark" if scheme_of(page) == "slate" else "light"
+        for scheme in sorted(SCHEMES, key=lambda s: s != first):
+            show(page, scheme)
+            failures += [f"{path or '/'} [{scheme}] {f}" for f in audit(page)]
+    return failures
+
+
+def report(failures: list[str], views: int) -> str:
+    head = f"{len(failures)} serious or critical accessibility findings"
+    shown = "\n".join(failures[:60])
+    more = f"\n... and {len(failures) - 60} more" if len(failures) > 60 else ""
+    return f"{head} in {views} page views:\n{shown}{more}"
+
+
+def test_axe_finds_nothing_serious_on_any_page_light_or_dark(
+    site_dir, base_url, watched
+):
+    pages = site_pages(site_dir)
+    assert "" in pages and "tensors/" in pages and "404.html" in pages
+    w = watched()
+    failures = audit_pages(w.page, base_url, pages)
+    assert not failures, report(failures, 2 * len(pages))
+    assert w.errors == []
+    assert w.outside == []
+
+
+# --- The theme sampler ----------------------------------------------------
+
+SAMPLER_YML = """
+INHERIT: {repo}/mkdocs.yml
+site_name: Theme sampler
+docs_dir: {docs}
+site_url: http://127.0.0.1{prefix}
+theme:
+  custom_dir: {repo}/overrides
+hooks: []
+plugins:
+  - search
+watch: []
+nav:
+  - Sampler: index.md
+  - Second page: second.md
+"""
+
+SAMPLER_PAGE = '''
+# Theme sampler
+
+A paragraph with a [link in text](second.md), `inline code`, a link on code:
+[`torch.zeros`](second.md#second), **bold**, *emphasis*, an abbreviation
+(<abbr title="HyperText Markup Language">HTML</abbr>) and a footnote.[^ref]
+
+!!! abstract "What you will learn"
+    - A bullet with [a link](second.md).
+
+    **Before you start:** [Second page](second.md).
+
+=== "First tab"
+
+    ```python
+    import torch
+
+    x = torch.zeros(3, dtype=torch.float32)  # a comment
+    print(x.sum(), "a string", 1.5, 0x1F, True, None)
+    ```
+
+=== "Second tab"
+
+    The second tab's text, with [a link](second.md).
+
+```python
+@decorator
+class Model(torch.nn.Module):
+    """A docstring."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x if x is not None else f"{x!r}\\n" + 'single' + r"raw"
+```
+
+<div class="listing-output" markdown>
+
+```text
+tensor(0.)
+```
+
+</div>
+
+??? success "Solution"
+    The solution's text and [a link](second.md).
+
+    ```python
+    assert [i**2 for i in range(3)] == [0, 1, 4]
+    ```
+
+??? example "Plotting code"
+    ```python
+    def plot(ax):
+        ax.plot([0, 1], [0, 1], label="line")
+    ```
+
+!!! note
+    A note with `code` and [a link](second.md).
+
+!!! tip
+    A tip.
+
+!!! warning
+    A warning with [a link](second.md).
+
+!!! question "Exercise"
+    A question.
+
+!!! info
+    Information.
+
+| Name | Value |
+| ---- | ----- |
+| `lr` | [0.1](second.md) |
+
+[^ref]: A reference. See [Second page](second.md).
+'''
+
+
+@pytest.fixture(scope="module")
+def sampler_url(tmp_path_factory):
+    """The theme sampler, built with the project's theme and served."""
+    root = tmp_path_factory.mktemp("sampler")
+    docs = root / "docs"
+    (docs / "stylesheets").mkdir(parents=True)
+    for css in (REPO / "docs" / "stylesheets").glob("*.css"):
+        (docs / "stylesheets" / css.name).write_text(css.read_text())
+    (docs / "index.md").write_text(textwrap.dedent(SAMPLER_PAGE).lstrip())
+    (docs / "second.md").write_text("# Second\n\nThe second page.\n")
+    config = root / "mkdocs.yml"
+    config.write_text(SAMPLER_YML.format(repo=REPO, docs=docs, prefix=PREFIX))
+    out = root / "site"
+    # From the repository root, as the project builds: relative paths in
+    # mkdocs.yml (snippets, includes) resolve as they do for the site.
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    done = subprocess.run(
+        [*command, "-f", str(config), "-d", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    handler = functools.partial(_Handler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_axe_finds_nothing_serious_on_every_component(sampler_url, watched):
+    """Tabs, admonitions, tables, footnotes and every token colour of the
+    highlighter, in both schemes (the chapters may not use all of them)."""
+    w = watched()
+    failures = audit_pages(w.page, sampler_url, ["", "second/"])
+    # The second tab's panel too (the first one is shown on load).
+    w.page.goto(sampler_url, wait_until="load")
+    w.page.locator(".tabbed-labels label").nth(1).click()
+    for scheme in SCHEMES:
+        show(w.page, scheme)
+        failures += [f"/ [{scheme}, second tab] {f}" for f in audit(w.page)]
+    assert not failures, report(failures, 6)
+    assert w.errors == []
+
+
+STOCK_THEME = """() => {
+  document.querySelector("link[href$='palette.css']").remove()
+  document.body.setAttribute("data-md-color-primary", "deep-orange")
+  document.body.setAttribute("data-md-color-accent", "indigo")
+  document.querySelector(".md-search").removeAttribute("aria-label")
+  for (const nav of document.querySelectorAll("nav.md-code__nav")) {
+    nav.removeAttribute("role")
+  }
+}"""
+
+
+def test_audit_reports_each_fault_of_the_stock_theme(sampler_url, watched):
+    """The audit can fail, and says where: on the sampler with Material's deep
+    orange and indigo, without the palette stylesheet, the search dialog's
+    name and the copy buttons' fix, it finds every fault the site had."""
+    w = watched()
+    w.page.goto(sampler_url, wait_until="load")
+    w.page.evaluate(STOCK_THEME)
+    light = "\n".join(audit(w.page))
+    show(w.page, "dark")
+    dark = "\n".join(audit(w.page))
+    expected = [
+        # white on the deep orange header; orange links on white
+        (light, r"color-contrast \(serious\) at \.md-header__topic.* of 2\.77 "),
+        (light, r"color-contrast \(serious\) at article > p > a.*: #ff6e42, back"),
+        # Material's grey for operators and comments on code grey
+        (light, r"color-contrast \(serious\) at \.ow.* of 4\.47 "),
+        (light, r"link-in-text-block \(serious\) at #fn"),
+        (light, r"aria-dialog-name \(serious\) at \.md-search:"),
+        (light, r"landmark-unique \(moderate\) at #__code_0 > \.md-code__nav:"),
+        # Material's slate number and constant colours on code
+        (dark, r"color-contrast \(serious\) at \.mf: .* of 4\.44 "),
+        (dark, r"color-contrast \(serious\) at .*\.nb: .* of 4\.48 "),
+    ]
+    for found, pattern in expected:
+        assert re.search(pattern, found), f"{pattern} not in:\n{found}"
+
+
+# --- Keyboard only ----------------------------------------------------------
+
+
+def focused(page, selector: str) -> bool:
+    return page.evaluate(
+        "s => document.activeElement !== null && document.activeElement.matches(s)",
+        selector,
+    )
+
+
+def tab_to(page, selector: str, limit: int = 400) -> None:
+    """Press Tab until the focused element matches selector."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page, selector):
+            return
+    pytest.fail(f"{limit} presses of Tab never reached {selector}")
+
+
+def test_keyboard_search_from_shortcut_to_result(base_url, watched):
+    w = watched()
+    w.page.goto(base_url, wait_until="networkidle")
+    w.page.keyboard.press("/")  # Material's shortcut (also f and s)
+    assert focused(w.page, "input.md-search__input")
+    w.page.keyboard.type("autograd", delay=20)
+    w.page.locator(".md-search-result__item a[href*='autograd/']").first.wait_for(
+        timeout=15000
+    )
+    w.page.keyboard.press("ArrowDown")
+    assert focused(w.page, ".md-search-result__link")
+    w.page.keyboard.press("Enter")
+    w.page.wait_for_url(re.compile(r".*/autograd/.*"))
+    assert w.page.locator("h1").first.inner_text().startswith("Autograd")
+    assert w.errors == []
+
+
+def test_keyboard_search_is_reached_with_tab(base_url, watched):
+    w = watched()
+    w.page.goto(base_url, wait_until="networkidle")
+    tab_to(w.page, "input.md-search__input", limit=30)
+    w.page.keyboard.type("tensor", delay=20)
+    w.page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+    w.page.keyboard.press("Escape")
+    assert not focused(w.page, "input.md-search__input")
+
+
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_keyboard_palette_toggle_switches_scheme(base_url, watched, key):
+    w = watched()
+    w.page.goto(base_url + "tensors/", wait_until="networkidle")
+    assert scheme_of(w.page) == "default"
+    toggle = "form[data-md-component='palette'] input:not([aria-hidden='true'])"
+    tab_to(w.page, toggle, limit=30)
+    w.page.keyboard.press(key)
+    w.page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    # The focus stays on the toggle, which now offers the way back.
+    assert focused(w.page, toggle)
+    label = w.page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label == "Switch to light mode"
+    w.page.keyboard.press(key)
+    w.page.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
+
+
+def test_keyboard_content_tabs_switch_with_arrows(sampler_url, watched):
+    w = watched()
+    w.page.goto(sampler_url, wait_until="networkidle")
+    panels = w.page.locator(".tabbed-block")
+    tab_to(w.page, ".tabbed-set > input", limit=60)
+    assert panels.nth(0).is_visible() and not panels.nth(1).is_visible()
+    w.page.keyboard.press("ArrowRight")
+    assert panels.nth(1).is_visible() and not panels.nth(0).is_visible()
+    w.page.keyboard.press("ArrowLeft")
+    assert panels.nth(0).is_visible() and not panels.nth(1).is_visible()
+
+
+def test_keyboard_opens_a_collapsed_solution(site_dir, base_url, watched):
+    pages = [
+        p
+        for p in site_pages(site_dir)
+        if p.endswith("/")
+        and '<details class="success"' in (site_dir / p / "index.html").read_text()
+    ]
+    assert pages, "no page with a collapsed solution"
+    w = watched()
+    w.page.goto(base_url + pages[0], wait_until="networkidle")
+    tab_to(w.page, "details.success > summary")
+    solution = w.page.locator("details.success").first
+    assert solution.get_attribute("open") is None
+    w.page.keyboard.press("Enter")
+    assert solution.get_attribute("open") is not None
+    assert solution.locator("pre, p").first.is_visible()
+    w.page.keyboard.press("Enter")
+    assert solution.get_attribute("open") is None
+
+
+def test_keyboard_copy_button_copies_the_listing(base_url, watched):
+    w = watched(permissions=["clipboard-read", "clipboard-write"])
+    w.page.goto(base_url + "tensors/", wait_until="networkidle")
+    button = "button.md-code__button[data-md-type='copy']"
+    tab_to(w.page, button)
+    # Visible while focused: a reader can see what Enter will do.
+    nav = "getComputedStyle(document.activeElement.closest('nav')).opacity"
+    assert w.page.evaluate(nav) == "1"
+    target = w.page.evaluate(
+        "document.activeElement.getAttribute('data-clipboard-target')"
+    )
+    w.page.keyboard.press("Enter")
+    dialog = w.page.locator(".md-dialog")
+    dialog.wait_for(state="visible", timeout=5000)
+    assert "Copied" in dialog.inner_text()
+    copied = w.page.evaluate("navigator.clipboard.readText()")
+    shown = w.page.locator(target).inner_text()
+    assert copied.strip() == shown.strip() and copied.strip()
+
+
+def test_copy_buttons_are_not_landmarks(base_url, watched):
+    """The overrides' script takes the navigation role off the copy button's
+    wrapper; the real landmarks keep names of their own."""
+    w = watched()
+    w.page.goto(base_url + "tensors/", wait_until="networkidle")
+    navs = w.page.locator("nav.md-code__nav")
+    assert navs.count() > 3
+    assert set(navs.evaluate_all("ns => ns.map(n => n.getAttribute('role'))")) == {
+        "none"
+    }
+    names = w.page.evaluate(
+        "[...document.querySelectorAll('nav:not([role]), [role=navigation]')]"
+        ".filter(n => n.checkVisibility())"
+        ".map(n => n.getAttribute('aria-label') || n.getAttribute('aria-labelledby'))"
+    )
+    assert None not in names and len(names) == len(set(names)), names
+
+
+# --- The overrides stay Material's own partials, plus the fix --------------
+
+
+def test_search_override_is_materials_partial_with_a_name():
+    import material
+
+    theirs = (
+        Path(material.__file__).parent / "templates" / "partials" / "search.html"
+    ).read_text()
+    ours = (REPO / "overrides" / "partials" / "search.html").read_text()
+
+    def body(template: str) -> str:
+        return re.sub(r"^\{#-.*?-#\}\n", "", template, flags=re.DOTALL)
+
+    named = body(theirs).replace(
+        'role="dialog">', 'role="dialog" aria-label="{{ lang.t(\'search\') }}">', 1
+    )
+    assert named != body(theirs), "Material's search partial changed: re-copy it"
+    assert body(ours) == named
