@@ -3,11 +3,12 @@
 The site promises that every output it shows is what its code prints. That
 only holds if a page prints the same thing every time it runs: a listing that
 depends on hash order, thread scheduling or an unseeded generator passes on
-one run and fails on the next. This check runs each page's listings through
-the engine (``listings.PageRun``, as the build and the tests do) in two fresh
-child processes, then reports, per page and listing, any output that differs
-between the two runs and any that differs from the committed output (within
-the listing's declared tolerance, as the tests compare it).
+one run and fails on the next. This check runs each page through the
+engine's pipeline (``listings.run_page``, as the build and the tests do)
+twice, each time in a fresh worker process, then reports, per page and
+listing, any output that differs between the two runs and any that differs
+from the committed output, with the engine's one comparison
+(``listings.verify.compare``, which honours the listing's tolerance).
 
     .venv/bin/python bench/determinism.py                   # every page
     .venv/bin/python bench/determinism.py tensors xor       # some pages
@@ -16,78 +17,40 @@ the listing's declared tolerance, as the tests compare it).
 
 Exit status: 0 when every listing printed the same in both runs and as
 committed; 1 when one differs, raised, or a page could not be read or run.
-Nothing is written into the repository (each child's results go to a
-temporary file). A listing whose two runs differ only within its declared
-tolerance is reported as a note and not counted as differing.
+Nothing is written into the repository. A listing whose two runs differ only
+within its declared tolerance is reported as a note and not counted as
+differing.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import difflib
 import hashlib
-import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from listings import PageError, PageRun, Project
-from listings.page import Listing
-from listings.verify import diff, normalize, outputs_match
+from listings import PageError, Project, run_page
+from listings.page import Listing, Page
+from listings.verify import DIFFERS, SAME, WITHIN_TOLERANCE, diff, normalize
+from listings.verify import compare as compare_outputs
 
-SAME, WITHIN_TOLERANCE, DIFFERS = "same", "within tolerance", "differs"
 
-
-def run_page_here(root: Path, page_path: Path, out_file: Path) -> None:
-    """Child process: run one page through the engine, dump what it printed."""
-    project = Project.from_root(root)
-    page = project.load(page_path)
-    started = time.perf_counter()
-    results = PageRun(page, project.root).run_all()
-    payload = {
-        "seconds": time.perf_counter() - started,
+def run_fresh(project: Project, page: Page, env: dict) -> dict:
+    """Run a page in a fresh worker process with ``env``; what each listing did."""
+    results, _, seconds = run_page(page, project.root, env=env)
+    return {
+        "seconds": seconds,
         "listings": [
             {
                 "name": listing.name,
                 "stdout": result.stdout,
-                "error": result.error or result.skipped_because,
+                "error": result.error or result.halted or result.skipped_because,
                 "figures": [hashlib.sha256(f).hexdigest() for f in result.figures],
             }
             for listing, result in zip(page.listings, results, strict=True)
         ],
     }
-    out_file.write_text(json.dumps(payload))
-
-
-class RunFailed(Exception):
-    """A child process that died or wrote no results."""
-
-
-def run_page_in_child(root: Path, page_path: Path, env: dict, timeout: float) -> dict:
-    """Run a page in a fresh Python process; its per-listing outputs."""
-    with tempfile.TemporaryDirectory(prefix="determinism-") as folder:
-        out = Path(folder) / "run.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", str(out)]
-        command += ["--root", str(root), str(page_path)]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=root,
-                env={**os.environ, **env},
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RunFailed(f"no result after {timeout:.0f} s") from exc
-        if done.returncode != 0 or not out.is_file():
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise RunFailed(f"child exited with status {done.returncode}:\n{tail}")
-        return json.loads(out.read_text())
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
@@ -112,7 +75,8 @@ def _against_page(listing: Listing, run: dict) -> str | None:
         return f"is marked no_output but printed:\n{printed}" if printed else None
     if listing.expected is None:
         return "has no committed output to compare with"
-    if outputs_match(listing, run["stdout"]):
+    tolerance = listing.mark("tolerance")
+    if compare_outputs(listing.expected, run["stdout"], tolerance) != DIFFERS:
         return None
     return "differs from its committed output:\n" + diff(listing, run["stdout"])
 
@@ -131,14 +95,13 @@ def compare(listing: Listing, first: dict, second: dict) -> tuple[str, list[str]
             messages.append(f"raised in run {number}: {last}")
     if messages:
         return DIFFERS, messages
-    status = SAME
-    if normalize(first["stdout"]) != normalize(second["stdout"]):
-        as_expected = dataclasses.replace(listing, expected=first["stdout"])
-        if outputs_match(as_expected, second["stdout"]):
-            status = WITHIN_TOLERANCE
+    status = compare_outputs(
+        first["stdout"], second["stdout"], listing.mark("tolerance")
+    )
+    if status != SAME:
+        if status == WITHIN_TOLERANCE:
             messages.append("differs between runs within its declared tolerance")
         else:
-            status = DIFFERS
             messages.append(
                 "differs between runs:\n" + _run_diff(first["stdout"], second["stdout"])
             )
@@ -159,9 +122,7 @@ def compare(listing: Listing, first: dict, second: dict) -> tuple[str, list[str]
     return status, messages
 
 
-def check_page(
-    project: Project, path: Path, env: dict, timeout: float
-) -> tuple[int, int, int]:
+def check_page(project: Project, path: Path, env: dict) -> tuple[int, int, int]:
     """Run one page twice and print its report; (checked, differing, tolerated)."""
     try:
         page = project.load(path)
@@ -170,11 +131,7 @@ def check_page(
         return 0, 1, 0
     if not page.listings:
         return 0, 0, 0
-    try:
-        runs = [run_page_in_child(project.root, path, env, timeout) for _ in range(2)]
-    except RunFailed as exc:
-        print(f"{page.name}: could not be run:\n{_indent(str(exc))}")
-        return len(page.listings), len(page.listings), 0
+    runs = [run_fresh(project, page, env) for _ in range(2)]
     seconds = ", ".join(f"{run['seconds']:.1f} s" for run in runs)
     differing = tolerated = 0
     lines = []
@@ -216,15 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         help="environment variable for both runs (repeatable)",
     )
     parser.add_argument("--root", default=".", help="the site's folder (mkdocs.yml)")
-    parser.add_argument(
-        "--timeout", type=float, default=1200, help="seconds allowed per page run"
-    )
-    parser.add_argument("--child", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     project = Project.from_root(args.root)
-    if args.child:
-        run_page_here(project.root, Path(args.pages[0]), Path(args.child))
-        return 0
     try:
         env = parse_env(args.env)
         paths = [project.resolve_page(n) for n in args.pages] or project.page_paths()
@@ -234,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print("environment: " + " ".join(f"{k}={v}" for k, v in env.items()))
     checked = differing = tolerated = 0
     for path in paths:
-        n, d, t = check_page(project, path, env, args.timeout)
+        n, d, t = check_page(project, path, env)
         checked, differing, tolerated = checked + n, differing + d, tolerated + t
     summary = f"{checked} listings checked, {differing} differ"
     if tolerated:

@@ -8,7 +8,11 @@ Markdown table to paste into the README:
 
 - cold ``mkdocs build`` (empty listings cache), warm build (nothing changed),
   and the same build with the listings hook removed (execution off);
-- ``mkdocs serve`` rebuild after a prose edit and after a snippet edit;
+- a cold build with the pages run in parallel (``LISTINGS_JOBS`` unset: one
+  worker per core) against the same build run serially (``LISTINGS_JOBS=1``);
+- ``mkdocs serve`` rebuild after a prose edit and after a snippet edit, and
+  the preview after an edit of the last listing of a page (its warm worker
+  resumes just before it);
 - test-suite time with 1 and 2 pytest-xdist workers, and the time of
   re-running every chapter's notebook in Jupyter (skipped by ``--quick``);
 - each page's execution time and the engine's overhead per listing;
@@ -21,6 +25,10 @@ in the snapshot (and are reverted there too).
 
     .venv/bin/python bench/run.py            # everything
     .venv/bin/python bench/run.py --quick    # no test suite, no targets scripts
+    .venv/bin/python bench/run.py --parallel # only the parallel/serial cold builds
+
+Timings on a machine shared with other work are noisy: compare figures taken
+on a quiet machine.
 """
 
 from __future__ import annotations
@@ -151,17 +159,39 @@ def clean_env() -> dict:
     return {**env, "PYTHONUNBUFFERED": "1"}
 
 
-def build(root: Path, site_dir: Path, config: str = "mkdocs.yml") -> tuple[float, str]:
+def build(
+    root: Path, site_dir: Path, config: str = "mkdocs.yml", env: dict | None = None
+) -> tuple[float, str]:
     """Wall-clock seconds of one ``mkdocs build``, and its log."""
     command = [PYTHON, "-m", "mkdocs", "build", "-f", config, "-d", str(site_dir)]
     started = time.perf_counter()
     done = subprocess.run(
-        command, cwd=root, env=clean_env(), capture_output=True, text=True
+        command,
+        cwd=root,
+        env={**clean_env(), **(env or {})},
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"mkdocs build failed:\n{done.stderr[-3000:]}")
     return seconds, done.stderr + done.stdout
+
+
+def parallel_rows(root: Path, site_dir: Path) -> list[Row]:
+    """Cold builds (no cache) serially and with one page worker per core."""
+    no_cache = {"LISTINGS_NO_CACHE": "1"}
+    say("cold build, pages one after another (LISTINGS_JOBS=1)")
+    serial, _ = build(root, site_dir, env={**no_cache, "LISTINGS_JOBS": "1"})
+    jobs = os.cpu_count() or 1
+    say(f"cold build, pages in parallel (LISTINGS_JOBS={jobs})")
+    parallel, _ = build(root, site_dir, env={**no_cache, "LISTINGS_JOBS": str(jobs)})
+    ratio = parallel / serial
+    return [
+        Row("Cold build, `LISTINGS_JOBS=1` (serial)", _seconds(serial)),
+        Row(f"Cold build, `LISTINGS_JOBS={jobs}`", _seconds(parallel)),
+        Row("Parallel / serial cold build", f"{ratio:.2f}x", "≤ 0.6x", ratio <= 0.6),
+    ]
 
 
 def median_build(root: Path, site_dir: Path, repeat: int, config: str = "mkdocs.yml"):
@@ -252,8 +282,23 @@ def rebuild_after(server: Server, path: Path, change, timeout: float) -> float |
     return None if found is None else found[0] - started
 
 
-def serve_rebuilds(root: Path, page: Path, snippet: Path) -> dict[str, str]:
-    """Serve rebuild times after a prose edit and a snippet edit (or why none)."""
+def last_listing_edit(note: str) -> Callable[[str], str]:
+    """An edit of a snippet file's last section that changes its code, not
+    its output: a comment line before the section's end marker."""
+
+    def change(text: str) -> str:
+        end = text.rfind("# --8<-- [end:")
+        return f"{text[:end]}# {note}\n{text[end:]}"
+
+    return change
+
+
+def serve_rebuilds(
+    root: Path, page: Path, snippet: Path, warm_snippet: Path
+) -> dict[str, str]:
+    """Serve rebuild times after a prose edit, a snippet edit and an edit of
+    the last listing of ``warm_snippet``'s page (or why none). The last is
+    timed on its second edit: the first starts the page's preview worker."""
     server = Server(root)
     try:
         ready = server.wait_for(re.compile("Serving on"), 0, timeout=1200)
@@ -264,10 +309,13 @@ def serve_rebuilds(root: Path, page: Path, snippet: Path) -> dict[str, str]:
         watched = watching[1]["paths"] if watching else ""
         time.sleep(1.0)  # the file watcher starts just before "Serving on"
         figures = {}
-        for label, path, change in (
+        edits = [
             ("prose", page, lambda text: text + PROSE_EDIT),
             ("snippet", snippet, lambda text: text + SNIPPET_EDIT),
-        ):
+            ("warm-up", warm_snippet, last_listing_edit("Edited by bench/run.py.")),
+            ("last listing", warm_snippet, last_listing_edit("Edited again.")),
+        ]
+        for label, path, change in edits:
             relative = path.relative_to(root).as_posix()
             if relative.split("/")[0] not in watched:
                 figures[label] = f"no rebuild: serve watches only {watched}"
@@ -326,6 +374,7 @@ class PageTiming:
 
     page: str
     parse: float  # seconds to read and expand the page
+    start: float  # seconds to start the page's worker process
     calls: list[float]  # seconds of each PageRun.result(i) call
     own: list[float]  # each listing's own Result.seconds
     names: list[str]  # each listing's id, docs/page.md::section
@@ -358,7 +407,9 @@ def engine_timings(root: Path) -> list[PageTiming]:
             continue
         say(f"engine: running {page.name}")
         run = PageRun(page, project.root)
-        timing = PageTiming(page.name, parse, [], [], [])
+        started = time.perf_counter()
+        run.start()
+        timing = PageTiming(page.name, parse, time.perf_counter() - started, [], [], [])
         for index in range(len(page.listings)):
             started = time.perf_counter()
             result = run.result(index)
@@ -446,6 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--page", default="docs/tensors.md", help="the page edited to time serve"
     )
+    parser.add_argument(
+        "--warm-page",
+        default="docs/autograd.md",
+        help="the page whose last listing is edited to time a warm preview",
+    )
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="only the parallel and serial cold builds",
+    )
     args = parser.parse_args(argv)
     # Make SIGTERM unwind like Ctrl-C, so the finally blocks stop the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -454,6 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pytorch-mechanics-bench-") as folder:
         root = snapshot(Path(folder) / "site-src")
         site_dir = Path(folder) / "site"
+        if args.parallel:
+            print(f"Benchmark: {about}\n")
+            print(table(parallel_rows(root, site_dir)))
+            return 0
         say("cold build (empty listings cache)")
         cold_s, cold_log = build(root, site_dir)
         cold_pages = executed_pages(cold_log)
@@ -476,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         rows.append(Row("Build with execution off (no listings hook)", _seconds(off_s)))
+        rows += parallel_rows(root, site_dir)
         rows.append(
             Row(
                 "Warm build / execution-off build",
@@ -492,7 +558,9 @@ def main(argv: list[str] | None = None) -> int:
         if not page.is_file():
             raise SystemExit(f"no page {args.page} to edit for the serve timings")
         snippet = root / "snippets" / f"{page.stem}.py"
-        serve = serve_rebuilds(root, page, snippet)
+        warm_page = root / args.warm_page
+        warm_snippet = root / "snippets" / f"{warm_page.stem}.py"
+        serve = serve_rebuilds(root, page, snippet, warm_snippet)
         prose = serve["prose"]
         met = float(prose.split()[0]) <= 3 if prose.endswith(" s") else None
         rows.append(
@@ -500,6 +568,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append(
             Row("`mkdocs serve` rebuild after a snippet edit", serve["snippet"])
+        )
+        last = serve["last listing"]
+        full = cold_pages.get(args.warm_page, (0, 0.0))[1]
+        fast = float(last.split()[0]) if last.endswith(" s") else None
+        rows.append(
+            Row(
+                f"`mkdocs serve` preview after editing the last listing of "
+                f"{args.warm_page} (its page's cold run: {full:.1f} s)",
+                last,
+                "≤ 2 s and ≤ 0.25x",
+                None if fast is None else fast <= 2 and fast <= 0.25 * full,
+            )
         )
 
         if not args.quick:
@@ -537,6 +617,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         largest, name = largest_overhead(timings)
         rows.append(Row("… the largest, one listing", f"{largest:.1f} ms ({name})"))
+        starts = [t.start for t in timings]
+        rows.append(
+            Row(
+                "Starting a page's worker process (mean, once per page)",
+                f"{1000 * sum(starts) / max(1, len(starts)):.0f} ms",
+            )
+        )
     targets = [] if args.quick else run_targets_scripts()
 
     print(f"Benchmark: {about}\n")

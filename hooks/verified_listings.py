@@ -6,6 +6,16 @@ from listings.site import (
     on_nav,
     on_page_content,
     on_page_markdown,
+    on_shutdown,
+    on_startup,
 )
 
-__all__ = ["on_config", "on_files", "on_nav", "on_page_content", "on_page_markdown"]
+__all__ = [
+    "on_config",
+    "on_files",
+    "on_nav",
+    "on_page_content",
+    "on_page_markdown",
+    "on_shutdown",
+    "on_startup",
+]

@@ -2,49 +2,32 @@
 
 A page's python fences embed snippet sections; the engine expands them with
 pymdownx.snippets, reads the blocks with pytest-codeblocks, runs the listings
-in order in one namespace, and compares what each printed with the output
-committed under it.
+in order in one namespace in a worker process per page, and compares what
+each printed with the output committed under it (``listings.pipeline``).
 """
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-from .cache import Cache, environment_fingerprint, page_key
+from .cache import Cache
 from .page import Listing, Page, PageError
+from .pipeline import PageOutcome, PageSession, check_page, check_pages, run_page
 from .project import Project
-from .runner import PageRun, Result
+from .runner import Result
 from .verify import problems
+from .worker import PageRun
 
 __all__ = [
     "Cache",
     "Listing",
     "Page",
     "PageError",
+    "PageOutcome",
     "PageRun",
+    "PageSession",
     "Project",
     "Result",
+    "check_page",
+    "check_pages",
     "problems",
     "run_page",
 ]
-
-
-def run_page(
-    page: Page, root: Path, cache: Cache | None = None, environment: dict | None = None
-) -> tuple[list[Result], bool, float]:
-    """Results of every listing of a page, from the cache when it holds them.
-
-    Returns the results, whether they came from the cache, and the seconds spent.
-    """
-    started = time.perf_counter()
-    key = None
-    if cache is not None:
-        key = page_key(page, environment or environment_fingerprint(root))
-        cached = cache.load(page, key)
-        if cached is not None:
-            return cached, True, time.perf_counter() - started
-    results = PageRun(page, root).run_all()
-    if cache is not None and key is not None:
-        cache.store(page, key, results)
-    return results, False, time.perf_counter() - started

@@ -6,62 +6,98 @@
 
 Exit status: 0 when the pages hold what the code prints (or were rewritten),
 1 when --dry-run found drift or a listing raised, 2 for a page that cannot be read.
+
+An output that differs from the committed one only within its listing's
+``tolerance`` mark is not drift and is not rewritten (the tests accept it). A
+page with a listing that failed is never rewritten, and each page is written
+whole or not at all (a temporary file moved over it).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from .page import Page, PageError
+from .page import Listing, Page, PageError
+from .pipeline import check_pages
 from .project import Project
 from .rewrite import with_outputs
-from .runner import PageRun
-from .verify import normalize
+from .verify import DIFFERS, compare, normalize, problems
+
+
+def _fresh(listing: Listing, output: str) -> str | None:
+    """The output to commit for a listing, or None when the page holds it."""
+    if listing.expected is None:
+        return output if normalize(output) else None
+    tolerance = listing.mark("tolerance")
+    return output if compare(listing.expected, output, tolerance) == DIFFERS else None
 
 
 def _drift(page: Page, outputs: list[str]) -> list[str]:
-    """One line per listing whose committed output differs from ``outputs``."""
+    """One line per listing whose committed output a fresh run changes."""
     lines = []
     for listing, output in zip(page.listings, outputs, strict=True):
-        committed = normalize(listing.expected or "")
-        fresh = normalize(output)
-        if committed != fresh:
+        fresh = _fresh(listing, output)
+        if fresh is not None:
             state = "new output" if listing.expected is None else "changed"
-            if not fresh and listing.prints_nothing:
-                continue
-            old, new = len(committed.splitlines()), len(fresh.splitlines())
+            old = len(normalize(listing.expected or "").splitlines())
+            new = len(normalize(fresh).splitlines())
             lines.append(f"  {listing.name}: {state} ({old} -> {new} lines)")
     return lines
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` whole: never a half-written page."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def update(project: Project, names: list[str], dry_run: bool) -> int:
     paths = [project.resolve_page(n) for n in names] or project.page_paths()
-    status = 0
+    pages = []
     for path in paths:
         try:
             page = project.load(path)
         except PageError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        if not page.listings:
-            continue
-        results = PageRun(page, project.root).run_all()
+        if page.listings:
+            pages.append(page)
+    status = 0
+    for outcome in check_pages(pages, project.root):
+        page, results = outcome.page, outcome.results
         pairs = zip(page.listings, results, strict=True)
         broken = [(item, r) for item, r in pairs if not r.ok]
         if broken:
             for listing, result in broken:
-                reason = result.error or f"not run: {result.skipped_because}"
-                print(f"{listing.id} ({listing.where(project.root)}):\n{reason}")
-            print(f"{page.name}: not updated, a listing raised", file=sys.stderr)
+                print("\n".join(problems(listing, result, project.root)))
+            print(f"{page.name}: not updated, a listing failed", file=sys.stderr)
             status = 1
             continue
-        outputs = [r.stdout for r in results]
+        printed = [r.stdout for r in results]
+        # An output the page holds (within its tolerance) is kept as committed.
+        outputs = [
+            listing.expected
+            if listing.expected is not None and _fresh(listing, out) is None
+            else out
+            for listing, out in zip(page.listings, printed, strict=True)
+        ]
         new_text = with_outputs(page, outputs)
         if dry_run:
-            drift = _drift(page, outputs)
+            drift = _drift(page, printed)
             if drift:
                 print(f"{page.name}: {len(drift)} listing(s) would change")
                 print("\n".join(drift))
@@ -80,7 +116,7 @@ def update(project: Project, names: list[str], dry_run: bool) -> int:
             lineterm="",
         )
         print("\n".join(diff))
-        Path(page.path).write_text(new_text)
+        write_atomically(Path(page.path), page.encoded(new_text))
     return status
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import nbformat
 from nbformat import v4
 
-from .page import Page, _fence_end, fence_info
+from .page import Page, fence_info
 from .runner import Result
 
 ADMONITION = re.compile(
@@ -107,8 +107,8 @@ def page_notebook(
                 "source": listing.code.rstrip("\n"),
             }
         )
-        end = _fence_end(lines, listing.fence_line)
-        position = (listing.output_span[1] if listing.output_span else end) + 1
+        end = listing.output_span[1] if listing.output_span else listing.fence_end
+        position = end + 1
     rest = _prose(lines[position:], expand)
     if rest:
         cells.append(_markdown(rest))

@@ -21,7 +21,8 @@ PYTHON_SYNTAXES = {"python", "py"}
 INCLUDE = re.compile(r'-{1,}8<-{1,}[ \t]+"(?P<file>[^":]+)(?::(?P<section>[^"]+))?"')
 MARK = re.compile(r"<!--[-\s]*pytest\.mark\.(?P<mark>.*?)[-\s]*-->")
 EXPECTED = re.compile(r"<!--[-\s]*pytest-codeblocks:expected-output[-\s]*-->")
-KNOWN_MARKS = {"no_output", "tolerance", "figure", "slow"}
+KNOWN_MARKS = {"no_output", "tolerance", "figure", "slow", "timeout"}
+SECTION_LIKE = re.compile(r"^\s*#\s*-+8<-+\s*\[")
 
 
 class PageError(Exception):
@@ -49,6 +50,7 @@ class Listing:
     marks: list[Mark]
     expected: str | None
     fence_line: int
+    fence_end: int
     indent: str
     output_span: tuple[int, int] | None
 
@@ -81,6 +83,13 @@ class Page:
     text: str
     listings: list[Listing]
     shown: list[Path] = field(default_factory=list)
+    # How the file was saved: ``text`` always has LF line ends and no BOM.
+    newline: str = "\n"
+    bom: bool = False
+
+    def encoded(self, text: str) -> str:
+        """``text`` saved the way the page's file was (line ends, BOM)."""
+        return ("\ufeff" if self.bom else "") + text.replace("\n", self.newline)
 
     @property
     def snippets(self) -> list[Path]:
@@ -99,7 +108,10 @@ def _parse_mark(text: str, where: str) -> Mark:
     try:
         call = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise PageError(f"{where}: cannot parse mark 'pytest.mark.{text}'") from exc
+        raise PageError(
+            f"{where}: cannot parse mark 'pytest.mark.{text}'; check its "
+            "parentheses and quotes"
+        ) from exc
     if isinstance(call, ast.Name):
         return Mark(call.id)
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
@@ -110,6 +122,38 @@ def _parse_mark(text: str, where: str) -> Mark:
     except ValueError as exc:
         raise PageError(f"{where}: mark arguments must be literals: {text}") from exc
     return Mark(call.func.id, args, kwargs)
+
+
+def _check_mark(mark: Mark, where: str) -> None:
+    """A known mark with the arguments it takes; PageError says how to fix it."""
+    if mark.name not in KNOWN_MARKS:
+        known = ", ".join(sorted(KNOWN_MARKS))
+        raise PageError(f"{where}: unknown mark '{mark.name}'; the marks are {known}")
+    if mark.name == "figure" and (
+        len(mark.args) != 1 or not isinstance(mark.args[0], str) or not mark.args[0]
+    ):
+        raise PageError(
+            f"{where}: a figure mark needs its alt text: "
+            '<!--pytest.mark.figure("what the figure shows")-->'
+        )
+    if mark.name == "timeout" and not (
+        len(mark.args) == 1
+        and isinstance(mark.args[0], int | float)
+        and not isinstance(mark.args[0], bool)
+        and mark.args[0] > 0
+        and not mark.kwargs
+    ):
+        raise PageError(
+            f"{where}: a timeout mark takes the seconds the listing may run: "
+            "<!--pytest.mark.timeout(300)-->"
+        )
+    if mark.name == "tolerance" and (mark.args or set(mark.kwargs) - {"rtol", "atol"}):
+        raise PageError(
+            f"{where}: a tolerance mark takes rtol= and atol= only: "
+            "<!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->"
+        )
+    if mark.name in {"no_output", "slow"} and (mark.args or mark.kwargs):
+        raise PageError(f"{where}: the {mark.name} mark takes no arguments")
 
 
 def fence_info(syntax: str | None) -> tuple[str, set[str]]:
@@ -128,7 +172,40 @@ def _fence_end(lines: list[str], start: int) -> int:
     for i in range(start + 1, len(lines)):
         if lines[i].lstrip()[:ticks] == "`" * ticks:
             return i
-    raise PageError(f"line {start + 1}: fence is never closed")
+    raise PageError(
+        f"line {start + 1}: this {'`' * ticks} fence is never closed; add a "
+        f"closing {'`' * ticks} line after its last line"
+    )
+
+
+def _check_fences(lines: list[str], name: str) -> None:
+    """Every fence is closed (read as pytest-codeblocks reads them)."""
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith("```"):
+            try:
+                i = _fence_end(lines, i)
+            except PageError as exc:
+                raise PageError(f"{name}:{exc.args[0].removeprefix('line ')}") from None
+        i += 1
+
+
+def read_source(path: Path, name: str) -> tuple[str, str, bool]:
+    """A page or snippet file's text with LF line ends and no BOM, how its
+    lines ended, and whether it had a BOM; PageError if it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PageError(
+            f"{name}:{line}: the file is not UTF-8 (byte {data[exc.start]:#04x}); "
+            "save it as UTF-8"
+        ) from None
+    bom = text.startswith("\ufeff")
+    text = text.removeprefix("\ufeff")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return text.replace("\r\n", "\n"), newline, bom
 
 
 def _marks_above(lines: list[str], fence: int) -> list[str]:
@@ -159,7 +236,11 @@ def _output_span(lines: list[str], fence_end: int) -> tuple[int, int] | None:
     while j < len(lines) and not lines[j].strip():
         j += 1
     if j >= len(lines) or not lines[j].lstrip().startswith("```"):
-        raise PageError(f"line {i + 1}: expected-output comment without a fence")
+        raise PageError(
+            f"line {i + 1}: an expected-output comment must be followed by its "
+            "output block (```text ... ```); run the update command to write it, "
+            "or delete the comment"
+        )
     return i, _fence_end(lines, j)
 
 
@@ -183,11 +264,27 @@ class Snippets:
     def expand(self, text: str) -> str:
         return "\n".join(self._preprocessor.run(text.split("\n")))
 
+    def folders(self) -> str:
+        return " or ".join(f"{p.name}/" for p in self.base_path)
+
     def resolve(self, name: str) -> Path:
+        """The snippet file an include names; it must lie in a snippet folder
+        (no ``..``, absolute path or symlink leading out of it)."""
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise PageError(
+                f"the include '{name}' leaves {self.folders()}; name a file "
+                f'inside it, relative to it ("page.py:section")'
+            )
         for base in self.base_path:
-            if (base / name).is_file():
-                return base / name
-        raise PageError(f"snippet file '{name}' not found in {self.base_path}")
+            candidate = base / name
+            if candidate.is_file():
+                if not candidate.resolve().is_relative_to(base):
+                    raise PageError(
+                        f"the include '{name}' is a link that leads out of "
+                        f"{self.folders()}; put the file itself there"
+                    )
+                return candidate
+        raise PageError(f"snippet file '{name}' not found in {self.folders()}")
 
     def relative(self, path: Path) -> str:
         """A snippet file's name under its base path: ``ddp/lightning_ddp.py``."""
@@ -196,37 +293,116 @@ class Snippets:
                 return path.resolve().relative_to(base).as_posix()
         return path.name
 
-    def section_line(self, path: Path, section: str) -> int:
-        """1-based line of the first code line of a named section."""
+    def sections(self, path: Path, root: Path) -> dict[str, int]:
+        """A snippet file's sections and the line each one's code starts at.
+
+        PageError, naming the file and line, for a section that is never
+        closed, closed without being opened or opened twice, a misspelled
+        marker, or code outside any section (it would run in the script but
+        on no page)."""
         key = (path, path.stat().st_mtime_ns)
-        if key not in self._sections:
-            pattern = SnippetPreprocessor.RE_SNIPPET_SECTION
-            starts = {}
-            for number, line in enumerate(path.read_text().splitlines(), start=1):
-                m = pattern.match(line)
-                if m and m.group("type") == "start":
-                    starts.setdefault(m.group("name"), number + 1)
-            self._sections[key] = starts
+        if key in self._sections:
+            return self._sections[key]
+        name = _relative(path, root)
+        text, _, _ = read_source(path, name)
+        pattern = SnippetPreprocessor.RE_SNIPPET_SECTION
+        starts: dict[str, int] = {}
+        open_: dict[str, int] = {}
+        for number, line in enumerate(text.split("\n"), start=1):
+            where = f"{name}:{number}"
+            m = pattern.match(line)
+            if m is None or m.group("escape"):
+                if SECTION_LIKE.match(line):
+                    raise PageError(
+                        f"{where}: not a section marker: {line.strip()!r}; write "
+                        "# --8<-- [start:NAME] and # --8<-- [end:NAME]"
+                    )
+                code = line.strip() and not line.strip().startswith("#")
+                if code and not open_:
+                    raise PageError(
+                        f"{where}: code outside any section is run by the "
+                        "script but shown on no page; put it in a section "
+                        "(# --8<-- [start:NAME] ... # --8<-- [end:NAME])"
+                    )
+                continue
+            section = m.group("name")
+            if m.group("type") == "start":
+                if section in starts:
+                    raise PageError(
+                        f"{where}: section '{section}' is opened twice (first "
+                        f"at line {starts[section] - 1}); give each section "
+                        "its own name"
+                    )
+                starts[section] = number + 1
+                open_[section] = number
+            elif section not in open_:
+                raise PageError(
+                    f"{where}: section '{section}' is closed but was never "
+                    f"opened; add # --8<-- [start:{section}] before it"
+                )
+            else:
+                del open_[section]
+        for section, number in open_.items():
+            raise PageError(
+                f"{name}:{number}: section '{section}' is never closed; add "
+                f"# --8<-- [end:{section}] after its last line"
+            )
+        self._sections[key] = starts
+        return starts
+
+    def section_line(self, path: Path, section: str, root: Path) -> int:
+        """1-based line of the first code line of a named section."""
+        sections = self.sections(path, root)
         try:
-            return self._sections[key][section]
+            return sections[section]
         except KeyError:
-            raise PageError(f"section '{section}' not found in {path}") from None
+            known = ", ".join(sections) or "none"
+            raise PageError(
+                f"{_relative(path, root)} has no section '{section}' (its "
+                f"sections: {known})"
+            ) from None
+
+
+def _check_includes(
+    lines: list[str], name: str, root: Path, snippets: Snippets
+) -> None:
+    """Every include names a snippet file in a snippet folder, and a section
+    of it that is well formed (checked before pymdownx expands them)."""
+    for number, line in enumerate(lines, start=1):
+        include = INCLUDE.fullmatch(line.strip())
+        if include is None:
+            continue
+        try:
+            path = snippets.resolve(include.group("file"))
+            if include.group("section"):
+                snippets.section_line(path, include.group("section"), root)
+            else:
+                snippets.sections(path, root)
+        except PageError as exc:
+            raise PageError(f"{name}:{number}: {exc}") from None
 
 
 def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = None):
     """Parse a page into listings; raise PageError naming the page and line."""
     path = Path(path)
     name = _relative(path, root)
-    text = path.read_text() if text is None else text
+    newline, bom = "\n", False
+    if text is None:
+        text, newline, bom = read_source(path, name)
+    lines = text.split("\n")
+    _check_fences(lines, name)
+    _check_includes(lines, name, root, snippets)
     try:
         expanded = snippets.expand(text)
     except SnippetMissingError as exc:
         raise PageError(f"{name}: {exc}") from exc
-    raw_blocks = extract_from_buffer(io.StringIO(text))
-    blocks = extract_from_buffer(io.StringIO(expanded))
+    try:
+        raw_blocks = extract_from_buffer(io.StringIO(text))
+        blocks = extract_from_buffer(io.StringIO(expanded))
+    except RuntimeError as exc:  # pytest-codeblocks' own complaints
+        raise PageError(f"{name}: {exc}") from None
     if len(raw_blocks) != len(blocks):
         raise PageError(f"{name}: a snippet include added or removed a code fence")
-    lines = text.split("\n")
     listings: list[Listing] = []
     shown: list[Path] = []
     for raw, block in zip(raw_blocks, blocks, strict=True):
@@ -234,7 +410,14 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
         if language not in PYTHON_SYNTAXES:
             continue
         where = f"{name}:{raw.lineno}"
+        includes = INCLUDE.findall(raw.code)
         include = INCLUDE.fullmatch(raw.code.strip())
+        if len(includes) > 1:
+            raise PageError(
+                f"{where}: a fence holds {len(includes)} includes; a listing "
+                "is one snippet section: give each its own fence (or make one "
+                "section of them)"
+            )
         if "no-run" in classes:
             # Shown, not run here: a listing runs that file in a child process.
             if include is None:
@@ -255,20 +438,24 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
             )
         marks = [_parse_mark(m, where) for m in adjacent]
         for mark in marks:
-            if mark.name not in KNOWN_MARKS:
-                raise PageError(f"{where}: unknown mark '{mark.name}'")
+            _check_mark(mark, where)
         snippet = snippets.resolve(include.group("file"))
         section = include.group("section")
-        span = _output_span(lines, _fence_end(lines, fence))
+        end = _fence_end(lines, fence)
+        try:
+            span = _output_span(lines, end)
+        except PageError as exc:
+            raise PageError(f"{name}:{exc.args[0].removeprefix('line ')}") from None
         listing = Listing(
             page=name,
             name=section,
             snippet=snippet,
-            line=snippets.section_line(snippet, section),
+            line=snippets.section_line(snippet, section, root),
             code=block.code,
             marks=marks,
             expected=block.expected_output,
             fence_line=fence,
+            fence_end=end,
             indent=lines[fence][: len(lines[fence]) - len(lines[fence].lstrip())],
             output_span=span,
         )
@@ -280,9 +467,20 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
         if listing.prints_nothing and span is not None:
             raise PageError(f"{where}: '{section}' is marked no_output but has output")
         if any(other.name == section for other in listings):
-            raise PageError(f"{where}: section '{section}' is included twice")
+            raise PageError(
+                f"{where}: section '{section}' is included twice; a page shows "
+                "each section once (make a second section for the repeat)"
+            )
         listings.append(listing)
-    return Page(path=path, name=name, text=text, listings=listings, shown=shown)
+    return Page(
+        path=path,
+        name=name,
+        text=text,
+        listings=listings,
+        shown=shown,
+        newline=newline,
+        bom=bom,
+    )
 
 
 def missing_outputs(page: Page) -> list[Listing]:

@@ -1,8 +1,10 @@
 """pytest collects each page's listings as items named ``docs/<page>.md::<section>``.
 
-The items of a page run in order in one namespace (notebook semantics); with
-pytest-xdist's ``--dist loadfile`` a page stays on one worker. Tests always
-execute: the cache is for the site build, never for verification.
+The items of a page run in order in one namespace (notebook semantics), in
+the page's worker process (``listings.worker``), each under its time limit;
+with pytest-xdist's ``--dist loadfile`` a page stays on one pytest worker.
+Tests always execute: the cache is for the site build, never for
+verification (a page that passed whole is stored for the build to reuse).
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from .cache import Cache, environment_fingerprint, page_key
+from .cache import Cache
 from .page import Listing, PageError, missing_outputs
+from .pipeline import PageSession
 from .project import Project
-from .runner import PageRun
-from .verify import problems
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -27,17 +28,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if workers and "OMP_NUM_THREADS" not in os.environ:
         threads = max(1, (os.cpu_count() or 1) // int(workers))
         os.environ["OMP_NUM_THREADS"] = str(threads)
-
-
-def _share_with_the_build(config: pytest.Config, run: PageRun) -> None:
-    """Store a fully run page in the build's cache, so a build after the
-    tests (the browser tests build the site) need not run it again. The tests
-    themselves never read the cache."""
-    project = _project(config)
-    if not hasattr(config, "_listings_environment"):
-        config._listings_environment = environment_fingerprint(project.root)
-    key = page_key(run.page, config._listings_environment)
-    Cache.for_site(project.root).store(run.page, key, run.results)
 
 
 def pytest_collection_modifyitems(
@@ -111,7 +101,8 @@ class PageFile(pytest.File):
                 "command (python -m listings update) to write it, or mark a "
                 "listing that prints nothing <!--pytest.mark.no_output-->"
             )
-        self.run = PageRun(page, project.root)
+        # Started on the first item that runs: collecting starts no process.
+        self.checker = PageSession(page, project.root, Cache.for_site(project.root))
         for index, listing in enumerate(page.listings):
             item = ListingItem.from_parent(self, name=listing.name)
             item.setup_listing(listing, index)
@@ -127,14 +118,14 @@ class ListingItem(pytest.Item):
             self.add_marker(getattr(pytest.mark, mark.name)(*mark.args, **mark.kwargs))
 
     def runtest(self) -> None:
-        project = _project(self.config)
-        run = self.parent.run
-        result = run.result(self.index)
-        if self.index == len(run.page.listings) - 1:
-            _share_with_the_build(self.config, run)
-        found = problems(self.listing, result, project.root)
+        found = self.parent.checker.problems(self.index)
         if found:
             raise ListingFailure("\n\n".join(found))
+
+    def teardown(self) -> None:
+        # After the page's last item, stop its worker (at exit, any left).
+        if self.index == len(self.parent.checker.page.listings) - 1:
+            self.parent.checker.close()
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ListingFailure):

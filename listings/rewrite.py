@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .page import Listing, Page, _fence_end
+from .page import Listing, Page
 from .runner import Result
 from .verify import normalize
 
@@ -47,7 +47,7 @@ def with_outputs(page: Page, outputs: list[str]) -> str:
             if not text and lines[start - 1].strip() == "":
                 del lines[start - 1]
         else:
-            start = _fence_end(lines, listing.fence_line) + 1
+            start = listing.fence_end + 1
         if text:
             block = [indent + EXPECTED_COMMENT, "", *fence(text, "text", indent)]
             if listing.output_span is None:
@@ -82,7 +82,7 @@ def rendered(
             start, end = listing.output_span
             del lines[start : end + 1]
         else:
-            start = _fence_end(lines, listing.fence_line) + 1
+            start = listing.fence_end + 1
         block = [""]
         output = normalize(result.stdout)
         if output:

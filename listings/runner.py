@@ -1,7 +1,13 @@
-"""Run a page's listings in order in one namespace and capture what they show."""
+"""Run a page's listings in order in one namespace and capture what they show.
+
+This is what happens inside the worker process (``listings.worker``): the
+build and the tests never execute a listing in their own process.
+"""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import io
 import os
 import sys
@@ -12,13 +18,13 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .page import Listing, Page
-
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # torch's default generator seed in a fresh process; every page starts there.
 TORCH_DEFAULT_SEED = 67280421310721
 FIGURE_DPI = 110
+# What a listing may print: output is for the reader to read.
+MAX_OUTPUT = 1_000_000
 
 
 @dataclass
@@ -35,10 +41,37 @@ class Result:
     seconds: float = 0.0
     skipped_because: str | None = None
     device: str = "cpu"
+    # Why the page's process was stopped during this listing (time limit,
+    # the interpreter ended): a sentence that follows the listing's name.
+    halted: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.skipped_because is None
+        return (
+            self.error is None and self.skipped_because is None and self.halted is None
+        )
+
+    def to_json(self) -> dict:
+        """Plain JSON values; lists of bytes (images) as base64 text."""
+        out = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.type == "list[bytes]":
+                value = [base64.b64encode(v).decode("ascii") for v in value]
+            out[item.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> Result:
+        values = {}
+        for item in dataclasses.fields(cls):
+            if item.name not in data:
+                continue
+            value = data[item.name]
+            if item.type == "list[bytes]":
+                value = [base64.b64decode(v) for v in value]
+            values[item.name] = value
+        return cls(**values)
 
 
 @contextmanager
@@ -210,46 +243,32 @@ def _listing_traceback(exc: BaseException, snippet: str) -> tuple[str, int | Non
     return text, line
 
 
-class PageRun:
-    """A page being executed: listings run on demand, in order, one namespace."""
+class Capture(io.StringIO):
+    """A standard stream for a listing; closing it is noted, not done."""
 
-    def __init__(self, page: Page, root: Path):
-        self.page = page
+    closed_by_listing = False
+
+    def close(self) -> None:
+        self.closed_by_listing = True
+
+
+class Namespace:
+    """One page's state in the worker: its globals and warning filters."""
+
+    def __init__(self, root: Path, snippet: str):
         self.root = Path(root)
-        self.results: list[Result] = []
-        self.namespace: dict | None = None
-        self._failed: str | None = None
-        self._filters: list | None = None
+        self.filters: list | None = None
+        _reset_global_state()
+        self.globals = {
+            "__name__": "__main__",
+            "__file__": snippet,
+            "__builtins__": __builtins__,
+        }
 
-    def result(self, index: int) -> Result:
-        """Run listings up to ``index`` (if not yet run) and return its result."""
-        while len(self.results) <= index:
-            self.results.append(self._run_next())
-        if len(self.results) == len(self.page.listings):
-            self.namespace = None  # free the page's tensors and models
-        return self.results[index]
-
-    def run_all(self) -> list[Result]:
-        if self.page.listings:
-            self.result(len(self.page.listings) - 1)
-        return self.results
-
-    def _run_next(self) -> Result:
-        listing = self.page.listings[len(self.results)]
-        if self._failed is not None:
-            return Result(skipped_because=self._failed)
-        if self.namespace is None:
-            _reset_global_state()
-            self.namespace = {
-                "__name__": "__main__",
-                "__file__": str(listing.snippet),
-                "__builtins__": __builtins__,
-            }
-        result, self._filters = execute(
-            listing, self.namespace, self.root, self._filters
+    def run(self, snippet: str, line: int, code: str) -> Result:
+        result, self.filters = execute(
+            snippet, line, code, self.globals, self.root, self.filters
         )
-        if result.error is not None:
-            self._failed = f"{listing.id} raised before it"
         return result
 
 
@@ -272,17 +291,23 @@ def _restore_filters(saved: list | None) -> None:
 
 
 def execute(
-    listing: Listing, namespace: dict, root: Path, filters: list | None = None
+    filename: str,
+    line: int,
+    code: str,
+    namespace: dict,
+    root: Path,
+    filters: list | None = None,
 ) -> tuple[Result, list]:
     """Run one listing's code in ``namespace``; never raises for listing errors.
+
+    ``line`` is where the code starts in ``filename`` (its snippet file), so
+    tracebacks point into the snippet.
 
     ``filters`` are the page's warning filters so far; the filters after the
     listing are returned with its result: a filter a listing sets holds for the
     rest of its page, as in a script.
     """
-    filename = str(listing.snippet)
-    code = compile("\n" * (listing.line - 1) + listing.code, filename, "exec")
-    stdout, stderr = io.StringIO(), io.StringIO()
+    stdout, stderr = Capture(), Capture()
     result = Result()
     before = _figure_numbers()
     started = time.perf_counter()
@@ -294,10 +319,8 @@ def execute(
     ):
         _restore_filters(filters)
         try:
-            exec(code, namespace)
-        except BaseException as exc:  # a listing may raise anything
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+            exec(compile("\n" * (line - 1) + code, filename, "exec"), namespace)
+        except BaseException as exc:  # a listing may raise anything, even SystemExit
             result.error, result.error_line = _listing_traceback(exc, filename)
             if stderr.getvalue().strip():
                 result.error += "\nIts standard error:\n" + stderr.getvalue()
@@ -305,6 +328,18 @@ def execute(
         result.figures, result.dark_figures = _take_figures(before)
         filters = list(warnings.filters)
     result.stdout = stdout.getvalue()
+    if stdout.closed_by_listing or stderr.closed_by_listing:
+        result.halted = (
+            "closed sys.stdout or sys.stderr; a listing must leave the standard "
+            "streams open (the page's later output would be lost)"
+        )
+    if len(result.stdout) > MAX_OUTPUT:
+        result.halted = (
+            f"printed {len(result.stdout):,} characters, more than the "
+            f"{MAX_OUTPUT:,} a listing may print; print a summary (a shape, a "
+            "few values) instead"
+        )
+        result.stdout = result.stdout[:MAX_OUTPUT]
     result.seconds = time.perf_counter() - started
     result.device = _device()
     result.warnings = [

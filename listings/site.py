@@ -27,13 +27,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Section
 from mkdocs.structure.toc import TableOfContents
 
-from .cache import Cache, environment_fingerprint, package_versions
+from .cache import Cache, package_versions
 from .notebook import page_notebook, view_html
 from .page import Page, PageError
+from .pipeline import PageOutcome, check_pages
 from .project import Project
-from .rewrite import rendered
+from .rewrite import fence, rendered
 from .runner import Result
 from .verify import problems
+from .warm import Previews, supported
 
 log = logging.getLogger("mkdocs.hooks.listings")
 FIGURES = "figures"
@@ -53,6 +55,9 @@ class SiteState:
         ] = {}
         # Notebook views: the view's src_uri -> what on_page_content needs.
         self.views: dict[str, NotebookView] = {}
+        # Under `mkdocs serve` only: warm workers that resume edited pages.
+        self.serving = False
+        self.previews: Previews | None = None
 
 
 class NotebookView:
@@ -67,6 +72,16 @@ class NotebookView:
 
 
 state = SiteState()
+
+
+def on_startup(command, dirty):
+    state.serving = command == "serve" and supported()
+
+
+def on_shutdown():
+    if state.previews is not None:
+        state.previews.close()
+        state.previews = None
 
 
 def on_config(config):
@@ -84,19 +99,26 @@ def _figure_uri(src_uri: str, listing_name: str, number: int, dark=False) -> str
 
 def on_files(files: Files, config) -> Files:
     project = state.project
-    environment = environment_fingerprint(project.root)
     state.pages.clear()
     state.views.clear()
+    loaded = []
     for file in list(files.documentation_pages()):
-        path = Path(file.abs_src_path)
         try:
-            page = project.load(path)
+            page = project.load(Path(file.abs_src_path))
         except PageError as exc:
             log.error(str(exc))
+            # What MkDocs renders instead (it would stumble on the same fault).
+            file.content_string = _error_page(file, str(exc))
             continue
-        if not page.listings:
-            continue
-        results, _cached, _seconds = run_page_logged(page, environment)
+        if page.listings:
+            loaded.append((file, page))
+    pages = [page for _, page in loaded]
+    if state.serving and state.previews is None:
+        state.previews = Previews(project.root)
+    outcomes = check_pages(pages, project.root, state.cache, previews=state.previews)
+    for (file, page), outcome in zip(loaded, outcomes, strict=True):
+        _log_run(outcome)
+        results = outcome.results
         figure_uris = []
         for listing, result in zip(page.listings, results, strict=True):
             uris = []
@@ -116,7 +138,15 @@ def on_files(files: Files, config) -> Files:
             uri = f"{SNIPPETS}/{project.snippets.relative(snippet)}"
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(snippet)))
+    if state.cache is not None:
+        state.cache.clean(pages)
     return files
+
+
+def _error_page(file: File, message: str) -> str:
+    title = posixpath.splitext(posixpath.basename(file.src_uri))[0]
+    block = "\n".join(fence(message, "text", "    "))
+    return f'# {title}\n\n!!! failure "This page cannot be built"\n\n{block}\n'
 
 
 def _notebook_uri(src_uri: str) -> str:
@@ -315,22 +345,25 @@ def _notebook_intro(page: Page, file, results: list[Result]) -> str:
     )
 
 
-def run_page_logged(page: Page, environment: dict) -> tuple[list[Result], bool, float]:
-    from . import run_page
-
-    results, cached, seconds = run_page(
-        page, state.project.root, state.cache, environment
-    )
-    if cached:
-        log.debug("listings: %s from cache", page.name)
+def _log_run(outcome: PageOutcome) -> None:
+    kept = state.previews.resumed.get(outcome.page.name) if state.previews else None
+    if outcome.cached:
+        log.debug("listings: %s from cache", outcome.page.name)
+    elif kept:
+        log.info(
+            "listings: previewed %s from listing %d of %d in %.1f s",
+            outcome.page.name,
+            kept + 1,
+            len(outcome.page.listings),
+            outcome.seconds,
+        )
     else:
         log.info(
             "listings: executed %s (%d listings) in %.1f s",
-            page.name,
-            len(page.listings),
-            seconds,
+            outcome.page.name,
+            len(outcome.page.listings),
+            outcome.seconds,
         )
-    return results, cached, seconds
 
 
 VERIFIED_WITH = "<!--listings:verified-with-->"

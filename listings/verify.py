@@ -7,8 +7,10 @@ import math
 import re
 from pathlib import Path
 
-from .page import Listing
+from .page import Listing, Mark
 from .runner import Result
+
+SAME, WITHIN_TOLERANCE, DIFFERS = "same", "within tolerance", "differs"
 
 NUMBER = re.compile(
     r"(?<![\w.])[-+]?(?:nan|inf|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)(?![\w.])"
@@ -32,20 +34,27 @@ def _numbers_close(expected: str, actual: str, rtol: float, atol: float) -> bool
     return True
 
 
-def outputs_match(listing: Listing, actual: str) -> bool:
-    expected = normalize(listing.expected or "")
-    actual = normalize(actual)
+def compare(expected: str, actual: str, tolerance: Mark | None = None) -> str:
+    """The one comparison of two outputs, used by the tests, the build, the
+    drift report and the determinism check: SAME, WITHIN_TOLERANCE (numbers
+    differ, within the listing's ``tolerance`` mark, and the text is the same)
+    or DIFFERS."""
+    expected, actual = normalize(expected), normalize(actual)
     if expected == actual:
-        return True
-    tolerance = listing.mark("tolerance")
-    if tolerance is None:
-        return False
-    return _numbers_close(
+        return SAME
+    if tolerance is not None and _numbers_close(
         expected,
         actual,
         rtol=float(tolerance.kwargs.get("rtol", 0.0)),
         atol=float(tolerance.kwargs.get("atol", 0.0)),
-    )
+    ):
+        return WITHIN_TOLERANCE
+    return DIFFERS
+
+
+def outputs_match(listing: Listing, actual: str) -> bool:
+    """Whether ``actual`` is what the page shows, within the listing's tolerance."""
+    return compare(listing.expected or "", actual, listing.mark("tolerance")) != DIFFERS
 
 
 def diff(listing: Listing, actual: str) -> str:
@@ -62,6 +71,8 @@ def diff(listing: Listing, actual: str) -> str:
 def problems(listing: Listing, result: Result, root: Path) -> list[str]:
     """Every way the listing failed its page; empty when it is verified."""
     where = f"{listing.id} ({listing.where(root)})"
+    if result.halted is not None:
+        return [f"{where} {result.halted}"]
     if result.skipped_because is not None:
         return [f"{where} did not run: {result.skipped_because}"]
     if result.error is not None:

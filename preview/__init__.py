@@ -8,7 +8,9 @@ makes it cheap. It memoizes three computations that are pure functions of
 inputs a prose edit rarely changes:
 
 - compiling the theme's Jinja templates, through Jinja's bytecode-cache API
-  (Jinja checks each template's source checksum before using an entry);
+  (Jinja checks each template's source checksum before using an entry),
+  in memory only: bytecode is loaded with ``marshal``, so it is never read
+  from a file anyone else could have written;
 - highlighting a code block with Pygments, keyed by the block, its options and
   the highlighter's whole configuration;
 - turning a page's HTML into search-index entries, keyed by the page's URL,
@@ -17,13 +19,19 @@ inputs a prose edit rarely changes:
 A hit gives back exactly what the computation would produce:
 ``tests/test_preview.py`` builds a site with and without the memos and
 compares every byte. The memos live in this module, not in the hook file,
-because MkDocs re-executes hook files on each rebuild, and they are saved to
+because MkDocs re-executes hook files on each rebuild. The highlighting and
+search memos (plain JSON: text and HTML) are saved to
 ``.cache/preview/memo.json`` after a build, so a warm ``mkdocs build`` in a new
 process starts with them too. That file is keyed by the Python and library
-versions and this module's source, carries a digest of its content, and is
-ignored when any of these do not match, never trusted. The memos are
-generational: only what the last build used is kept, so they do not grow over
-an editing session.
+versions and this module's source, and signed with a key that does not live
+in the repository (a file only the user can read, in the user's cache folder):
+a memo file copied from elsewhere (a CI cache, another checkout) or edited is
+ignored, never trusted, so no one who can only write the repository can put
+HTML into the site through it. The memos are generational: only what the last
+build used is kept, so they do not grow over an editing session.
+
+Each memo is installed only after it has shown, on a sample, that it returns
+what the method it wraps returns in the installed library version.
 """
 
 from __future__ import annotations
@@ -33,20 +41,24 @@ import contextlib
 import copy
 import functools
 import hashlib
+import hmac
 import inspect
 import json
 import os
 import platform
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
 
-FORMAT = 1
+FORMAT = 2
+KEY_VARIABLE = "PREVIEW_KEY_FILE"
 PACKAGES = (
     "jinja2",
     "markdown",
@@ -83,6 +95,7 @@ TEMPLATES = Memo()  # Jinja bucket key -> bytecode, base64
 HIGHLIGHTS = Memo()  # key digest -> highlighted HTML
 SEARCH_ENTRIES = Memo()  # key digest -> the page's search-index entries
 MEMOS = {"templates": TEMPLATES, "highlight": HIGHLIGHTS, "search": SEARCH_ENTRIES}
+SAVED = ("highlight", "search")  # plain data; compiled templates stay in memory
 # Hits and misses in the current build: the log and the tests read them.
 stats: Counter[str] = Counter()
 
@@ -128,6 +141,39 @@ def environment() -> dict[str, str]:
     }
 
 
+def _key_file() -> Path:
+    configured = os.environ.get(KEY_VARIABLE)
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "pytorch-mechanics" / "preview.key"
+
+
+@functools.cache
+def signing_key() -> bytes:
+    """The user's key for the memo file, made on first use (mode 0600)."""
+    path = _key_file()
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(key)
+    except OSError:  # no place for it: this process's memo file only
+        pass
+    return key
+
+
+def _signature(text: str) -> str:
+    return hmac.new(signing_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
 def new_build() -> None:
     for memo in MEMOS.values():
         memo.new_build()
@@ -148,24 +194,30 @@ class Store:
         try:
             entry = json.loads(self.path.read_text())
             payload = entry["payload"]
-            digest = _sha(json.dumps(payload, sort_keys=True).encode())
-            valid = entry["environment"] == environment() and entry["digest"] == digest
+            text = json.dumps(payload, sort_keys=True)
+            valid = entry["environment"] == environment() and hmac.compare_digest(
+                str(entry["signature"]), _signature(text)
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return
-        if not valid or not all(isinstance(payload.get(n), dict) for n in MEMOS):
+        if not valid or not all(isinstance(payload.get(n), dict) for n in SAVED):
             return
-        for name, memo in MEMOS.items():
-            memo.previous = dict(payload[name])
-        self.saved = digest
+        for name in SAVED:
+            MEMOS[name].previous = dict(payload[name])
+        self.saved = _sha(text.encode())
 
     def save(self) -> None:
         """Write what this build used, unless the file already holds it."""
-        payload = {name: memo.current for name, memo in MEMOS.items()}
+        payload = {name: MEMOS[name].current for name in SAVED}
         text = json.dumps(payload, sort_keys=True)
         digest = _sha(text.encode())
         if digest == self.saved:
             return
-        entry = {"environment": environment(), "digest": digest, "payload": payload}
+        entry = {
+            "environment": environment(),
+            "signature": _signature(text),
+            "payload": payload,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
         try:
@@ -189,7 +241,7 @@ def store_for(root: Path) -> Store:
 
 
 class TemplateCache(jinja2.BytecodeCache):
-    """Jinja's bytecode cache, backed by the template memo."""
+    """Jinja's bytecode cache, backed by the template memo (memory only)."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         # The key covers the template's name and file; Jinja resets the bucket
@@ -207,7 +259,9 @@ class TemplateCache(jinja2.BytecodeCache):
         TEMPLATES.put(bucket.key, base64.b64encode(code).decode("ascii"))
 
 
-def memoized_highlight(highlight: Callable[..., Any]) -> Callable[..., Any]:
+def memoized_highlight(
+    highlight: Callable[..., Any], memo: Memo = HIGHLIGHTS
+) -> Callable[..., Any]:
     """``pymdownx.highlight.Highlight.highlight``, memoized for code blocks.
 
     Inline code and calls that stash raw HTML in the Markdown instance (an HTML
@@ -227,7 +281,7 @@ def memoized_highlight(highlight: Callable[..., Any]) -> Callable[..., Any]:
             return highlight(self, *args, **kwargs)
         settings = {k: v for k, v in vars(self).items() if k != "md"}
         key = _key(("highlight", _plain(settings), _plain(arguments)))
-        code = HIGHLIGHTS.get(key)
+        code = memo.get(key)
         if code is not None:
             stats["highlight hit"] += 1
             return code
@@ -235,7 +289,7 @@ def memoized_highlight(highlight: Callable[..., Any]) -> Callable[..., Any]:
         before = stashed(self.md)
         code = highlight(self, *args, **kwargs)
         if isinstance(code, str) and stashed(self.md) == before:
-            HIGHLIGHTS.put(key, code)
+            memo.put(key, code)
         return code
 
     wrapper.__preview_memo__ = True
@@ -248,7 +302,9 @@ def _toc(toc: Any) -> tuple:
     )
 
 
-def memoized_search_entries(add_entry: Callable[..., Any]) -> Callable[..., Any]:
+def memoized_search_entries(
+    add_entry: Callable[..., Any], memo: Memo = SEARCH_ENTRIES
+) -> Callable[..., Any]:
     """Material's ``SearchIndex.add_entry_from_context``, memoized per page."""
 
     @functools.wraps(add_entry)
@@ -267,7 +323,7 @@ def memoized_search_entries(add_entry: Callable[..., Any]) -> Callable[..., Any]
                 page.content,
             )
         )
-        found = SEARCH_ENTRIES.get(key)
+        found = memo.get(key)
         if found is not None:
             stats["search hit"] += 1
             entries.extend(copy.deepcopy(found))
@@ -278,18 +334,60 @@ def memoized_search_entries(add_entry: Callable[..., Any]) -> Callable[..., Any]
         added = entries[start:]
         # The index goes to JSON in the end; keep only entries that can.
         with contextlib.suppress(TypeError, ValueError):
-            SEARCH_ENTRIES.put(key, json.loads(json.dumps(added)))
+            memo.put(key, json.loads(json.dumps(added)))
         return result
 
     wrapper.__preview_memo__ = True
     return wrapper
 
 
+def _highlight_agrees(highlight: Callable[..., Any]) -> bool:
+    """Whether the memoized highlighter, missing then hitting, returns what
+    the library's own returns for a sample block (with this version's
+    signature and attributes)."""
+    import markdown
+    from pymdownx.highlight import Highlight
+
+    try:
+        sample = Highlight(markdown.Markdown())
+        source, options = 'print("sample")\n', {"hl_lines": [1]}
+        expected = highlight(sample, source, "python", **options)
+        wrapped = memoized_highlight(highlight, Memo())
+        answers = [wrapped(sample, source, "python", **options) for _ in range(2)]
+    except Exception:
+        return False
+    return answers == [expected, expected]
+
+
+def _search_agrees(add_entry: Callable[..., Any], index_class: type) -> bool:
+    """The same check for the search index, on a sample page."""
+    page = SimpleNamespace(
+        url="sample/",
+        title="Sample",
+        meta={},
+        toc=[],
+        content='<h1 id="sample">Sample</h1><p>Some text.</p>',
+    )
+    try:
+        expected = index_class(lang=["en"])
+        add_entry(expected, page)
+        wrapped = memoized_search_entries(add_entry, Memo())
+        got = []
+        for _ in range(2):
+            index = index_class(lang=["en"])
+            wrapped(index, page)
+            got.append(index.entries)
+    except Exception:
+        return False
+    return got == [expected.entries, expected.entries]
+
+
 def install() -> list[str]:
     """Wrap the highlighter and the search index, once; return what was wrapped.
 
-    Either library may one day rename what is wrapped here; then that memo is
-    simply not installed, and builds are slower but still correct.
+    A memo is installed only if it agrees with the method it wraps on a
+    sample: a library version that renamed or changed what is wrapped here
+    gets no memo, and builds are slower but still correct.
     """
     installed = []
     try:
@@ -297,9 +395,12 @@ def install() -> list[str]:
     except ImportError:  # pragma: no cover - pymdown-extensions is a dependency
         Highlight = None
     if Highlight is not None and callable(getattr(Highlight, "highlight", None)):
-        if not getattr(Highlight.highlight, "__preview_memo__", False):
-            Highlight.highlight = memoized_highlight(Highlight.highlight)
-        installed.append("highlight")
+        highlight = Highlight.highlight
+        if getattr(highlight, "__preview_memo__", False):
+            installed.append("highlight")
+        elif _highlight_agrees(highlight):
+            Highlight.highlight = memoized_highlight(highlight)
+            installed.append("highlight")
     try:
         from material.plugins.search.plugin import SearchIndex
     except ImportError:  # the site might run without Material's search
@@ -308,7 +409,9 @@ def install() -> list[str]:
         getattr(SearchIndex, "add_entry_from_context", None)
     ):
         add_entry = SearchIndex.add_entry_from_context
-        if not getattr(add_entry, "__preview_memo__", False):
+        if getattr(add_entry, "__preview_memo__", False):
+            installed.append("search")
+        elif _search_agrees(add_entry, SearchIndex):
             SearchIndex.add_entry_from_context = memoized_search_entries(add_entry)
-        installed.append("search")
+            installed.append("search")
     return installed

@@ -200,3 +200,53 @@ def watched(browser):
 def site_pages(site_dir: Path) -> list[str]:
     pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
     return [p.removesuffix("index.html") for p in pages]
+
+
+SCRATCH_MKDOCS_YML = f"""
+site_name: Test site
+hooks:
+  - {REPO / "hooks" / "verified_listings.py"}
+markdown_extensions:
+  - admonition
+  - attr_list
+  - pymdownx.superfences
+  - pymdownx.snippets:
+      base_path: [snippets]
+      check_paths: true
+"""
+
+
+def run_build_here(root: Path, caplog) -> tuple[bool, str]:
+    """``mkdocs build --strict`` of a scratch site in this process (the
+    listings still run in their workers): whether it passed, and its log.
+    Building here also shows that nothing a listing does reaches the build."""
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    config = load_config(
+        str(root / "mkdocs.yml"), strict=True, site_dir=str(root / "site")
+    )
+    caplog.clear()
+    here = Path.cwd()
+    os.chdir(root)  # as `mkdocs build` run there: snippet paths are relative
+    try:
+        with caplog.at_level(logging.INFO):
+            build(config)
+        passed = True
+    except Abort:
+        passed = False
+    finally:
+        os.chdir(here)
+    return passed, caplog.text
+
+
+def run_tests_here(pytester, root: Path):
+    """pytest with the listings plugin on a scratch site, in this process."""
+    pytester.chdir()
+    return pytester.runpytest_inprocess(
+        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "-v",
+        "--rootdir", str(root), str(root / "docs"),
+    )  # fmt: skip

@@ -228,8 +228,10 @@ def test_an_edit_is_reverted_even_when_the_block_fails(tmp_path):
 
 def test_overhead_is_call_time_minus_the_listings_own_time():
     timings = [
-        bench.PageTiming("a", 0.0, [0.011, 0.102], [0.010, 0.002], ["a::x", "a::y"]),
-        bench.PageTiming("b", 0.0, [0.5], [0.497], ["b::z"]),
+        bench.PageTiming(
+            "a", 0.0, 0.3, [0.011, 0.102], [0.010, 0.002], ["a::x", "a::y"]
+        ),
+        bench.PageTiming("b", 0.0, 0.3, [0.5], [0.497], ["b::z"]),
     ]
     mean, count = bench.overhead_ms(timings)
     assert (mean, count) == (pytest.approx((1 + 100 + 3) / 3), 3)
@@ -250,3 +252,12 @@ def test_report_is_a_markdown_table():
         "| Ratio | 3.00x | ≤ 2x | **no** |",
         "| Cold build | 9.0 s |  |  |",
     ]
+
+
+def test_the_last_listing_edit_changes_the_last_section_only():
+    text = (
+        "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n"
+        "# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n"
+    )
+    edited = bench.last_listing_edit("note")(text)
+    assert edited == text.replace("y = 2\n", "y = 2\n# note\n")

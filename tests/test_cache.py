@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from conftest import listing
 
@@ -93,3 +94,38 @@ def test_failing_pages_are_not_cached_and_the_switch_disables_it(site, monkeypat
 
     monkeypatch.setenv("LISTINGS_NO_CACHE", "1")
     assert not Cache(site.root / ".cache").enabled
+
+
+def test_the_numeric_environment_changes_the_key(site, monkeypatch):
+    page = make(site)
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    base = page_key(page, environment_fingerprint(site.root))
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    kernels = page_key(page, environment_fingerprint(site.root))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    threads = page_key(page, environment_fingerprint(site.root))
+    assert len({base, kernels, threads}) == 3
+    # What a worker is given counts, not only this process's environment.
+    given = environment_fingerprint(site.root, {"OMP_NUM_THREADS": "2"})
+    assert page_key(page, given) == kernels
+
+
+def test_only_the_modules_that_run_a_listing_are_in_the_key(site):
+    from listings import cache
+
+    assert set(cache.ENGINE) == {"runner.py", "worker.py"}
+
+
+def test_entries_of_pages_that_are_gone_are_removed(site):
+    page = make(site)
+    cache = Cache(site.root / ".cache")
+    run_page(page, site.root, cache)
+    stale = site.root / ".cache" / "docs__renamed.md.json"
+    stale.write_text("{}")
+    leftover = site.root / ".cache" / "tmpabc.tmp"
+    leftover.write_text("")
+    os.utime(leftover, (0, 0))
+    removed = cache.clean([page])
+    assert sorted(p.name for p in removed) == ["docs__renamed.md.json", "tmpabc.tmp"]
+    assert [p.name for p in (site.root / ".cache").iterdir()] == ["docs__page.md.json"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from conftest import listing
 
@@ -375,3 +377,38 @@ def test_a_no_run_fence_still_holds_an_include(site):
     site.page("page", '``` { .python .no-run }\nprint("typed by hand")\n```\n')
     with pytest.raises(PageError, match="no-run fence must hold one include"):
         site.load("page")
+
+
+def test_pages_run_in_parallel_workers(site, monkeypatch):
+    from listings import check_pages
+
+    for name in ("one", "two"):
+        site.snippet(
+            name,
+            f"""
+            # --8<-- [start:wait]
+            import os
+            import time
+
+            with open("{name}.times", "w") as out:
+                out.write(f"{{time.time()}} ")
+                time.sleep(1)
+                out.write(f"{{time.time()}}")
+            print(os.environ["OMP_NUM_THREADS"])
+            # --8<-- [end:wait]
+            """,
+        )
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    threads = str(max(1, (os.cpu_count() or 1) // 2))
+    for name in ("one", "two"):
+        site.page(name, listing("wait", threads, f"{name}.py"))
+    pages = [site.load("one"), site.load("two")]
+    outcomes = list(check_pages(pages, site.root, parallel=2))
+    assert [o.page.name for o in outcomes] == ["docs/one.md", "docs/two.md"]
+    # Each of the two workers gets half the cores.
+    assert [o.results[0].stdout for o in outcomes] == [threads + "\n"] * 2
+    spans = [
+        [float(t) for t in (site.root / f"{name}.times").read_text().split()]
+        for name in ("one", "two")
+    ]
+    assert max(s for s, _ in spans) < min(e for _, e in spans)  # they overlapped

@@ -58,7 +58,11 @@ def build(site) -> subprocess.CompletedProcess:
         cwd=site.root,
         capture_output=True,
         text=True,
-        env={"LISTINGS_NO_CACHE": "1", "PATH": "/usr/bin:/bin"},
+        env={
+            "LISTINGS_NO_CACHE": "1",
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(REPO),
+        },
         timeout=300,
     )
 

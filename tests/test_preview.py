@@ -4,16 +4,21 @@ A scratch Material site is built twice in one process, as ``mkdocs serve``
 does, with a prose edit in between; the second build must take its
 highlighting, search entries and templates from the memos, and its every file
 must equal a build of the edited site without the memos. A new process then
-builds from the memos saved on disk, and a damaged memo file is ignored.
+builds from the memos saved on disk (highlighting and search; compiled
+templates are never saved), and a damaged, edited or re-signed memo file is
+ignored.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -158,6 +163,10 @@ def mkdocs_site(root: Path) -> Path:
     return root
 
 
+# The memo file's signing key, outside the scratch sites (one for the session).
+KEY_FILE = Path(tempfile.gettempdir()) / f"preview-test-{os.getuid()}.key"
+
+
 def run(root: Path, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, *args],
@@ -165,7 +174,12 @@ def run(root: Path, *args: str) -> str:
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NO_MKDOCS_2_WARNING": "1",
+            "PREVIEW_KEY_FILE": str(KEY_FILE),
+            "PYTHONPATH": str(REPO),  # this tree's preview package
+        },
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -234,17 +248,30 @@ def test_a_new_process_builds_from_the_memos_on_disk(tmp_path, memoized, referen
     assert first["search miss"] == 2 and "search hit" not in first, first
     assert (root / ".cache" / "preview" / "memo.json").is_file()
 
+    saved = json.loads((root / ".cache" / "preview" / "memo.json").read_text())
+    assert sorted(saved["payload"]) == ["highlight", "search"]  # no bytecode
+
     second = drive(root, "build", tmp_path / "second")
     assert second["search hit"] == 2 and "search miss" not in second, second
     assert second["highlight hit"] >= 7 and "highlight miss" not in second, second
-    assert second["templates hit"] > 0 and "templates miss" not in second, second
+    # Compiled templates are never read from disk: a new process compiles.
+    assert "templates hit" not in second and second["templates miss"] > 0, second
     assert contents(tmp_path / "second") == reference
+
+
+def resigned(text: str) -> str:
+    """An edited memo file, signed the way someone without the key could."""
+    entry = json.loads(text.replace("hello", "HACKED"))
+    payload = json.dumps(entry["payload"], sort_keys=True)
+    entry["signature"] = hashlib.sha256(payload.encode()).hexdigest()
+    return json.dumps(entry)
 
 
 DAMAGES = {
     "truncated": lambda text: text[: len(text) // 2],
     "tampered": lambda text: text.replace("hello", "HACKED"),
-    "other-environment": lambda text: text.replace('"format": "1"', '"format": "0"'),
+    "re-signed": resigned,
+    "other-environment": lambda text: text.replace('"format": "2"', '"format": "0"'),
 }
 
 

@@ -1,0 +1,189 @@
+"""Every kind of bad page or snippet a writer can produce, one scratch site per
+row, through ``mkdocs build --strict`` and pytest: each fails with the one
+message that says where (page and line), what is wrong and how to fix it.
+A page's encoding quirks that are not errors (a BOM, CRLF line ends) pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from conftest import SCRATCH_MKDOCS_YML, listing, run_build_here, run_tests_here
+
+SNIPPET = '# --8<-- [start:greet]\nprint("hello")\n# --8<-- [end:greet]\n'
+GOOD = listing("greet", "hello")
+FENCE = '```python\n--8<-- "page.py:greet"\n```\n'
+
+
+@dataclass
+class Row:
+    id: str
+    page: str | bytes  # after "# Page\n\n": its first fence is on line 3
+    message: str | None  # None: the page is fine and passes
+    snippet: str = SNIPPET
+    files: dict[str, str] = field(default_factory=dict)  # more files, by path
+    links: dict[str, str] = field(default_factory=dict)  # symlink -> target
+
+
+ROWS = [
+    Row(
+        "unclosed fence",
+        FENCE.removesuffix("```\n"),
+        "docs/page.md:3: this ``` fence is never closed; add a closing ``` "
+        "line after its last line",
+    ),
+    Row(
+        "unclosed section",
+        GOOD,
+        "docs/page.md:4: snippets/page.py:1: section 'greet' is never closed; "
+        "add # --8<-- [end:greet] after its last line",
+        snippet='# --8<-- [start:greet]\nprint("hello")\n',
+    ),
+    Row(
+        "misspelled section marker",
+        GOOD,
+        "docs/page.md:4: snippets/page.py:1: not a section marker: "
+        "'# --8<-- [strat:greet]'; write # --8<-- [start:NAME] and "
+        "# --8<-- [end:NAME]",
+        snippet=SNIPPET.replace("start", "strat"),
+    ),
+    Row(
+        "include of a missing section",
+        listing("gret", "hello"),
+        "docs/page.md:4: snippets/page.py has no section 'gret' (its sections: greet)",
+    ),
+    Row(
+        "include of a missing file",
+        listing("greet", "hello", file="nowhere.py"),
+        "docs/page.md:4: snippet file 'nowhere.py' not found in snippets/",
+    ),
+    Row(
+        "include that climbs out",
+        listing("greet", "hello", file="../../etc/passwd"),
+        "docs/page.md:4: the include '../../etc/passwd' leaves snippets/; name a "
+        'file inside it, relative to it ("page.py:section")',
+    ),
+    Row(
+        "include of an absolute path",
+        listing("greet", "hello", file="/etc/passwd"),
+        "docs/page.md:4: the include '/etc/passwd' leaves snippets/; name a file "
+        'inside it, relative to it ("page.py:section")',
+    ),
+    Row(
+        "include of a symlink out",
+        listing("greet", "hello", file="link.py"),
+        "docs/page.md:4: the include 'link.py' is a link that leads out of "
+        "snippets/; put the file itself there",
+        files={"outside.py": SNIPPET},
+        links={"snippets/link.py": "../outside.py"},
+    ),
+    Row(
+        "two includes in one fence",
+        '```python\n--8<-- "page.py:greet"\n--8<-- "page.py:greet"\n```\n',
+        "docs/page.md:3: a fence holds 2 includes; a listing is one snippet "
+        "section: give each its own fence (or make one section of them)",
+    ),
+    Row(
+        "a section included twice",
+        GOOD + GOOD,
+        "docs/page.md:13: section 'greet' is included twice; a page shows each "
+        "section once (make a second section for the repeat)",
+    ),
+    Row(
+        "code outside any section",
+        GOOD,
+        "docs/page.md:4: snippets/page.py:1: code outside any section is run by "
+        "the script but shown on no page; put it in a section "
+        "(# --8<-- [start:NAME] ... # --8<-- [end:NAME])",
+        snippet="import os\n" + SNIPPET,
+    ),
+    Row(
+        "figure mark without alt text",
+        "<!--pytest.mark.figure-->\n" + GOOD,
+        "docs/page.md:4: a figure mark needs its alt text: "
+        '<!--pytest.mark.figure("what the figure shows")-->',
+    ),
+    Row(
+        "unknown mark",
+        '<!--pytest.mark.figur("x")-->\n' + GOOD,
+        "docs/page.md:4: unknown mark 'figur'; the marks are figure, no_output, "
+        "slow, timeout, tolerance",
+    ),
+    Row(
+        "mark with unbalanced parentheses",
+        '<!--pytest.mark.figure("x"-->\n' + GOOD,
+        "docs/page.md:4: cannot parse mark 'pytest.mark.figure(\"x\"'; check its "
+        "parentheses and quotes",
+    ),
+    Row(
+        "timeout mark without seconds",
+        "<!--pytest.mark.timeout-->\n" + GOOD,
+        "docs/page.md:4: a timeout mark takes the seconds the listing may run: "
+        "<!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "expected-output comment with no block",
+        FENCE + "\n<!--pytest-codeblocks:expected-output-->\n\nSome prose.\n",
+        "docs/page.md:7: an expected-output comment must be followed by its "
+        "output block (```text ... ```); run the update command to write it, or "
+        "delete the comment",
+    ),
+    Row(
+        "page that is not UTF-8",
+        GOOD.encode() + b"\nCaf\xe9\n",
+        "docs/page.md:14: the file is not UTF-8 (byte 0xe9); save it as UTF-8",
+    ),
+    Row(
+        "snippet that is not UTF-8",
+        GOOD,
+        "docs/page.md:4: snippets/page.py:2: the file is not UTF-8 (byte 0xe9); "
+        "save it as UTF-8",
+        snippet=SNIPPET.replace('"hello"', '"hello"  # caf\udce9'),
+    ),
+    Row("page with a BOM", "\ufeff" + GOOD, None),
+    Row("page with CRLF line ends", GOOD.replace("\n", "\r\n"), None),
+    Row(
+        "snippet with CRLF line ends", GOOD, None, snippet=SNIPPET.replace("\n", "\r\n")
+    ),
+]
+
+
+def make_site(root, row: Row) -> None:
+    (root / "docs").mkdir()
+    (root / "snippets").mkdir()
+    (root / "mkdocs.yml").write_text(SCRATCH_MKDOCS_YML)
+    snippet = row.snippet.encode("utf-8", "surrogateescape")
+    (root / "snippets" / "page.py").write_bytes(snippet)
+    for name, text in row.files.items():
+        (root / name).write_text(text)
+    for name, target in row.links.items():
+        (root / name).symlink_to(target)
+    page = row.page if isinstance(row.page, bytes) else row.page.encode()
+    bom = page.startswith("\ufeff".encode())
+    heading = "# Page\r\n\r\n" if b"\r\n" in page else "# Page\n\n"
+    page = page.removeprefix("\ufeff".encode())
+    (root / "docs" / "page.md").write_bytes(
+        ("\ufeff".encode() if bom else b"") + heading.encode() + page
+    )
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_a_bad_page_fails_build_and_tests_with_one_precise_message(
+    row, tmp_path, pytester, caplog
+):
+    root = tmp_path / "site"
+    root.mkdir()
+    make_site(root, row)
+
+    passed, log = run_build_here(root, caplog)
+    result = run_tests_here(pytester, root)
+    output = result.stdout.str()
+    if row.message is None:
+        assert passed, log
+        result.assert_outcomes(passed=1)
+        return
+    assert not passed
+    assert row.message in log
+    assert result.ret != 0
+    assert row.message in output

@@ -1,0 +1,101 @@
+"""Previews under ``mkdocs serve`` resume a page before its first edited
+listing, show what a fresh run shows, and fall back to a fresh run on doubt."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import listing
+
+from listings.pipeline import check_page
+from listings.warm import Previews, supported
+
+pytestmark = pytest.mark.skipif(not supported(), reason="needs Linux and fork")
+
+SNIPPET = """
+    # --8<-- [start:count]
+    with open("runs.txt", "a") as log:
+        log.write("count ")
+    total = 0
+    # --8<-- [end:count]
+
+    # --8<-- [start:add]
+    total += 1
+    print(total)
+    # --8<-- [end:add]
+"""
+
+
+def make(site, add="total += 1"):
+    site.snippet("page", SNIPPET.replace("total += 1", add))
+    site.page(
+        "page",
+        "<!--pytest.mark.no_output-->\n" + listing("count", None) + listing("add", "1"),
+    )
+    return site.load("page")
+
+
+def test_an_edit_resumes_from_the_snapshot_before_it(site):
+    previews = Previews(site.root)
+    try:
+        first = previews.run(make(site))
+        assert first[1].stdout == "1\n"
+        # The edited listing sees the state before it: `total` is 0 again, not
+        # 1 as the first run of the listing left it.
+        again = previews.run(make(site, add="total += 10"))
+        assert again[1].stdout == "10\n"
+        assert previews.resumed["docs/page.md"] == 1
+        assert (site.root / "runs.txt").read_text() == "count "  # ran once
+        back = previews.run(make(site))
+        assert back[1].stdout == "1\n"
+        # What a fresh run (a build) of the same page shows.
+        fresh = check_page(make(site), site.root).results
+        assert [r.stdout for r in back] == [r.stdout for r in fresh]
+    finally:
+        previews.close()
+
+
+def test_an_edit_of_the_first_listing_or_its_data_runs_afresh(site):
+    previews = Previews(site.root)
+    try:
+        previews.run(make(site))
+        site.snippet("page", SNIPPET.replace('"count "', '"again "'))
+        previews.run(site.load("page"))
+        assert previews.resumed["docs/page.md"] == 0
+        (site.root / "mechanics").mkdir()
+        (site.root / "mechanics" / "data.py").write_text("CHECKSUM = 1\n")
+        previews.run(site.load("page"))
+        assert previews.resumed["docs/page.md"] == 0
+        previews.run(site.load("page"))
+        assert previews.resumed["docs/page.md"] == 2
+    finally:
+        previews.close()
+
+
+def test_a_listing_that_raised_is_run_again_from_before_it(site):
+    previews = Previews(site.root)
+    try:
+        results = previews.run(make(site, add="total += undefined"))
+        assert "NameError" in results[1].error
+        results = previews.run(make(site))
+        assert results[1].stdout == "1\n"
+        assert previews.resumed["docs/page.md"] == 1
+    finally:
+        previews.close()
+
+
+def test_the_time_limit_holds_and_closing_stops_every_snapshot(site):
+    site.snippet(
+        "page",
+        "# --8<-- [start:spin]\nwhile True:\n    pass\n# --8<-- [end:spin]\n",
+    )
+    site.page(
+        "page",
+        "<!--pytest.mark.timeout(1)-->\n<!--pytest.mark.no_output-->\n"
+        + listing("spin", None),
+    )
+    previews = Previews(site.root)
+    [result] = previews.run(site.load("page"))
+    assert "did not finish within its time limit of 1 s" in result.halted
+    run = previews.runs["docs/page.md"]
+    assert run._process is None  # the worker and its snapshots are gone
+    previews.close()
