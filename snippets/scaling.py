@@ -188,62 +188,74 @@ try:  # a rendezvous for 2 processes that only 1 process reaches
         0,
         world_size=2,
         is_master=True,
-        timeout=timedelta(seconds=1),
+        timeout=timedelta(seconds=0.5),
     )
 except dist.DistStoreError as error:
     print(type(error).__name__ + ":", str(error).split(". ")[-1])
 try:
-    run_script("-c", "import time; time.sleep(600)", time_limit=1)
+    run_script("-c", "import time; time.sleep(600)", time_limit=0.5)
 except RuntimeError as error:
     print(error)
 # --8<-- [end:fail-fast]
 
 # --8<-- [start:one-process]
-sys.path.insert(0, "snippets/ddp")
-import lightning.pytorch as pl
-from lightning_ddp import LitMLP, MNISTDataModule
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, TensorDataset, random_split
 from torch.utils.data.distributed import DistributedSampler
+from torchvision import datasets
 
+# MNISTDataModule.setup, step by step: the same digits, the same split.
+train = datasets.MNIST("data", train=True, download=False)
+test = datasets.MNIST("data", train=False, download=False)
+X_train = train.data.unsqueeze(1).float() / 255
+X_test = test.data.unsqueeze(1).float() / 255
+mean, std = X_train.mean(), X_train.std()
+full = TensorDataset((X_train - mean) / std, train.targets)
+test_set = TensorDataset((X_test - mean) / std, test.targets)
+split = torch.Generator().manual_seed(0)
+train_set, val_set = random_split(full, [3500, 500], split)
 
-class SameBatches(MNISTDataModule):
-    """Batches twice as large; step k holds both ranks' batches k."""
-
-    def train_dataloader(self):
-        # The order Lightning's DistributedSampler shuffles the digits in
-        # (seeded by seed_everything), not split between ranks.
-        order = DistributedSampler(
-            self.train_set, num_replicas=1, rank=0, shuffle=True, seed=123
-        )
-        return DataLoader(
-            self.train_set, batch_size=2 * self.batch_size, sampler=order
-        )
-
-
-pl.seed_everything(123, workers=True)
-trainer = pl.Trainer(
-    accelerator="cpu",
-    devices=1,
-    max_epochs=3,
-    deterministic=True,
-    logger=False,
-    enable_checkpointing=False,
-    enable_progress_bar=False,
-    enable_model_summary=False,
+# LitMLP's layers, built after the same seed as in the script.
+torch.manual_seed(123)
+single = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 128),
+    nn.ReLU(),
+    nn.Linear(128, 64),
+    nn.ReLU(),
+    nn.Linear(64, 10),
 )
-single, dm = LitMLP(), SameBatches()
-trainer.fit(single, datamodule=dm)
-val_acc = trainer.callback_metrics["val_acc"]
-results = trainer.test(single, datamodule=dm, verbose=False)
-print(f"1 process, batches of {2 * dm.batch_size}")
-print(f"{trainer.num_training_batches} batches per epoch")
-print(f"{trainer.global_step} optimizer steps")
-print(f"validation accuracy {val_acc:.1%}")
-print(f"test accuracy {results[0]['test_acc']:.1%}")
+optimizer = torch.optim.Adam(single.parameters(), lr=0.001)
+cross_entropy = nn.CrossEntropyLoss()
 
-ddp_weights = torch.load(weights_path)
+# The order the DDP run's sampler shuffled the digits in, not split.
+order = DistributedSampler(train_set, num_replicas=1, rank=0, seed=123)
+loader = DataLoader(train_set, batch_size=128, sampler=order)
+steps = 0
+for epoch in range(3):
+    order.set_epoch(epoch)
+    for images, labels in loader:
+        loss = cross_entropy(single(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        steps += 1
+
+
+def accuracy(dataset):
+    images, labels = dataset[:]
+    with torch.no_grad():
+        return (single(images).argmax(dim=1) == labels).float().mean()
+
+
+print(f"1 process, batches of {loader.batch_size}")
+print(f"{len(loader)} batches per epoch")
+print(f"{steps} optimizer steps")
+print(f"validation accuracy {accuracy(val_set):.1%}")
+print(f"test accuracy {accuracy(test_set):.1%}")
+
+ddp_weights = torch.load(weights_path)  # LitMLP's names: "model.1.weight"
 difference = max(
-    (single.state_dict()[name] - weights).abs().max().item()
+    (single.state_dict()[name.removeprefix("model.")] - weights).abs().max()
     for name, weights in ddp_weights.items()
 )
 print(f"largest weight difference from the DDP model: {difference:.0e}")
@@ -253,14 +265,12 @@ workdir.cleanup()
 # --8<-- [start:exercise-sampler]
 for rank in range(2):
     sampler = DistributedSampler(
-        dm.train_set, num_replicas=2, rank=rank, shuffle=True, seed=123
+        train_set, num_replicas=2, rank=rank, shuffle=True, seed=123
     )
-    loader = DataLoader(dm.train_set, batch_size=64, sampler=sampler)
+    loader = DataLoader(train_set, batch_size=64, sampler=sampler)
     print(f"rank {rank}: {len(sampler)} digits, {len(loader)} batches")
-first = set(DistributedSampler(dm.train_set, num_replicas=2, rank=0, seed=123))
-second = set(
-    DistributedSampler(dm.train_set, num_replicas=2, rank=1, seed=123)
-)
+first = set(DistributedSampler(train_set, num_replicas=2, rank=0, seed=123))
+second = set(DistributedSampler(train_set, num_replicas=2, rank=1, seed=123))
 print(
     "shared digits:", len(first & second), "| together:", len(first | second)
 )
