@@ -58,3 +58,19 @@
     next.focus()
   })
 })();
+
+/* In a notebook view, code (a code cell, a fence in a Markdown cell, an
+   output) that scrolls sideways takes the keyboard focus, so that it can be
+   scrolled with the arrow keys (WCAG 2.1.1), as Material does for the
+   chapters' code blocks. */
+(() => {
+  const SCROLLING = ".jupyter-wrapper :is(.highlight-ipynb, pre)"
+  const focusable = () => {
+    for (const box of document.querySelectorAll(SCROLLING)) {
+      if (box.scrollWidth > box.clientWidth) box.tabIndex = 0
+      else box.removeAttribute("tabindex")
+    }
+  };
+  focusable()
+  addEventListener("resize", focusable)
+})();
