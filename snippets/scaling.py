@@ -41,7 +41,7 @@ def draw_ddp_step(world_size, batch_size):
         middle,
         "all-reduce:\nevery process\ngets the average\n"
         f"({total}) / {world_size}",
-        "#e8e8e8",
+        (*plt.get_cmap("tab10")(2)[:3], 0.25),  # light green
         height=reduce_height,
         width=1.5,
     )
