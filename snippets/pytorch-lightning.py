@@ -294,3 +294,27 @@ with harmless_warnings_ignored():
     print(sorted(trainer.callback_metrics))
     trainer.test(trainer.lightning_module, datamodule=dm, verbose=False)
 # --8<-- [end:exercise-fast-dev-run]
+
+# --8<-- [start:exercise-plain-model]
+print(list(saved["state_dict"])[:2])
+plain = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 128),
+    nn.ReLU(),
+    nn.Linear(128, 64),
+    nn.ReLU(),
+    nn.Linear(64, 10),
+)
+plain.load_state_dict(
+    {
+        name.removeprefix("model."): weights
+        for name, weights in saved["state_dict"].items()
+    }
+)
+images, labels = dm.val_set[:]
+with torch.no_grad():
+    accuracy = (plain(images).argmax(dim=1) == labels).float().mean()
+print(f"plain model, validation accuracy {accuracy:.1%}")
+logged = per_epoch.loc[best_epoch, "val_acc"]
+print(f"logged after epoch {best_epoch}, val_acc     {logged:.1%}")
+# --8<-- [end:exercise-plain-model]
