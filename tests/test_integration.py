@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, listing
+from conftest import REPO, SCRATCH_MKDOCS_YML, listing
 
 SNIPPET = """
     # --8<-- [start:greet]
@@ -22,20 +22,7 @@ SNIPPET = """
     # --8<-- [end:plot]
 """
 
-MKDOCS_YML = f"""
-site_name: Test site
-hooks:
-  - {REPO / "hooks" / "verified_listings.py"}
-markdown_extensions:
-  - admonition
-  - attr_list
-  - pymdownx.superfences
-  - pymdownx.snippets:
-      base_path: [snippets]
-      check_paths: true
-nav:
-  - Page: page.md
-"""
+MKDOCS_YML = SCRATCH_MKDOCS_YML + "nav:\n  - Page: page.md\n"
 
 
 @pytest.fixture
