@@ -2,6 +2,7 @@
 """Train the Lightning chapter's MNIST model with DDP on two CPU processes."""
 
 import logging
+import os
 import sys
 import warnings
 from datetime import timedelta
@@ -125,6 +126,21 @@ class LitMLP(pl.LightningModule):
 # How long the processes wait for each other before they give up (the
 # default is 30 minutes): when they start, and at every all-reduce.
 TIMEOUT = timedelta(seconds=60)
+SCRIPT_PROCESS = os.getpid()  # the workers fork from this process
+
+
+class Report(pl.Callback):
+    """What the run did, printed by the process of rank 0 as training ends."""
+
+    def on_train_end(self, trainer, pl_module):
+        if trainer.is_global_zero:
+            forked = os.getppid() == SCRIPT_PROCESS
+            print("rank 0 is a child of the script's process:", forked)
+            backend = torch.distributed.get_backend()
+            print(f"{trainer.world_size} processes, backend {backend}")
+            batches = trainer.num_training_batches
+            print(f"{batches} batches per process and epoch")
+            print(f"{trainer.global_step} optimizer steps")
 
 
 def main(weights_path=None):
@@ -132,27 +148,25 @@ def main(weights_path=None):
     trainer = pl.Trainer(
         accelerator="cpu",
         devices=2,
-        strategy=DDPStrategy(process_group_backend="gloo", timeout=TIMEOUT),
+        strategy=DDPStrategy(
+            process_group_backend="gloo", timeout=TIMEOUT, start_method="fork"
+        ),
         max_epochs=3,
         deterministic=True,
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
+        callbacks=[Report()],
     )
     model, dm = LitMLP(), MNISTDataModule()
-    trainer.fit(model, datamodule=dm)
+    trainer.fit(model, datamodule=dm)  # rank 0's weights come back to model
     val_acc = trainer.callback_metrics["val_acc"]
     results = trainer.test(model, datamodule=dm, verbose=False)
-    if trainer.global_rank == 0:
-        backend = torch.distributed.get_backend()
-        print(f"{trainer.world_size} processes, backend {backend}")
-        print(f"{trainer.num_training_batches} batches per process and epoch")
-        print(f"{trainer.global_step} optimizer steps")
-        print(f"validation accuracy {val_acc:.1%}")
-        print(f"test accuracy {results[0]['test_acc']:.1%}")
-        if weights_path:
-            torch.save(model.state_dict(), weights_path)
+    print(f"validation accuracy {val_acc:.1%}")
+    print(f"test accuracy {results[0]['test_acc']:.1%}")
+    if weights_path:
+        torch.save(model.state_dict(), weights_path)
 
 
 if __name__ == "__main__":
