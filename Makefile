@@ -12,13 +12,17 @@ ADDR ?= 127.0.0.1:8000
 # Material prints a banner about MkDocs 2 on every build; it is not about this site.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build update drift lint browser clean
+.PHONY: serve test test-notebooks build update drift lint browser clean
 
 serve: $(STAMP)  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
 	$(BIN)/mkdocs serve -a $(ADDR)
 
-test: $(STAMP) browser  ## Run every listing, the engine tests and the browser tests
+test: $(STAMP) browser  ## Run every listing, the engine tests and the browser tests, then every notebook
 	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist load -m notebook tests/test_notebook.py
+
+test-notebooks: $(STAMP)  ## Only re-run every chapter's notebook in a fresh Jupyter kernel
+	$(BIN)/pytest -n auto --dist load -m notebook tests/test_notebook.py
 
 build: $(STAMP)  ## Build the static site into site/ (fails on any unverified output)
 	$(BIN)/mkdocs build --strict

@@ -1,11 +1,13 @@
 """Fixtures: small throwaway sites in tmp_path for the engine's own tests, and
-the built site in a real browser for tests/test_browser*.py.
+the built site in a real browser for the browser tests (``browser`` mark).
 
-The browser tests use Debian's Chromium, headless, on 127.0.0.1. The site is
-built once per session and worker (``mkdocs build --strict``, with the build
-cache the listing items fill as they pass) and served under the same path as
-its published URL, so links behave as they will on GitHub Pages. The browser
-tests are two files so that pytest-xdist can run them on two workers at once.
+The browser tests use Debian's Chromium, headless, on 127.0.0.1. They run
+last, and the site is built once per run (``mkdocs build --strict``, with the
+build cache the listing items filled as they passed; under pytest-xdist the
+workers share that one build) and served under the same path as its
+published URL, so links behave as they will on GitHub Pages. pytest-xdist
+shares the browser tests out one by one (pytest_xdist_make_scheduler below),
+so that all workers run them at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -25,6 +28,37 @@ import pytest
 from listings import Project
 
 REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK_JOB = "pytest -m notebook tests/test_notebook.py"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """After the listings plugin's order (pages first): the browser tests last,
+    since they build the site from what the page items verified and stored.
+
+    The notebook re-runs (``notebook`` mark) are a job of their own: the
+    suite leaves them out unless they are asked for, with ``-m`` or by naming
+    tests/test_notebook.py. ``make test`` runs the suite, then that job."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    asked = config.option.markexpr or any(
+        "test_notebook.py" in arg for arg in config.args
+    )
+    if asked:
+        return
+    left_out = [item for item in items if item.get_closest_marker("notebook")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+        config._notebooks_left_out = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = getattr(config, "_notebooks_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} notebook re-runs left out of the suite: "
+            f"`make test` runs them next ({NOTEBOOK_JOB})"
+        )
 
 
 class Site:
@@ -89,9 +123,7 @@ def chromium() -> str:
     pytest.fail("no Chromium found: run scripts/ensure-chromium or set CHROMIUM")
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
+def _build_site(out: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
         cwd=REPO,
@@ -100,7 +132,32 @@ def site_dir(tmp_path_factory) -> Path:
         env={**os.environ, "SITE_URL": f"http://127.0.0.1{PREFIX}"},
         timeout=1800,
     )
-    assert done.returncode == 0, done.stderr[-5000:]
+    if done.returncode != 0:
+        raise RuntimeError(f"mkdocs build --strict failed:\n{done.stderr[-5000:]}")
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory, worker_id) -> Path:
+    """The site, built once per run with ``mkdocs build --strict``: under
+    pytest-xdist the first worker that needs it builds it in the run's shared
+    temporary folder, and the others wait for that build and use it."""
+    if worker_id == "master":
+        out = tmp_path_factory.mktemp("site")
+        _build_site(out)
+        return out
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    out, failed = shared / "site", shared / "site-build-failed.txt"
+    with FileLock(str(shared / "site.lock"), timeout=1800):
+        if failed.exists():
+            pytest.fail(failed.read_text(), pytrace=False)
+        if not (out / "404.html").exists():
+            try:
+                _build_site(out)
+            except RuntimeError as error:
+                failed.write_text(f"(built by another worker) {error}")
+                raise
     return out
 
 
@@ -151,6 +208,10 @@ def browser():
         browser.close()
 
 
+# Any URL not on the test server's host (data: and blob: URLs stay in the page).
+OUTSIDE = re.compile(r"^(?!http://127\.0\.0\.1[:/]|data:|blob:)")
+
+
 class Watched:
     """A page whose console errors and outside requests are recorded."""
 
@@ -163,7 +224,9 @@ class Watched:
         self.context = browser.new_context(**options)
         self.errors: list[str] = []
         self.outside: list[str] = []
-        self.context.route("**/*", self._route)
+        # Only requests that leave the site are routed (and aborted): routing
+        # every request would add a round trip to Python to each.
+        self.context.route(OUTSIDE, self._abort)
         self.page = self.context.new_page()
         self.page.on(
             "console",
@@ -171,13 +234,9 @@ class Watched:
         )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def _route(self, route):
-        host = urlsplit(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
+    def _abort(self, route):
+        self.outside.append(route.request.url)
+        route.abort()
 
     def close(self):
         self.context.close()
@@ -200,6 +259,48 @@ def watched(browser):
 def site_pages(site_dir: Path) -> list[str]:
     pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
     return [p.removesuffix("index.html") for p in pages]
+
+
+def expected_pages() -> list[str]:
+    """The pages the site builds, known before it is built: one per Markdown
+    page, a notebook view per chapter (a page with listings), and 404.html.
+    (test_browser.py checks it against the built site.)"""
+    docs = REPO / "docs"
+    pages = ["404.html"]
+    for path in sorted(docs.rglob("*.md")):
+        name = path.relative_to(docs).with_suffix("").as_posix()
+        pages.append("" if name == "index" else name.removesuffix("/index") + "/")
+        if "--8<--" in path.read_text(encoding="utf-8"):
+            pages.append(f"notebooks/{name}/")
+    return sorted(pages)
+
+
+# Test files whose tests go to the xdist workers one by one, not as a file:
+# each browser test stands alone (the site is built once for all workers).
+SPREAD_FILES = frozenset(
+    {
+        "tests/test_accessibility.py",
+        "tests/test_browser.py",
+        "tests/test_browser_features.py",
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (the configured default) with one exception: the
+    tests of SPREAD_FILES are shared out one by one, so that the browser
+    tests, the longest file otherwise, run on every worker at once."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SpreadBrowserTests(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return nodeid if file in SPREAD_FILES else file
+
+    return SpreadBrowserTests(config, log)
 
 
 SCRATCH_MKDOCS_YML = f"""

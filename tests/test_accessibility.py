@@ -28,7 +28,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from conftest import PREFIX, REPO, _Handler, site_pages
+from conftest import PREFIX, REPO, _Handler, expected_pages, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -205,13 +205,20 @@ def audit_pages(page, base: str, paths: list[str]) -> list[str]:
     failures = []
     for path in paths:
         page.goto(base + path, wait_until="load")
-        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = 1)")
-        page.evaluate(MERGE_REPEATED_TOKENS)
-        first = "dark" if scheme_of(page) == "slate" else "light"
-        for scheme in sorted(SCHEMES, key=lambda s: s != first):
-            show(page, scheme)
-            found = audit(page, every_rule=scheme == first)
-            failures += [f"{path or '/'} [{scheme}] {f}" for f in found]
+        failures += audit_loaded(page, path)
+    return failures
+
+
+def audit_loaded(page, path: str) -> list[str]:
+    """audit_pages for the page just loaded."""
+    failures = []
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = 1)")
+    page.evaluate(MERGE_REPEATED_TOKENS)
+    first = "dark" if scheme_of(page) == "slate" else "light"
+    for scheme in sorted(SCHEMES, key=lambda s: s != first):
+        show(page, scheme)
+        found = audit(page, every_rule=scheme == first)
+        failures += [f"{path or '/'} [{scheme}] {f}" for f in found]
     return failures
 
 
@@ -222,14 +229,37 @@ def report(failures: list[str], views: int) -> str:
     return f"{head} in {views} page views:\n{shown}{more}"
 
 
-def test_axe_finds_nothing_serious_on_any_page_light_or_dark(
-    site_dir, base_url, watched
-):
-    pages = site_pages(site_dir)
-    assert "" in pages and "tensors/" in pages and "404.html" in pages
+def loading_faults(page, path: str) -> list[str]:
+    """What is wrong with the page as loaded: no content, raw TeX, an image
+    that did not load or has no alt text."""
+    faults = []
+    content = page.locator(".md-content")
+    if content.count() != 1:
+        return [f"{path or '/'}: {content.count()} .md-content elements, not 1"]
+    if "\\(" in content.inner_text() or "$$" in content.inner_text():
+        faults.append(f"{path or '/'}: raw TeX (MathML expected)")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.md-content img')].every(i => i.complete)"
+    )
+    broken = page.eval_on_selector_all(
+        ".md-content img",
+        "imgs => imgs.filter(i => i.naturalWidth === 0 || !i.alt).map(i => i.src)",
+    )
+    faults += [f"{path or '/'}: image not loaded or without alt: {b}" for b in broken]
+    return faults
+
+
+@pytest.mark.parametrize("path", expected_pages(), ids=lambda p: p or "home")
+def test_page_loads_cleanly_and_passes_the_audit(path, site_dir, base_url, watched):
+    """Each page, one visit: no console error, no request off 127.0.0.1, every
+    image loaded with alt text, TeX rendered as MathML; then axe, with every
+    rule in the scheme the page opens in and the colour rules in the other.
+    (One test per page, so that the pages share out over the workers.)"""
     w = watched()
-    failures = audit_pages(w.page, base_url, pages)
-    assert not failures, report(failures, 2 * len(pages))
+    w.page.goto(base_url + path, wait_until="load")
+    assert loading_faults(w.page, path) == []
+    failures = audit_loaded(w.page, path)
+    assert not failures, report(failures, 2)
     assert w.errors == []
     assert w.outside == []
 

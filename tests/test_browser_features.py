@@ -106,3 +106,25 @@ def test_screenshots_in_light_and_dark_show_code_output_and_figure(
     keep = os.environ.get("SCREENSHOTS_DIR")
     if keep:
         shutil.copytree(out, keep, dirs_exist_ok=True)
+
+
+def test_the_watcher_records_console_errors_and_requests_off_the_site(
+    base_url, watched
+):
+    """What every browser test asserts is empty can fill: a request to another
+    host is recorded and aborted, a script error is recorded; the site's own
+    requests and data: URLs are neither."""
+    w = watched()
+    w.page.goto(base_url, wait_until="load")
+    w.page.evaluate(
+        """async () => {
+            for (const url of ["https://cdn.example.org/x.js", "data:text/plain,a",
+                               location.href]) {
+                try { await fetch(url) } catch (e) {}
+            }
+        }"""
+    )
+    w.page.evaluate("setTimeout(() => { throw new Error('broken script') })")
+    w.page.wait_for_timeout(200)
+    assert w.outside == ["https://cdn.example.org/x.js"]
+    assert any("broken script" in error for error in w.errors)

@@ -83,6 +83,7 @@ def _printed(cell, stream: str = "stdout") -> str:
     )
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("chapter", _chapters())
 def test_the_notebook_runs_in_a_fresh_kernel_and_prints_its_page(chapter):
     """The downloadable notebook, run top to bottom in a fresh Jupyter kernel
