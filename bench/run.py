@@ -13,8 +13,9 @@ Markdown table to paste into the README:
 - ``mkdocs serve`` rebuild after a prose edit and after a snippet edit, and
   the preview after an edit of the last listing of a page (its warm worker
   resumes just before it);
-- test-suite time with 1 and 2 pytest-xdist workers, and the time of
-  re-running every chapter's notebook in Jupyter (skipped by ``--quick``);
+- test-suite time on 1 and 2 pytest-xdist workers (``--suite-workers``), and
+  the time of the notebook job, which re-runs every chapter's notebook in
+  Jupyter (both skipped by ``--quick``);
 - each page's execution time and the engine's overhead per listing;
 - the output of ``bench/targets_*.py`` scripts, if any (skipped by ``--quick``).
 
@@ -348,10 +349,13 @@ def run_tests(root: Path, workers: int) -> tuple[float, str]:
     return seconds, pytest_summary(done.stdout) or f"exit status {done.returncode}"
 
 
-def run_notebooks(root: Path) -> tuple[float, str]:
-    """Wall-clock seconds of re-running every chapter's notebook in Jupyter."""
-    command = [PYTHON, "-m", "pytest", "-n", "0", "-q", "-p", "no:cacheprovider"]
-    command += ["tests/test_notebook.py", "-k", "fresh_kernel"]
+def run_notebooks(root: Path, workers: int) -> tuple[float, str]:
+    """Wall-clock seconds of the notebook job: every chapter's notebook
+    re-run in a fresh Jupyter kernel, as ``make test`` runs it after the
+    suite (the notebooks shared out over the workers one by one)."""
+    command = [PYTHON, "-m", "pytest", "-n", str(workers), "--dist", "load"]
+    command += ["-q", "-p", "no:cacheprovider", "-m", "notebook"]
+    command += ["tests/test_notebook.py"]
     started = time.perf_counter()
     done = subprocess.run(
         command, cwd=root, env=clean_env(), capture_output=True, text=True
@@ -503,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the page whose last listing is edited to time a warm preview",
     )
     parser.add_argument(
+        "--suite-workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2],
+        help="time the test suite on these numbers of workers (default: 1,2)",
+    )
+    parser.add_argument(
         "--parallel",
         action="store_true",
         help="only the parallel and serial cold builds",
@@ -524,12 +534,12 @@ def main(argv: list[str] | None = None) -> int:
         cold_pages = executed_pages(cold_log)
         say(f"warm builds ({args.repeat})")
         warm_s, warm_logs = median_build(root, site_dir, args.repeat)
+        views = len(list((site_dir / "notebooks").glob("*/index.html")))
         (root / "mkdocs.noexec.yml").write_text(
             without_hook((root / "mkdocs.yml").read_text())
         )
         say(f"builds without the listings hook ({args.repeat})")
         off_s, _ = median_build(root, site_dir, args.repeat, "mkdocs.noexec.yml")
-        views = len(list((site_dir / "notebooks").glob("*/index.html")))
         rows.append(Row("Cold `mkdocs build` (empty cache)", _seconds(cold_s)))
         rows.append(Row("Notebook views in every build (mkdocs-jupyter)", str(views)))
         rows.append(
@@ -583,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         if not args.quick:
-            for workers in (1, 2):
+            for workers in args.suite_workers:
                 say(f"test suite on {workers} worker(s)")
                 seconds, summary = run_tests(root, workers)
                 target = "≤ 90 s" if workers == 2 else ""
@@ -595,11 +605,12 @@ def main(argv: list[str] | None = None) -> int:
                         seconds <= 90 if workers == 2 else None,
                     )
                 )
-            say("every chapter's notebook in a fresh Jupyter kernel, one after another")
-            seconds, summary = run_notebooks(root)
+            say("the notebook job: every chapter's notebook in a fresh kernel")
+            seconds, summary = run_notebooks(root, 2)
             rows.append(
                 Row(
-                    "Notebook re-runs in Jupyter, one process (in the suite above)",
+                    "Notebook job (after the suite in `make test`), "
+                    "`pytest -n 2 --dist load -m notebook`",
                     f"{_seconds(seconds)} ({summary})",
                 )
             )
