@@ -16,6 +16,7 @@ the chapters, dark figures). The views stay out of the search index.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -58,6 +59,10 @@ class SiteState:
         # Under `mkdocs serve` only: warm workers that resume edited pages.
         self.serving = False
         self.previews: Previews | None = None
+        # Notebook texts by what they are made of: the last build's, and this
+        # build's (see _notebook_text).
+        self.notebooks: dict[str, str] = {}
+        self.notebooks_now: dict[str, str] = {}
 
 
 class NotebookView:
@@ -101,6 +106,7 @@ def on_files(files: Files, config) -> Files:
     project = state.project
     state.pages.clear()
     state.views.clear()
+    state.notebooks, state.notebooks_now = state.notebooks_now, {}
     loaded = []
     for file in list(files.documentation_pages()):
         try:
@@ -198,6 +204,30 @@ def _view_file(config, uri: str, path: Path) -> File:
     return view
 
 
+def _notebook_text(page: Page, results, intro: str, links=None) -> str:
+    """``page_notebook``, memoized across the rebuilds of ``mkdocs serve``:
+    keyed by everything the notebook is made of (the page, the snippet files
+    its prose and listings include, the results, the intro, the figure links),
+    so an unchanged chapter's notebooks are not made again on each save."""
+    key = hashlib.sha256()
+    for part in [page.text, intro, repr(links)]:
+        key.update(part.encode() + b"\0")
+    for snippet in page.snippets:
+        key.update(snippet.read_bytes() + b"\0")
+    for result in results:
+        for field in [result.stdout, result.error, result.skipped_because]:
+            key.update(repr(field).encode() + b"\0")
+        for image in [*result.figures, b"dark", *result.dark_figures]:
+            key.update(hashlib.sha256(image).digest())
+    key = key.hexdigest()
+    text = state.notebooks.get(key)
+    if text is None:
+        expand = state.project.snippets.expand
+        text = page_notebook(page, results, intro, expand, links)
+    state.notebooks_now[key] = text
+    return text
+
+
 def _add_notebooks(
     files: Files,
     config,
@@ -207,9 +237,8 @@ def _add_notebooks(
     figure_uris: list[list[tuple[str, str | None]]],
 ) -> None:
     """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
-    project = state.project
     intro = _notebook_intro(page, file, results)
-    notebook = page_notebook(page, results, intro, project.snippets.expand)
+    notebook = _notebook_text(page, results, intro)
     download = _notebook_uri(file.src_uri)
     files.append(File.generated(config, download, content=notebook))
     if not _views_enabled(config):
@@ -233,7 +262,8 @@ def _add_notebooks(
             view.figures[link] = (alt, dark_link)
             row.append(link)
         links.append(row)
-    text = page_notebook(page, results, intro, project.snippets.expand, links)
+    text = _notebook_text(page, results, intro, links)
+    project = state.project
     chapter = posixpath.splitext(file.src_uri)[0]
     path = project.root / ".cache" / NOTEBOOKS / f"{chapter}.ipynb"
     _write_if_changed(path, text)
