@@ -11,6 +11,10 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 ADDR ?= 127.0.0.1:8000
 # Material prints a banner about MkDocs 2 on every build; it is not about this site.
 export NO_MKDOCS_2_WARNING := 1
+# mkdocs-jupyter imports nbconvert's command-line app, which then instantiates
+# every installed exporter to list the enabled ones (about 1 s per process);
+# the site uses only the HTML exporter, which this leaves as it is.
+export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
 .PHONY: serve test test-notebooks build update drift lint browser clean
 

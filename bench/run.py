@@ -156,8 +156,11 @@ def executed_pages(log: str) -> dict[str, tuple[int, float]]:
 
 
 def clean_env() -> dict:
+    """The environment of the commands timed: as ``make`` runs them (see the
+    Makefile's exported variables), without a forced re-execution."""
     env = {k: v for k, v in os.environ.items() if k != "LISTINGS_NO_CACHE"}
-    return {**env, "PYTHONUNBUFFERED": "1"}
+    made = {"NO_MKDOCS_2_WARNING": "1", "NBCONVERT_DISABLE_CONFIG_EXPORTERS": "1"}
+    return {**env, **made, "PYTHONUNBUFFERED": "1"}
 
 
 def build(

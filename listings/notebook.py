@@ -207,21 +207,40 @@ def _math_outside_code(html: str) -> str:
     return "".join(out)
 
 
-_VIEWS: dict[str, tuple[str, list[str], dict[str, str | None]]] = {}
+class _Views:
+    """The in-memory memo view_html uses when it is given none."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list] = {}
+
+    def get(self, key: str) -> list | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: list) -> None:
+        if len(self.entries) > 256:
+            self.entries.clear()
+        self.entries[key] = value
+
+
+_VIEWS = _Views()
 
 
 def view_html(
     html: str,
     figures: dict[str, tuple[str, str | None]],
     link: Callable[[str], str | None],
+    memo=_VIEWS,
 ) -> tuple[str, list[str]]:
-    """``_view_html``, memoized: a rebuild (``mkdocs serve``) reuses the
-    result for a view whose HTML and figures did not change, as long as each
-    link it rewrote still goes where it went."""
+    """``_view_html``, memoized in ``memo`` (``get``/``put`` of JSON values;
+    the site passes ``preview.VIEWS``, which a warm build loads from disk): a
+    build reuses the result for a view whose HTML and figures did not change,
+    as long as each link it rewrote still goes where it went."""
     key = hashlib.sha256(repr((html, sorted(figures.items()))).encode()).hexdigest()
-    hit = _VIEWS.get(key)
-    if hit is not None and all(link(p) == t for p, t in hit[2].items()):
-        return hit[0], list(hit[1])
+    hit = memo.get(key)
+    if hit is not None:
+        text, problems, used = hit
+        if all(link(path) == target for path, target in used.items()):
+            return text, list(problems)
     used: dict[str, str | None] = {}
 
     def recorded(path: str) -> str | None:
@@ -229,9 +248,7 @@ def view_html(
         return used[path]
 
     text, problems = _view_html(html, figures, recorded)
-    if len(_VIEWS) > 256:
-        _VIEWS.clear()
-    _VIEWS[key] = (text, problems, used)
+    memo.put(key, [text, list(problems), used])
     return text, problems
 
 

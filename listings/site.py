@@ -28,6 +28,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Section
 from mkdocs.structure.toc import TableOfContents
 
+import preview
+
 from .cache import Cache, package_versions
 from .notebook import page_notebook, view_html
 from .page import Page, PageError
@@ -351,7 +353,7 @@ def on_page_content(html_text: str, page, config, files) -> str:
     page.title = f"{view.title} (notebook)"
     page.toc = _titled_toc(page.toc, view.chapter)
     text, problems = view_html(
-        html_text, view.figures, _chapter_link(view, page, files)
+        html_text, view.figures, _chapter_link(view, page, files), preview.VIEWS
     )
     for problem in problems:
         log.error("notebook view of %s: %s", view.chapter.src_uri, problem)

@@ -4,7 +4,7 @@ MkDocs 1.6 rebuilds every page on every save in ``mkdocs serve``.
 ``mkdocs serve --dirty`` would rebuild only the saved page, but then a page
 whose snippet file changed is not rebuilt, and the other pages keep a stale
 navigation and home page. So each rebuild here is a full one, and this module
-makes it cheap. It memoizes three computations that are pure functions of
+makes it cheap. It memoizes four computations that are pure functions of
 inputs a prose edit rarely changes:
 
 - compiling the theme's Jinja templates, through Jinja's bytecode-cache API
@@ -14,13 +14,16 @@ inputs a prose edit rarely changes:
 - highlighting a code block with Pygments, keyed by the block, its options and
   the highlighter's whole configuration;
 - turning a page's HTML into search-index entries, keyed by the page's URL,
-  title, metadata, table of contents and HTML, and the index's configuration.
+  title, metadata, table of contents and HTML, and the index's configuration;
+- fitting a notebook view's HTML (mkdocs-jupyter's) to the site
+  (``listings.notebook.view_html``), keyed by that HTML and the view's
+  figures, and used only while each link it rewrote still goes where it went.
 
 A hit gives back exactly what the computation would produce:
 ``tests/test_preview.py`` builds a site with and without the memos and
 compares every byte. The memos live in this module, not in the hook file,
-because MkDocs re-executes hook files on each rebuild. The highlighting and
-search memos (plain JSON: text and HTML) are saved to
+because MkDocs re-executes hook files on each rebuild. The highlighting,
+search and view memos (plain JSON: text and HTML) are saved to
 ``.cache/preview/memo.json`` after a build, so a warm ``mkdocs build`` in a new
 process starts with them too. That file is keyed by the Python and library
 versions and this module's source, and signed with a key that does not live
@@ -94,8 +97,16 @@ class Memo:
 TEMPLATES = Memo()  # Jinja bucket key -> bytecode, base64
 HIGHLIGHTS = Memo()  # key digest -> highlighted HTML
 SEARCH_ENTRIES = Memo()  # key digest -> the page's search-index entries
-MEMOS = {"templates": TEMPLATES, "highlight": HIGHLIGHTS, "search": SEARCH_ENTRIES}
-SAVED = ("highlight", "search")  # plain data; compiled templates stay in memory
+# Key digest -> a notebook view's HTML made ready for the site, with what is
+# wrong with it and the links it rewrote (filled by listings.notebook.view_html).
+VIEWS = Memo()
+MEMOS = {
+    "templates": TEMPLATES,
+    "highlight": HIGHLIGHTS,
+    "search": SEARCH_ENTRIES,
+    "views": VIEWS,
+}
+SAVED = ("highlight", "search", "views")  # plain data; templates stay in memory
 # Hits and misses in the current build: the log and the tests read them.
 stats: Counter[str] = Counter()
 

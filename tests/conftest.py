@@ -31,6 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_JOB = "pytest -m notebook tests/test_notebook.py"
 
 
+def _notebooks_asked(config) -> bool:
+    return bool(config.option.markexpr) or any(
+        "test_notebook.py" in arg for arg in config.args
+    )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """After the listings plugin's order (pages first): the browser tests last,
@@ -40,24 +46,24 @@ def pytest_collection_modifyitems(config, items):
     suite leaves them out unless they are asked for, with ``-m`` or by naming
     tests/test_notebook.py. ``make test`` runs the suite, then that job."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-    asked = config.option.markexpr or any(
-        "test_notebook.py" in arg for arg in config.args
-    )
-    if asked:
+    if _notebooks_asked(config):
         return
     left_out = [item for item in items if item.get_closest_marker("notebook")]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if item not in left_out]
-        config._notebooks_left_out = len(left_out)
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    left_out = getattr(config, "_notebooks_left_out", 0)
-    if left_out:
+    """Say where the notebook re-runs went when a run of the whole tests
+    folder left them out (under pytest-xdist the workers collect, so this is
+    said from the arguments)."""
+    folder = REPO / "tests"
+    tests = any(folder.is_relative_to(Path(arg).resolve()) for arg in config.args)
+    if tests and not _notebooks_asked(config):
         terminalreporter.write_line(
-            f"{left_out} notebook re-runs left out of the suite: "
-            f"`make test` runs them next ({NOTEBOOK_JOB})"
+            "The notebook re-runs are a job of their own, left out of this run: "
+            f"`make test` runs them next ({NOTEBOOK_JOB})."
         )
 
 

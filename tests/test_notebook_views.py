@@ -237,3 +237,27 @@ def test_figures_get_their_alt_text_and_dark_twin_and_a_lost_one_is_reported():
         '<img src="f-1-dark.png#only-dark" alt="A line" class="notebook-figure">'
     )
     assert problems == ["no figure f-2.png#only-light in the rendered notebook"]
+
+
+def test_a_fitted_view_is_reused_only_while_its_links_go_where_they_went():
+    """view_html's memo (the site's is preview.VIEWS, kept on disk for the
+    next build): the same HTML gives the stored result while each link it
+    rewrote resolves as before, and is fitted again when one moved."""
+    from preview import Memo
+
+    memo, asked = Memo(), []
+
+    def link(target: str):
+        def resolve(path: str) -> str | None:
+            asked.append(path)
+            return f"../../{target}/"
+
+        return resolve
+
+    html = '<a href="other.md#part">a</a>'
+    first = view_html(html, {}, link("other"), memo)
+    assert first == ('<a href="../../other/#part">a</a>', [])
+    assert view_html(html, {}, link("other"), memo) == first
+    moved = view_html(html, {}, link("elsewhere"), memo)
+    assert moved == ('<a href="../../elsewhere/#part">a</a>', [])
+    assert asked == ["other.md"] * 4  # fitted; checked; checked, fitted again

@@ -249,7 +249,7 @@ def test_a_new_process_builds_from_the_memos_on_disk(tmp_path, memoized, referen
     assert (root / ".cache" / "preview" / "memo.json").is_file()
 
     saved = json.loads((root / ".cache" / "preview" / "memo.json").read_text())
-    assert sorted(saved["payload"]) == ["highlight", "search"]  # no bytecode
+    assert sorted(saved["payload"]) == ["highlight", "search", "views"]  # no bytecode
 
     second = drive(root, "build", tmp_path / "second")
     assert second["search hit"] == 2 and "search miss" not in second, second
