@@ -1,11 +1,11 @@
-"""Time the MNIST and Lightning pages on one core and check their targets.
+"""Time the MNIST, Lightning and scaling pages on one core; check their targets.
 
     .venv/bin/python bench/targets_mnist.py
 
 Each page's snippet file runs as a fresh process (``python -P
 snippets/<page>.py``, which prints exactly the page's outputs) with
 ``OMP_NUM_THREADS=1`` and, where the OS allows it, pinned to a single CPU, so
-that the DDP section's two processes share that CPU too. The wall time
+that the DDP script and its two workers share that CPU too. The wall time
 includes starting Python and importing torch. Exit status 1 if a target is
 missed.
 """
@@ -20,7 +20,7 @@ from onecore import run
 
 PAGE_SECONDS = 20.0
 MNIST_ACCURACY = 0.93
-PAGES = ["mnist", "pytorch-lightning"]
+PAGES = ["mnist", "pytorch-lightning", "scaling"]
 ACCURACY = re.compile(r"^test accuracy (\d+\.\d)% on 1000 held-out digits$", re.M)
 
 
@@ -37,10 +37,6 @@ def main() -> int:
         label = f"{page} page, one core (s)"
         verdict = "ok" if ok else "MISSED"
         print(f"{label:38} {seconds:8.1f} {cpu:8.1f}  < {PAGE_SECONDS:6.0f}  {verdict}")
-    # Two DDP processes and the page's own: no single-core target applies.
-    scaling = run("scaling")
-    seconds, cpu = scaling.wall, scaling.cpu
-    print(f"{'scaling page, 3 processes (s)':38} {seconds:8.1f} {cpu:8.1f}")
     found = ACCURACY.findall(outputs["mnist"])
     accuracy = float(found[-1]) / 100 if found else float("nan")
     ok = accuracy >= MNIST_ACCURACY

@@ -188,12 +188,12 @@ try:  # a rendezvous for 2 processes that only 1 process reaches
         0,
         world_size=2,
         is_master=True,
-        timeout=timedelta(seconds=0.5),
+        timeout=timedelta(seconds=0.2),
     )
 except dist.DistStoreError as error:
     print(type(error).__name__ + ":", str(error).split(". ")[-1])
 try:
-    run_script("-c", "import time; time.sleep(600)", time_limit=0.5)
+    run_script("-c", "import time; time.sleep(600)", time_limit=0.2)
 except RuntimeError as error:
     print(error)
 # --8<-- [end:fail-fast]
