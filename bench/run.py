@@ -68,7 +68,8 @@ BUILT = re.compile(r"Documentation built in [\d.]+ seconds|Reloading browsers")
 REBUILD_FAILED = re.compile(r"error happened during the rebuild|Aborted with")
 WATCHING = re.compile(r"Watching paths for changes: (?P<paths>.*)")
 PYTEST_SUMMARY = re.compile(r"\d+ (passed|failed|errors?|skipped)\b")
-PROSE_EDIT = "\n\nThis sentence was added by bench/run.py and is removed again.\n"
+PROSE_EDIT = "\n\nSentence {} was added by bench/run.py and is removed again.\n"
+PROSE_EDITS = 3  # timed one after another; the report gives their median
 SNIPPET_EDIT = "\n# Added by bench/run.py and removed again.\n"
 
 
@@ -300,9 +301,10 @@ def last_listing_edit(note: str) -> Callable[[str], str]:
 def serve_rebuilds(
     root: Path, page: Path, snippet: Path, warm_snippet: Path
 ) -> dict[str, str]:
-    """Serve rebuild times after a prose edit, a snippet edit and an edit of
-    the last listing of ``warm_snippet``'s page (or why none). The last is
-    timed on its second edit: the first starts the page's preview worker."""
+    """Serve rebuild times after prose edits (``prose 1`` ...), a snippet edit
+    and an edit of the last listing of ``warm_snippet``'s page (or why none).
+    The last is timed on its second edit: the first starts the page's preview
+    worker."""
     server = Server(root)
     try:
         ready = server.wait_for(re.compile("Serving on"), 0, timeout=1200)
@@ -314,7 +316,10 @@ def serve_rebuilds(
         time.sleep(1.0)  # the file watcher starts just before "Serving on"
         figures = {}
         edits = [
-            ("prose", page, lambda text: text + PROSE_EDIT),
+            (f"prose {n}", page, lambda text, n=n: text + PROSE_EDIT.format(n))
+            for n in range(1, PROSE_EDITS + 1)
+        ]
+        edits += [
             ("snippet", snippet, lambda text: text + SNIPPET_EDIT),
             ("warm-up", warm_snippet, last_listing_edit("Edited by bench/run.py.")),
             ("last listing", warm_snippet, last_listing_edit("Edited again.")),
@@ -493,6 +498,47 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s"
 
 
+def serve_rows(root: Path, args, cold_pages: dict) -> list[Row]:
+    """The ``mkdocs serve`` timings: prose edit, snippet edit, last listing."""
+    rows: list[Row] = []
+    page = root / args.page
+    if not page.is_file():
+        raise SystemExit(f"no page {args.page} to edit for the serve timings")
+    snippet = root / "snippets" / f"{page.stem}.py"
+    warm_page = root / args.warm_page
+    warm_snippet = root / "snippets" / f"{warm_page.stem}.py"
+    serve = serve_rebuilds(root, page, snippet, warm_snippet)
+    edits = [serve[f"prose {n}"] for n in range(1, PROSE_EDITS + 1)]
+    if all(edit.endswith(" s") for edit in edits):
+        seconds = statistics.median(float(edit.split()[0]) for edit in edits)
+        each = ", ".join(edit.removesuffix(" s") for edit in edits)
+        prose, met = f"{seconds:.1f} s (median of {each} s)", seconds <= 3
+    else:
+        prose, met = "; ".join(edits), None
+    rows.append(
+        Row(
+            f"`mkdocs serve` rebuild after a prose edit ({PROSE_EDITS} in a row)",
+            prose,
+            "≤ 3 s",
+            met,
+        )
+    )
+    rows.append(Row("`mkdocs serve` rebuild after a snippet edit", serve["snippet"]))
+    last = serve["last listing"]
+    full = cold_pages.get(args.warm_page, (0, 0.0))[1]
+    fast = float(last.split()[0]) if last.endswith(" s") else None
+    rows.append(
+        Row(
+            f"`mkdocs serve` preview after editing the last listing of "
+            f"{args.warm_page} (its page's cold run: {full:.1f} s)",
+            last,
+            "≤ 2 s and ≤ 0.25x",
+            None if fast is None else fast <= 2 and fast <= 0.25 * full,
+        )
+    )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -516,6 +562,11 @@ def main(argv: list[str] | None = None) -> int:
         help="time the test suite on these numbers of workers (default: 1,2)",
     )
     parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="only the mkdocs serve timings (after a cold build)",
+    )
+    parser.add_argument(
         "--parallel",
         action="store_true",
         help="only the parallel and serial cold builds",
@@ -531,6 +582,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.parallel:
             print(f"Benchmark: {about}\n")
             print(table(parallel_rows(root, site_dir)))
+            return 0
+        if args.serve:
+            say("cold build (empty listings cache)")
+            _, cold_log = build(root, site_dir)
+            print(f"Benchmark: {about}\n")
+            print(table(serve_rows(root, args, executed_pages(cold_log))))
             return 0
         say("cold build (empty listings cache)")
         cold_s, cold_log = build(root, site_dir)
@@ -567,33 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         if rerun:
             rows.append(Row("Pages the warm build executed", ", ".join(rerun), "none"))
 
-        page = root / args.page
-        if not page.is_file():
-            raise SystemExit(f"no page {args.page} to edit for the serve timings")
-        snippet = root / "snippets" / f"{page.stem}.py"
-        warm_page = root / args.warm_page
-        warm_snippet = root / "snippets" / f"{warm_page.stem}.py"
-        serve = serve_rebuilds(root, page, snippet, warm_snippet)
-        prose = serve["prose"]
-        met = float(prose.split()[0]) <= 3 if prose.endswith(" s") else None
-        rows.append(
-            Row("`mkdocs serve` rebuild after a prose edit", prose, "≤ 3 s", met)
-        )
-        rows.append(
-            Row("`mkdocs serve` rebuild after a snippet edit", serve["snippet"])
-        )
-        last = serve["last listing"]
-        full = cold_pages.get(args.warm_page, (0, 0.0))[1]
-        fast = float(last.split()[0]) if last.endswith(" s") else None
-        rows.append(
-            Row(
-                f"`mkdocs serve` preview after editing the last listing of "
-                f"{args.warm_page} (its page's cold run: {full:.1f} s)",
-                last,
-                "≤ 2 s and ≤ 0.25x",
-                None if fast is None else fast <= 2 and fast <= 0.25 * full,
-            )
-        )
+        rows += serve_rows(root, args, cold_pages)
 
         if not args.quick:
             for workers in args.suite_workers:

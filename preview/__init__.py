@@ -4,7 +4,7 @@ MkDocs 1.6 rebuilds every page on every save in ``mkdocs serve``.
 ``mkdocs serve --dirty`` would rebuild only the saved page, but then a page
 whose snippet file changed is not rebuilt, and the other pages keep a stale
 navigation and home page. So each rebuild here is a full one, and this module
-makes it cheap. It memoizes four computations that are pure functions of
+makes it cheap. It memoizes five computations that are pure functions of
 inputs a prose edit rarely changes:
 
 - compiling the theme's Jinja templates, through Jinja's bytecode-cache API
@@ -17,7 +17,12 @@ inputs a prose edit rarely changes:
   title, metadata, table of contents and HTML, and the index's configuration;
 - fitting a notebook view's HTML (mkdocs-jupyter's) to the site
   (``listings.notebook.view_html``), keyed by that HTML and the view's
-  figures, and used only while each link it rewrote still goes where it went.
+  figures, and used only while each link it rewrote still goes where it went;
+- rendering a page's Markdown (MkDocs' ``Page.render``), keyed by the page's
+  Markdown, its file and URL, every file of the site and its URL, the Markdown
+  configuration and the content of every file ``pymdownx.snippets`` can
+  include; in memory only, and only for a render that logged nothing (so a
+  page with a warning is rendered, and warns, on every build).
 
 A hit gives back exactly what the computation would produce:
 ``tests/test_preview.py`` builds a site with and without the memos and
@@ -47,9 +52,11 @@ import hashlib
 import hmac
 import inspect
 import json
+import logging
 import os
 import platform
 import secrets
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -100,11 +107,15 @@ SEARCH_ENTRIES = Memo()  # key digest -> the page's search-index entries
 # Key digest -> a notebook view's HTML made ready for the site, with what is
 # wrong with it and the links it rewrote (filled by listings.notebook.view_html).
 VIEWS = Memo()
+# Key digest -> what rendering a page's Markdown gave it (memory only: a new
+# process renders every page, so a strict build still sees every warning).
+RENDERS = Memo()
 MEMOS = {
     "templates": TEMPLATES,
     "highlight": HIGHLIGHTS,
     "search": SEARCH_ENTRIES,
     "views": VIEWS,
+    "renders": RENDERS,
 }
 SAVED = ("highlight", "search", "views")  # plain data; templates stay in memory
 # Hits and misses in the current build: the log and the tests read them.
@@ -252,12 +263,21 @@ def store_for(root: Path) -> Store:
 
 
 class TemplateCache(jinja2.BytecodeCache):
-    """Jinja's bytecode cache, backed by the template memo (memory only)."""
+    """Jinja's bytecode cache, backed by the template memo (memory only).
+
+    The theme's environment and nbconvert's (the notebook views) share it:
+    an entry's key also holds the settings its code was compiled for."""
+
+    @staticmethod
+    def _key(bucket: jinja2.bccache.Bucket) -> str:
+        environment = bucket.environment
+        settings = (environment.is_async, sorted(environment.extensions))
+        return f"{bucket.key} {_key(settings)}"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         # The key covers the template's name and file; Jinja resets the bucket
         # if the stored source checksum differs from the file's current one.
-        code = TEMPLATES.get(bucket.key)
+        code = TEMPLATES.get(self._key(bucket))
         stats["templates hit" if code is not None else "templates miss"] += 1
         if code is not None:
             try:
@@ -267,7 +287,23 @@ class TemplateCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = bucket.bytecode_to_string()
-        TEMPLATES.put(bucket.key, base64.b64encode(code).decode("ascii"))
+        TEMPLATES.put(self._key(bucket), base64.b64encode(code).decode("ascii"))
+
+
+def with_template_cache(create: Callable[..., Any]) -> Callable[..., Any]:
+    """nbconvert's ``TemplateExporter._create_environment``, whose environment
+    then keeps its compiled templates in the template memo: mkdocs-jupyter
+    makes a new exporter, so a new environment, for every notebook."""
+
+    @functools.wraps(create)
+    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        environment = create(self, *args, **kwargs)
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = TemplateCache()
+        return environment
+
+    wrapper.__preview_memo__ = True
+    return wrapper
 
 
 def memoized_highlight(
@@ -352,6 +388,164 @@ def memoized_search_entries(
     return wrapper
 
 
+class _Logged(logging.Handler):
+    """Counts the log records of warning level and above while installed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _included_files(config: Any) -> tuple:
+    """Each file ``pymdownx.snippets`` may include, with its content's digest
+    (hidden folders, such as ``.cache`` and ``.git``, and the site left out)."""
+    if "pymdownx.snippets" not in (config.get("markdown_extensions") or []):
+        return ()
+    options = (config.get("mdx_configs") or {}).get("pymdownx.snippets") or {}
+    folders = options.get("base_path", ["."])
+    folders = [folders] if isinstance(folders, str) else list(folders)
+    site = Path(config.get("site_dir") or "site").resolve()
+    found = []
+    for folder in folders:
+        root = Path(folder)
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in paths:
+            hidden = any(part.startswith(".") for part in path.parts if part != ".")
+            if hidden or path.resolve().is_relative_to(site) or not path.is_file():
+                continue
+            found.append((str(path), _sha(path.read_bytes())))
+    return tuple(found)
+
+
+_render_inputs: dict[str, Any] = {}
+
+
+def _site_inputs(config: Any, files: Any) -> str:
+    """What every page's render depends on besides the page, once per build:
+    the files of the site and their URLs, the Markdown configuration, the
+    files snippets may include."""
+    if _render_inputs.get("files") is not files:
+        _render_inputs["files"] = files
+        site = tuple((f.src_uri, f.dest_uri, f.url, str(f.inclusion)) for f in files)
+        _render_inputs["key"] = _key(
+            (
+                _plain(config.get("markdown_extensions")),
+                _plain(config.get("mdx_configs")),
+                _plain(config.get("validation")),
+                config.get("use_directory_urls"),
+                config.get("site_url"),
+                site,
+                _included_files(config),
+            )
+        )
+    return _render_inputs["key"]
+
+
+def memoized_render(render: Callable[..., Any], memo: Memo = RENDERS) -> Callable:
+    """MkDocs' ``Page.render``, memoized per page within a process."""
+
+    @functools.wraps(render)
+    def wrapper(self, config: Any, files: Any) -> None:
+        if self.markdown is None:
+            return render(self, config, files)
+        key = _key(
+            (
+                "render",
+                _site_inputs(config, files),
+                self.file.src_uri,
+                self.file.dest_uri,
+                self.file.url,
+                self.markdown,
+            )
+        )
+        found = memo.get(key)
+        if found is not None:
+            stats["render hit"] += 1
+            content, toc, title, anchors, links = found
+            self.content = content
+            self.toc = copy.deepcopy(toc)
+            self._title_from_render = title
+            self.present_anchor_ids = set(anchors)
+            if links is not None:
+                self.links_to_anchors = {
+                    files.get_file_from_path(uri): dict(targets)
+                    for uri, targets in links.items()
+                }
+            return None
+        stats["render miss"] += 1
+        logged = _Logged()
+        logging.getLogger().addHandler(logged)
+        try:
+            result = render(self, config, files)
+        finally:
+            logging.getLogger().removeHandler(logged)
+        links = getattr(self, "links_to_anchors", None)
+        if logged.count == 0 and all(
+            files.get_file_from_path(f.src_uri) is f for f in links or {}
+        ):
+            memo.put(
+                key,
+                (
+                    self.content,
+                    copy.deepcopy(self.toc),
+                    self._title_from_render,
+                    frozenset(self.present_anchor_ids or ()),
+                    None
+                    if links is None
+                    else {f.src_uri: dict(t) for f, t in links.items()},
+                ),
+            )
+        return result
+
+    wrapper.__preview_memo__ = True
+    return wrapper
+
+
+def _render_agrees(render: Callable[..., Any]) -> bool:
+    """The same check for a page's render, on a sample page of a sample site."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    markdown_text = "# Sample\n\n## Part\n\nA [link](other.md#top) and *text*.\n"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            docs = Path(folder) / "docs"
+            docs.mkdir()
+            config = MkDocsConfig()
+            config.load_dict({"site_name": "Sample", "docs_dir": str(docs)})
+            errors, _ = config.validate()
+            if errors:
+                return False
+            made = [
+                File(name, str(docs), str(Path(folder) / "site"), True)
+                for name in ("index.md", "other.md")
+            ]
+            files = Files(made)
+
+            def rendered(how: Callable[..., Any]) -> tuple:
+                page = Page(None, made[0], config)
+                page.markdown = markdown_text
+                how(page, config, files)
+                return (
+                    page.content,
+                    [(i.id, i.title, i.level) for i in page.toc],
+                    page._title_from_render,
+                    page.present_anchor_ids,
+                    page.links_to_anchors,
+                )
+
+            expected = rendered(render)
+            wrapped = memoized_render(render, Memo())
+            answers = [rendered(wrapped) for _ in range(2)]
+    except Exception:
+        return False
+    return answers == [expected, expected]
+
+
 def _highlight_agrees(highlight: Callable[..., Any]) -> bool:
     """Whether the memoized highlighter, missing then hitting, returns what
     the library's own returns for a sample block (with this version's
@@ -394,7 +588,8 @@ def _search_agrees(add_entry: Callable[..., Any], index_class: type) -> bool:
 
 
 def install() -> list[str]:
-    """Wrap the highlighter and the search index, once; return what was wrapped.
+    """Wrap the highlighter, the search index and the page render, once;
+    return what was wrapped.
 
     A memo is installed only if it agrees with the method it wraps on a
     sample: a library version that renamed or changed what is wrapped here
@@ -425,4 +620,21 @@ def install() -> list[str]:
         elif _search_agrees(add_entry, SearchIndex):
             SearchIndex.add_entry_from_context = memoized_search_entries(add_entry)
             installed.append("search")
+    # nbconvert (mkdocs-jupyter's), only where it is already imported.
+    exporters = sys.modules.get("nbconvert.exporters.templateexporter")
+    exporter = getattr(exporters, "TemplateExporter", None)
+    create = getattr(exporter, "_create_environment", None)
+    if getattr(create, "__preview_memo__", False):
+        installed.append("nbconvert templates")
+    elif callable(create):
+        exporter._create_environment = with_template_cache(create)
+        installed.append("nbconvert templates")
+    from mkdocs.structure.pages import Page
+
+    render = Page.render
+    if getattr(render, "__preview_memo__", False):
+        installed.append("render")
+    elif _render_agrees(render):
+        Page.render = memoized_render(render)
+        installed.append("render")
     return installed

@@ -224,6 +224,8 @@ def test_a_memoized_rebuild_equals_a_build_without_memos(tmp_path):
     assert stats.get("highlight miss", 0) == 0, stats
     assert stats["templates hit"] > 0, stats
     assert stats.get("templates miss", 0) == 0, stats
+    # The unchanged page's Markdown is not rendered again; the edited one is.
+    assert stats["render hit"] == 1 and stats["render miss"] == 1, stats
 
     memo = contents(tmp_path / "memo")
     fresh = build_without_memos(root, tmp_path / "fresh")
@@ -291,3 +293,38 @@ def test_a_damaged_memo_file_is_ignored_and_rewritten(tmp_path, memoized, refere
         assert found["rewritten"], name
         assert contents(tmp_path / "sites" / name) == reference, name
     assert json.loads((root / ".cache" / "preview" / "memo.json").read_text())
+
+
+def test_a_render_is_reused_only_while_the_files_it_may_include_are_the_same(
+    tmp_path, monkeypatch
+):
+    """The render memo's site-wide key covers every file pymdownx.snippets can
+    include, the site's files and their URLs, and the Markdown settings."""
+    import preview
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "snippets").mkdir()
+    code = tmp_path / "snippets" / "page.py"
+    code.write_text("print(1)\n")
+    config = {
+        "markdown_extensions": ["pymdownx.snippets"],
+        "mdx_configs": {"pymdownx.snippets": {"base_path": ["snippets"]}},
+        "use_directory_urls": True,
+    }
+
+    def key(files):
+        return preview._site_inputs(config, files)
+
+    class Files(list):
+        """A new list each build, as MkDocs makes a new Files each build."""
+
+    page = type("F", (), {"src_uri": "a.md", "dest_uri": "a/index.html"})
+    page.url, page.inclusion = "a/", "included"
+    first = key(Files([page]))
+    assert key(Files([page])) == first
+    code.write_text("print(2)\n")
+    assert key(Files([page])) != first
+    code.write_text("print(1)\n")
+    assert key(Files([page])) == first
+    page.url = "elsewhere/"
+    assert key(Files([page])) != first
