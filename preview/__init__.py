@@ -20,9 +20,10 @@ inputs a prose edit rarely changes:
   figures, and used only while each link it rewrote still goes where it went;
 - rendering a page's Markdown (MkDocs' ``Page.render``), keyed by the page's
   Markdown, its file and URL, every file of the site and its URL, the Markdown
-  configuration and the content of every file ``pymdownx.snippets`` can
-  include; in memory only, and only for a render that logged nothing (so a
-  page with a warning is rendered, and warns, on every build).
+  configuration and the content of each file ``pymdownx.snippets`` includes
+  in it (every file it could include, when that cannot be told); in memory
+  only, and only for a render that logged nothing (so a page with a warning
+  is rendered, and warns, on every build).
 
 A hit gives back exactly what the computation would produce:
 ``tests/test_preview.py`` builds a site with and without the memos and
@@ -55,6 +56,7 @@ import json
 import logging
 import os
 import platform
+import re
 import secrets
 import sys
 import tempfile
@@ -399,37 +401,85 @@ class _Logged(logging.Handler):
         self.count += 1
 
 
-def _included_files(config: Any) -> tuple:
+def _snippet_options(config: Any) -> dict | None:
+    if "pymdownx.snippets" not in (config.get("markdown_extensions") or []):
+        return None
+    return (config.get("mdx_configs") or {}).get("pymdownx.snippets") or {}
+
+
+def _base_paths(options: dict) -> list[Path]:
+    folders = options.get("base_path", ["."])
+    return [Path(f) for f in ([folders] if isinstance(folders, str) else folders)]
+
+
+def _included_files(config: Any) -> dict[str, str]:
     """Each file ``pymdownx.snippets`` may include, with its content's digest
     (hidden folders, such as ``.cache`` and ``.git``, and the site left out)."""
-    if "pymdownx.snippets" not in (config.get("markdown_extensions") or []):
-        return ()
-    options = (config.get("mdx_configs") or {}).get("pymdownx.snippets") or {}
-    folders = options.get("base_path", ["."])
-    folders = [folders] if isinstance(folders, str) else list(folders)
+    options = _snippet_options(config)
+    if options is None:
+        return {}
     site = Path(config.get("site_dir") or "site").resolve()
-    found = []
-    for folder in folders:
-        root = Path(folder)
+    found = {}
+    for root in _base_paths(options):
         paths = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in paths:
             hidden = any(part.startswith(".") for part in path.parts if part != ".")
             if hidden or path.resolve().is_relative_to(site) or not path.is_file():
                 continue
-            found.append((str(path), _sha(path.read_bytes())))
-    return tuple(found)
+            found[str(path)] = _sha(path.read_bytes())
+    return found
+
+
+# pymdownx.snippets' two forms: `--8<-- "file"` and a block of file names
+# between two bare `--8<--` lines (a name may end in :section or :lines).
+INLINE_SNIPPET = re.compile(
+    r"""^[ \t]*;*-+8<-+[ \t]+(["'])(?P<name>.+?)\1[ \t]*$""", re.M
+)
+BLOCK_SNIPPET = re.compile(r"^[ \t]*;*-+8<-+[ \t]*$", re.M)
+
+
+def _page_includes(markdown_text: str, config: Any) -> tuple | None:
+    """The files a page's Markdown includes through ``pymdownx.snippets``,
+    directly or through the files it includes, and those appended to every
+    page, each with its digest; None when that cannot be told (the block
+    form), and then every file snippets may include counts."""
+    options = _snippet_options(config)
+    if options is None:
+        return ()
+    everything = _render_inputs["included"]
+    roots = _base_paths(options)
+    names = [str(n) for n in options.get("auto_append") or []]
+    todo, seen = [markdown_text], set()
+    while todo:
+        text = todo.pop()
+        if BLOCK_SNIPPET.search(text):
+            return None
+        names += [m["name"] for m in INLINE_SNIPPET.finditer(text)]
+        while names:
+            name = names.pop()
+            # "file.py:section" or "file.py:1:5": every prefix that is a file
+            # counts (more than needed is safe, less is not).
+            candidates = [name] + [name.rsplit(":", n)[0] for n in (1, 2)]
+            for candidate in candidates:
+                for root in roots:
+                    path = str(root / candidate)
+                    if path in everything and path not in seen:
+                        seen.add(path)
+                        todo.append(Path(path).read_text(errors="replace"))
+    return tuple(sorted((path, everything[path]) for path in seen))
 
 
 _render_inputs: dict[str, Any] = {}
 
 
 def _site_inputs(config: Any, files: Any) -> str:
-    """What every page's render depends on besides the page, once per build:
-    the files of the site and their URLs, the Markdown configuration, the
-    files snippets may include."""
+    """What every page's render depends on besides the page and what it
+    includes, once per build: the files of the site and their URLs, the
+    Markdown configuration; and the files snippets may include, by digest."""
     if _render_inputs.get("files") is not files:
         _render_inputs["files"] = files
         site = tuple((f.src_uri, f.dest_uri, f.url, str(f.inclusion)) for f in files)
+        _render_inputs["included"] = _included_files(config)
         _render_inputs["key"] = _key(
             (
                 _plain(config.get("markdown_extensions")),
@@ -438,7 +488,6 @@ def _site_inputs(config: Any, files: Any) -> str:
                 config.get("use_directory_urls"),
                 config.get("site_url"),
                 site,
-                _included_files(config),
             )
         )
     return _render_inputs["key"]
@@ -451,10 +500,15 @@ def memoized_render(render: Callable[..., Any], memo: Memo = RENDERS) -> Callabl
     def wrapper(self, config: Any, files: Any) -> None:
         if self.markdown is None:
             return render(self, config, files)
+        site = _site_inputs(config, files)
+        includes = _page_includes(self.markdown, config)
+        if includes is None:
+            includes = tuple(sorted(_render_inputs["included"].items()))
         key = _key(
             (
                 "render",
-                _site_inputs(config, files),
+                site,
+                includes,
                 self.file.src_uri,
                 self.file.dest_uri,
                 self.file.url,

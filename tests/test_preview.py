@@ -295,36 +295,65 @@ def test_a_damaged_memo_file_is_ignored_and_rewritten(tmp_path, memoized, refere
     assert json.loads((root / ".cache" / "preview" / "memo.json").read_text())
 
 
-def test_a_render_is_reused_only_while_the_files_it_may_include_are_the_same(
+def test_a_render_is_keyed_by_the_files_it_includes_and_the_sites_files(
     tmp_path, monkeypatch
 ):
-    """The render memo's site-wide key covers every file pymdownx.snippets can
-    include, the site's files and their URLs, and the Markdown settings."""
+    """The render memo's key: the content of each file pymdownx.snippets
+    includes in the page (directly, through an included file, or appended to
+    every page), or of every file it could include when the page uses the
+    block form; and, for every page, the site's files and their URLs."""
     import preview
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "snippets").mkdir()
     code = tmp_path / "snippets" / "page.py"
     code.write_text("print(1)\n")
+    (tmp_path / "snippets" / "other.py").write_text("print(0)\n")
+    (tmp_path / "snippets" / "outer.md").write_text('--8<-- "page.py"\n')
+    (tmp_path / "snippets" / "terms.md").write_text("*[HTML]: markup\n")
     config = {
         "markdown_extensions": ["pymdownx.snippets"],
-        "mdx_configs": {"pymdownx.snippets": {"base_path": ["snippets"]}},
+        "mdx_configs": {
+            "pymdownx.snippets": {
+                "base_path": ["snippets"],
+                "auto_append": ["terms.md"],
+            }
+        },
         "use_directory_urls": True,
     }
-
-    def key(files):
-        return preview._site_inputs(config, files)
 
     class Files(list):
         """A new list each build, as MkDocs makes a new Files each build."""
 
     page = type("F", (), {"src_uri": "a.md", "dest_uri": "a/index.html"})
     page.url, page.inclusion = "a/", "included"
-    first = key(Files([page]))
-    assert key(Files([page])) == first
+
+    def keys() -> tuple:
+        site = preview._site_inputs(config, Files([page]))
+        return site, {
+            text: preview._page_includes(text, config)
+            for text in [
+                '```python\n--8<-- "page.py:one"\n```\n',
+                '--8<-- "outer.md"\n',
+                '--8<-- "other.py"\n',
+                "--8<--\nother.py\n--8<--\n",
+            ]
+        }
+
+    site, first = keys()
+    direct, nested, other, block = first.values()
+    assert [name for name, _ in direct] == ["snippets/page.py", "snippets/terms.md"]
+    assert [name for name, _ in nested] == [
+        "snippets/outer.md",
+        "snippets/page.py",
+        "snippets/terms.md",
+    ]
+    assert block is None  # every file snippets could include counts
     code.write_text("print(2)\n")
-    assert key(Files([page])) != first
-    code.write_text("print(1)\n")
-    assert key(Files([page])) == first
+    site_now, now = keys()
+    assert site_now == site
+    changed = [text for text in first if first[text] != now[text]]
+    assert changed == ['```python\n--8<-- "page.py:one"\n```\n', '--8<-- "outer.md"\n']
+    assert now['--8<-- "other.py"\n'] == other
     page.url = "elsewhere/"
-    assert key(Files([page])) != first
+    assert keys()[0] != site
