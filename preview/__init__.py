@@ -650,45 +650,44 @@ def install() -> list[str]:
     gets no memo, and builds are slower but still correct.
     """
     installed = []
+
+    def wrap(owner: Any, name: str, label: str, memoized, agrees) -> None:
+        """Replace ``owner.name`` by ``memoized(it)`` if ``agrees(it)``."""
+        method = getattr(owner, name, None)
+        if not callable(method):
+            return
+        if not getattr(method, "__preview_memo__", False):
+            if not agrees(method):
+                return
+            setattr(owner, name, memoized(method))
+        installed.append(label)
+
     try:
         from pymdownx.highlight import Highlight
     except ImportError:  # pragma: no cover - pymdown-extensions is a dependency
         Highlight = None
-    if Highlight is not None and callable(getattr(Highlight, "highlight", None)):
-        highlight = Highlight.highlight
-        if getattr(highlight, "__preview_memo__", False):
-            installed.append("highlight")
-        elif _highlight_agrees(highlight):
-            Highlight.highlight = memoized_highlight(highlight)
-            installed.append("highlight")
+    wrap(Highlight, "highlight", "highlight", memoized_highlight, _highlight_agrees)
     try:
         from material.plugins.search.plugin import SearchIndex
     except ImportError:  # the site might run without Material's search
         SearchIndex = None
-    if SearchIndex is not None and callable(
-        getattr(SearchIndex, "add_entry_from_context", None)
-    ):
-        add_entry = SearchIndex.add_entry_from_context
-        if getattr(add_entry, "__preview_memo__", False):
-            installed.append("search")
-        elif _search_agrees(add_entry, SearchIndex):
-            SearchIndex.add_entry_from_context = memoized_search_entries(add_entry)
-            installed.append("search")
+    wrap(
+        SearchIndex,
+        "add_entry_from_context",
+        "search",
+        memoized_search_entries,
+        lambda add_entry: _search_agrees(add_entry, SearchIndex),
+    )
     # nbconvert (mkdocs-jupyter's), only where it is already imported.
     exporters = sys.modules.get("nbconvert.exporters.templateexporter")
-    exporter = getattr(exporters, "TemplateExporter", None)
-    create = getattr(exporter, "_create_environment", None)
-    if getattr(create, "__preview_memo__", False):
-        installed.append("nbconvert templates")
-    elif callable(create):
-        exporter._create_environment = with_template_cache(create)
-        installed.append("nbconvert templates")
+    wrap(
+        getattr(exporters, "TemplateExporter", None),
+        "_create_environment",
+        "nbconvert templates",
+        with_template_cache,
+        lambda create: True,  # Jinja checks each entry's source checksum
+    )
     from mkdocs.structure.pages import Page
 
-    render = Page.render
-    if getattr(render, "__preview_memo__", False):
-        installed.append("render")
-    elif _render_agrees(render):
-        Page.render = memoized_render(render)
-        installed.append("render")
+    wrap(Page, "render", "render", memoized_render, _render_agrees)
     return installed
