@@ -86,6 +86,7 @@ def on_startup(command, dirty):
 
 
 def on_shutdown():
+    state.serving = False
     if state.previews is not None:
         state.previews.close()
         state.previews = None
@@ -121,9 +122,14 @@ def on_files(files: Files, config) -> Files:
         if page.listings:
             loaded.append((file, page))
     pages = [page for _, page in loaded]
-    if state.serving and state.previews is None:
+    # The first build of `mkdocs serve` runs each page that is not in the
+    # cache as `mkdocs build` does, fresh, and stores it, so that serving
+    # again (or building) starts from it. The rebuilds after it show edits
+    # from the preview workers, whose results are never stored.
+    previews = state.previews
+    if state.serving and previews is None:
         state.previews = Previews(project.root)
-    outcomes = check_pages(pages, project.root, state.cache, previews=state.previews)
+    outcomes = check_pages(pages, project.root, state.cache, previews=previews)
     for (file, page), outcome in zip(loaded, outcomes, strict=True):
         _log_run(outcome)
         results = outcome.results

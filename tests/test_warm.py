@@ -3,9 +3,14 @@ listing, show what a fresh run shows, and fall back to a fresh run on doubt."""
 
 from __future__ import annotations
 
-import pytest
-from conftest import listing
+import logging
+import os
+from pathlib import Path
 
+import pytest
+from conftest import SCRATCH_MKDOCS_YML, listing
+
+from listings.cache import Cache
 from listings.pipeline import check_page
 from listings.warm import Previews, supported
 
@@ -99,3 +104,40 @@ def test_the_time_limit_holds_and_closing_stops_every_snapshot(site):
     run = previews.runs["docs/page.md"]
     assert run._process is None  # the worker and its snapshots are gone
     previews.close()
+
+
+def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, caplog):
+    """`mkdocs serve`'s first build runs a page fresh and stores it, as
+    `mkdocs build` does (a restarted serve starts from the cache); the
+    rebuilds after an edit come from the preview worker and store nothing."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    (site.root / "mkdocs.yml").write_text(SCRATCH_MKDOCS_YML)
+    page = make(site)
+    cache = Cache.for_site(site.root)
+    here = Path.cwd()
+    os.chdir(site.root)
+    try:
+        config = load_config("mkdocs.yml", site_dir=str(site.root / "site"))
+        config.plugins.on_startup(command="serve", dirty=False)
+        try:
+            with caplog.at_level(logging.INFO):
+                build(config)
+                stored = cache._file(page).read_bytes()
+                assert "executed docs/page.md" in caplog.text
+                caplog.clear()
+                make(site, add="total += 10")
+                build(load_config("mkdocs.yml", site_dir=str(site.root / "site")))
+                assert "executed docs/page.md" in caplog.text  # the worker starts
+                caplog.clear()
+                make(site, add="total += 100")
+                build(load_config("mkdocs.yml", site_dir=str(site.root / "site")))
+                assert "previewed docs/page.md from listing 2 of 2" in caplog.text
+        finally:
+            config.plugins.on_shutdown()
+    finally:
+        os.chdir(here)
+    assert cache._file(page).read_bytes() == stored  # the previews stored nothing
+    html = (site.root / "site" / "page" / "index.html").read_text()
+    assert "100" in html
