@@ -357,3 +357,128 @@ def test_a_render_is_keyed_by_the_files_it_includes_and_the_sites_files(
     assert now['--8<-- "other.py"\n'] == other
     page.url = "elsewhere/"
     assert keys()[0] != site
+
+
+# --- Notebook views converted ahead (preview/converter.py) ----------------
+
+VIEWS_YML = """
+site_name: View test
+hooks:
+  - {hook}
+plugins:
+  - mkdocs-jupyter:
+      include: ["*.ipynb"]
+      execute: false
+      ignore_h1_titles: true
+      toc_depth: 3
+      cache: true
+      cache_dir: .cache/views
+"""
+
+# (Cells without an id get a random one from nbformat.)
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "markdown",
+            "id": "prose",
+            "metadata": {},
+            "source": ["# A chapter\n", "\n", "## A section\n", "\n", "Some *prose*."],
+        },
+        {
+            "cell_type": "code",
+            "id": "listing",
+            "execution_count": 1,
+            "metadata": {},
+            "outputs": [{"name": "stdout", "output_type": "stream", "text": ["3\n"]}],
+            "source": ["x = 1 + 2\n", "print(x)"],
+        },
+    ],
+    "metadata": {"language_info": {"name": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+# A serve session's first build, in one process: the helper converts the
+# notebook ("ok"), or reads the request and ends without answering ("broken").
+AHEAD_DRIVER = """
+import json, subprocess, sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from preview.converter import CONVERTER
+
+if sys.argv[2] == "broken":
+    def start():
+        if CONVERTER.process is None:
+            CONVERTER.process = subprocess.Popen(
+                [sys.executable, "-c", "import sys; sys.stdin.readline()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )
+        return True
+    CONVERTER.start = start
+config = load_config("mkdocs.yml", site_dir=sys.argv[1])
+config.plugins.on_startup(command="serve", dirty=False)
+try:
+    build(config)
+    report = {"made": CONVERTER.made, "asked": CONVERTER.asked}
+finally:
+    config.plugins.on_shutdown()
+report["stopped"] = CONVERTER.process is None
+print(json.dumps(report))
+"""
+
+
+def views_site(root: Path) -> Path:
+    (root / "docs").mkdir(parents=True)
+    hook = REPO / "hooks" / "fast_preview.py"
+    (root / "mkdocs.yml").write_text(VIEWS_YML.format(hook=hook))
+    (root / "plain.yml").write_text(VIEWS_YML.format(hook=hook).replace(
+        f"hooks:\n  - {hook}\n", ""
+    ))  # fmt: skip
+    (root / "docs" / "index.md").write_text("# Home\n\nThe [chapter](chapter.ipynb).\n")
+    (root / "docs" / "chapter.ipynb").write_text(json.dumps(NOTEBOOK, indent=1))
+    return root
+
+
+def entries(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (root / ".cache" / "views").glob("*")}
+
+
+@pytest.mark.parametrize("helper", ["ok", "broken"])
+def test_a_view_converted_ahead_is_the_plugins_own(tmp_path, helper):
+    """The helper writes the entry the plugin would write, byte for byte, and
+    the view built from it is the plugin's own; a helper that ends before it
+    answers is stopped and the plugin converts the notebook itself."""
+    root = views_site(tmp_path / "src")
+    run(root, "-m", "mkdocs", "build", "-q", "-f", "plain.yml", "-d", tmp_path / "own")
+    own = entries(root)
+    assert len(own) == 1 and next(iter(own)).endswith(".json"), own
+    shutil.rmtree(root / ".cache" / "views")
+
+    report = json.loads(run(root, "-c", AHEAD_DRIVER, str(tmp_path / "ahead"), helper))
+    assert report["asked"] == 1 and report["stopped"], report
+    assert report["made"] == (1 if helper == "ok" else 0), report
+    assert entries(root) == own  # nothing else left in the folder either
+    view = Path("chapter", "index.html")
+    assert (tmp_path / "ahead" / view).read_bytes() == (
+        tmp_path / "own" / view
+    ).read_bytes()
+
+
+def test_an_entry_is_not_written_for_a_notebook_that_changed(tmp_path):
+    """A request names the key of the bytes it was made for; if the notebook
+    has other bytes when the helper comes to it, nothing is written."""
+    from preview import converter
+
+    root = views_site(tmp_path / "src")
+    path = str(root / "docs" / "chapter.ipynb")
+    options = {name: "" for name in converter.NB2HTML_OPTIONS}
+    options.update(allow_errors=True, show_input=True, no_input=False)
+    options.update(no_prompt=False, remove_tag_config={}, include_requirejs=False)
+    _, plugin = converter._plugin_modules()
+    key = plugin._compute_cache_key(path, {**options, "toc_depth": 3}, False)
+    notebook = json.loads(Path(path).read_text())
+    notebook["cells"][1]["source"] = ["print(4)"]
+    Path(path).write_text(json.dumps(notebook))
+    cache = tmp_path / "cache"
+    assert converter.make_entry(path, options, 3, str(cache), key) is False
+    assert not cache.exists()
