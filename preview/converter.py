@@ -123,14 +123,16 @@ class ViewConverter:
         self.answers: dict[int, dict] = {}
         self.asked = 0
         self.made = 0
+        self.failed = False  # a helper gave no answer: no other is started
+        self.arguments = ["-m", "preview.converter"]  # the helper's, after python
 
     def start(self) -> bool:
         """Start the helper, once; whether it runs."""
-        if self.process is None and _plugin_modules() is not None:
+        if self.process is None and not self.failed and _plugin_modules():
             package_root = str(Path(__file__).resolve().parents[1])
             path = [package_root, os.environ.get("PYTHONPATH", "")]
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "preview.converter"],
+                [sys.executable, *self.arguments],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -194,6 +196,7 @@ class ViewConverter:
         answer = self._answer(number, limit)
         if answer is None:
             log.info("preview: the view helper gave no answer for %s", path)
+            self.failed = True
             self.close()
         elif answer.get("made"):
             self.made += 1

@@ -401,20 +401,13 @@ NOTEBOOK = {
 # A serve session's first build, in one process: the helper converts the
 # notebook ("ok"), or reads the request and ends without answering ("broken").
 AHEAD_DRIVER = """
-import json, subprocess, sys
+import json, sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from preview.converter import CONVERTER
 
 if sys.argv[2] == "broken":
-    def start():
-        if CONVERTER.process is None:
-            CONVERTER.process = subprocess.Popen(
-                [sys.executable, "-c", "import sys; sys.stdin.readline()"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            )
-        return True
-    CONVERTER.start = start
+    CONVERTER.arguments = ["-c", "import sys; sys.stdin.readline()"]
 config = load_config("mkdocs.yml", site_dir=sys.argv[1])
 config.plugins.on_startup(command="serve", dirty=False)
 try:
@@ -423,6 +416,8 @@ try:
 finally:
     config.plugins.on_shutdown()
 report["stopped"] = CONVERTER.process is None
+report["restarts"] = CONVERTER.start() if sys.argv[2] == "broken" else None
+CONVERTER.close()
 print(json.dumps(report))
 """
 
@@ -457,6 +452,7 @@ def test_a_view_converted_ahead_is_the_plugins_own(tmp_path, helper):
     report = json.loads(run(root, "-c", AHEAD_DRIVER, str(tmp_path / "ahead"), helper))
     assert report["asked"] == 1 and report["stopped"], report
     assert report["made"] == (1 if helper == "ok" else 0), report
+    assert report["restarts"] is (False if helper == "broken" else None), report
     assert entries(root) == own  # nothing else left in the folder either
     view = Path("chapter", "index.html")
     assert (tmp_path / "ahead" / view).read_bytes() == (
