@@ -65,6 +65,10 @@ class SiteState:
         # build's (see _notebook_text).
         self.notebooks: dict[str, str] = {}
         self.notebooks_now: dict[str, str] = {}
+        # Loaded pages by what they are made of: the last build's, this build's
+        # (see _load).
+        self.loaded: dict[tuple, Page] = {}
+        self.loaded_now: dict[tuple, Page] = {}
 
 
 class NotebookView:
@@ -110,10 +114,12 @@ def on_files(files: Files, config) -> Files:
     state.pages.clear()
     state.views.clear()
     state.notebooks, state.notebooks_now = state.notebooks_now, {}
+    state.loaded, state.loaded_now = state.loaded_now, {}
+    snippets = _snippet_files_digest(project)
     loaded = []
     for file in list(files.documentation_pages()):
         try:
-            page = project.load(Path(file.abs_src_path))
+            page = _load(project, Path(file.abs_src_path), snippets)
         except PageError as exc:
             log.error(str(exc))
             # What MkDocs renders instead (it would stumble on the same fault).
@@ -121,6 +127,8 @@ def on_files(files: Files, config) -> Files:
             continue
         if page.listings:
             loaded.append((file, page))
+    if _snippet_files_digest(project) != snippets:  # edited while loading
+        state.loaded_now.clear()
     pages = [page for _, page in loaded]
     # The first build of `mkdocs serve` runs each page that is not in the
     # cache as `mkdocs build` does, fresh, and stores it, so that serving
@@ -155,6 +163,32 @@ def on_files(files: Files, config) -> Files:
     if state.cache is not None:
         state.cache.clean(pages)
     return files
+
+
+def _snippet_files_digest(project: Project) -> str:
+    """Every file a page can include, named and read."""
+    digest = hashlib.sha256()
+    for folder in project.snippet_dirs:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _load(project: Project, path: Path, snippets: str) -> Page:
+    """``project.load``, memoized across the rebuilds of ``mkdocs serve``:
+    keyed by the page's bytes and every file it can include (``snippets``),
+    and kept only if the page did not change while it was being loaded."""
+    data = path.read_bytes()
+    where = (str(project.root), *map(str, project.snippet_dirs))
+    key = (*where, str(path), hashlib.sha256(data).hexdigest(), snippets)
+    page = state.loaded.get(key)
+    if page is None:
+        page = project.load(path)
+        if path.read_bytes() != data:
+            return page
+    state.loaded_now[key] = page
+    return page
 
 
 def _error_page(file: File, message: str) -> str:

@@ -141,3 +141,26 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
     assert cache._file(page).read_bytes() == stored  # the previews stored nothing
     html = (site.root / "site" / "page" / "index.html").read_text()
     assert "100" in html
+
+
+def test_serve_loads_a_page_again_only_when_it_or_a_snippet_changed(site):
+    """The rebuilds of `mkdocs serve` reuse a loaded page while its file and
+    every file it can include are unchanged."""
+    from listings import site as hook
+
+    make(site)
+    project, path = site.project, site.root / "docs" / "page.md"
+
+    def load():
+        hook.state.loaded, hook.state.loaded_now = hook.state.loaded_now, {}
+        return hook._load(project, path, hook._snippet_files_digest(project))
+
+    first = load()
+    assert load() is first
+    make(site, add="total += 10")  # the snippet file
+    edited = load()
+    assert edited is not first and edited.listings[1].code != first.listings[1].code
+    path.write_text(path.read_text() + "\nA sentence.\n")  # the page
+    again = load()
+    assert again is not edited and again.text.endswith("A sentence.\n")
+    assert load() is again
