@@ -65,10 +65,10 @@ class SiteState:
         # build's (see _notebook_text).
         self.notebooks: dict[str, str] = {}
         self.notebooks_now: dict[str, str] = {}
-        # Loaded pages by what they are made of: the last build's, this build's
-        # (see _load).
-        self.loaded: dict[tuple, Page] = {}
-        self.loaded_now: dict[tuple, Page] = {}
+        # Loaded pages, with the files they include, by page and content: the
+        # last build's, this build's (see _load).
+        self.loaded: dict[tuple, tuple[Page, dict[str, str]]] = {}
+        self.loaded_now: dict[tuple, tuple[Page, dict[str, str]]] = {}
 
 
 class NotebookView:
@@ -115,11 +115,11 @@ def on_files(files: Files, config) -> Files:
     state.views.clear()
     state.notebooks, state.notebooks_now = state.notebooks_now, {}
     state.loaded, state.loaded_now = state.loaded_now, {}
-    snippets = _snippet_files_digest(project)
+    includable = _includable(project)
     loaded = []
     for file in list(files.documentation_pages()):
         try:
-            page = _load(project, Path(file.abs_src_path), snippets)
+            page = _load(project, Path(file.abs_src_path), includable)
         except PageError as exc:
             log.error(str(exc))
             # What MkDocs renders instead (it would stumble on the same fault).
@@ -127,7 +127,7 @@ def on_files(files: Files, config) -> Files:
             continue
         if page.listings:
             loaded.append((file, page))
-    if _snippet_files_digest(project) != snippets:  # edited while loading
+    if _includable(project) != includable:  # a file edited while loading
         state.loaded_now.clear()
     pages = [page for _, page in loaded]
     # The first build of `mkdocs serve` runs each page that is not in the
@@ -165,29 +165,51 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
-def _snippet_files_digest(project: Project) -> str:
-    """Every file a page can include, named and read."""
-    digest = hashlib.sha256()
+def _includable(project: Project) -> dict[str, str]:
+    """Every file a page can include, with its content's digest."""
+    found = {}
     for folder in project.snippet_dirs:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file():
-                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
-def _load(project: Project, path: Path, snippets: str) -> Page:
+def _included(text: str, project: Project, includable: dict[str, str]) -> dict:
+    """The files ``text`` includes, directly or through the files it includes,
+    each with its digest (every includable file for the block form, whose
+    names are not told apart here)."""
+    todo, seen = [text], {}
+    while todo:
+        text = todo.pop()
+        if preview.BLOCK_SNIPPET.search(text):
+            return dict(includable)
+        for match in preview.INLINE_SNIPPET.finditer(text):
+            name = match["name"]
+            # "file.py:section" or "file.py:1:5": every prefix that is a file.
+            for candidate in [name] + [name.rsplit(":", n)[0] for n in (1, 2)]:
+                for folder in project.snippet_dirs:
+                    path = str(folder / candidate)
+                    if path in includable and path not in seen:
+                        seen[path] = includable[path]
+                        todo.append(Path(path).read_text(errors="replace"))
+    return seen
+
+
+def _load(project: Project, path: Path, includable: dict[str, str]) -> Page:
     """``project.load``, memoized across the rebuilds of ``mkdocs serve``:
-    keyed by the page's bytes and every file it can include (``snippets``),
-    and kept only if the page did not change while it was being loaded."""
+    keyed by the page's bytes, and kept while each file it includes is
+    unchanged; not kept if the page changed while it was being loaded."""
     data = path.read_bytes()
     where = (str(project.root), *map(str, project.snippet_dirs))
-    key = (*where, str(path), hashlib.sha256(data).hexdigest(), snippets)
-    page = state.loaded.get(key)
-    if page is None:
+    key = (*where, str(path), hashlib.sha256(data).hexdigest())
+    page, included = state.loaded.get(key, (None, {}))
+    if page is None or any(includable.get(f) != d for f, d in included.items()):
         page = project.load(path)
         if path.read_bytes() != data:
             return page
-    state.loaded_now[key] = page
+        included = _included(data.decode("utf-8", "replace"), project, includable)
+    state.loaded_now[key] = (page, included)
     return page
 
 

@@ -145,7 +145,7 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
 
 def test_serve_loads_a_page_again_only_when_it_or_a_snippet_changed(site):
     """The rebuilds of `mkdocs serve` reuse a loaded page while its file and
-    every file it can include are unchanged."""
+    the files it includes are unchanged."""
     from listings import site as hook
 
     make(site)
@@ -153,9 +153,11 @@ def test_serve_loads_a_page_again_only_when_it_or_a_snippet_changed(site):
 
     def load():
         hook.state.loaded, hook.state.loaded_now = hook.state.loaded_now, {}
-        return hook._load(project, path, hook._snippet_files_digest(project))
+        return hook._load(project, path, hook._includable(project))
 
     first = load()
+    assert load() is first
+    site.snippet("other", "print('not included')\n")  # a file it does not include
     assert load() is first
     make(site, add="total += 10")  # the snippet file
     edited = load()
