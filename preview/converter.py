@@ -87,7 +87,9 @@ def _start_helper() -> None:
     _plugin_modules()
 
 
-def make_entry(path: str, options: dict, toc_depth: int, cache_dir: str, key: str):
+def make_entry(
+    path: str, options: dict, toc_depth: int, cache_dir: str, key: str
+) -> bool:
     """In the helper: the plugin's cache entry for the notebook at ``path``,
     written as the plugin writes it on a miss, if the notebook's bytes still
     give ``key`` before and after the conversion; whether it was written."""
