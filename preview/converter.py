@@ -30,6 +30,7 @@ no helper.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -239,11 +240,14 @@ CONVERTER = ViewConverter()
 
 
 def main() -> None:
-    """The helper: answer each request line on standard input, in order."""
+    """The helper: answer each request line on standard input, in order. A
+    conversion runs with the cyclic garbage collector off (nbconvert's HTML
+    trees are full of cycles); it collects after the answer is sent."""
     logging.disable(logging.WARNING)  # nbconvert's notes on missing alt text
     _start_helper()
     for number, line in enumerate(sys.stdin.buffer, start=1):
         answer = {"number": number, "made": False}
+        gc.disable()
         try:
             request = json.loads(line)
             answer["made"] = make_entry(
@@ -257,6 +261,8 @@ def main() -> None:
             answer["error"] = f"{type(error).__name__}: {error}"
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
+        gc.enable()
+        gc.collect()
 
 
 if __name__ == "__main__":
