@@ -47,7 +47,7 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_post_build(config):
-    preview.store_for(Path(config.config_file_path).parent).save()
+    preview.SESSION.save(preview.store_for(Path(config.config_file_path).parent))
     log.debug("preview: %s", dict(sorted(preview.stats.items())))
     preview.SESSION.build_ended()
 
@@ -58,4 +58,4 @@ def on_build_error(error):
 
 def on_shutdown():
     CONVERTER.close()
-    preview.SESSION.stop()
+    preview.SESSION.stop()  # saves the memos

@@ -30,7 +30,8 @@ A hit gives back exactly what the computation would produce:
 compares every byte. The memos live in this module, not in the hook file,
 because MkDocs re-executes hook files on each rebuild. The highlighting,
 search and view memos (plain JSON: text and HTML) are saved to
-``.cache/preview/memo.json`` after a build, so a warm ``mkdocs build`` in a new
+``.cache/preview/memo.json`` after a build (under ``mkdocs serve``, at most
+once a minute and when it stops), so a warm ``mkdocs build`` in a new
 process starts with them too. That file is keyed by the Python and library
 versions and this module's source, and signed with a key that does not live
 in the repository (a file only the user can read, in the user's cache folder):
@@ -69,6 +70,7 @@ import secrets
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from importlib import metadata
@@ -652,6 +654,7 @@ def _search_agrees(add_entry: Callable[..., Any], index_class: type) -> bool:
 
 POLL_S = 0.1
 COLLECT_AFTER_S = 1.0
+SAVE_EVERY_S = 60.0
 
 
 class Session:
@@ -664,18 +667,37 @@ class Session:
     rebuild runs with the collector off, and it is turned on again
     ``COLLECT_AFTER_S`` after the build has ended (unless another has started):
     what the build left is collected once, while the reader looks at the
-    page. ``mkdocs build`` is left as it is."""
+    page. The memos are saved to disk after the first build, then at most
+    every ``SAVE_EVERY_S`` seconds and when the server stops (saving takes
+    about 0.1 s). ``mkdocs build`` is left as it is."""
 
     def __init__(self) -> None:
         self.serving = False
         self.building = False
+        self.saved_at: float | None = None
+        self.store: Store | None = None
 
     def start(self) -> None:
         self.serving = True
+        self.saved_at = None  # the first build saves
 
     def stop(self) -> None:
+        if self.serving and self.store is not None:
+            self.store.save()
         self.serving = self.building = False
+        self.saved_at = self.store = None
         gc.enable()
+
+    def save(self, store: Store) -> None:
+        """Save the memos after a build: always, but under ``mkdocs serve``
+        at most every SAVE_EVERY_S seconds (and when it stops)."""
+        self.store = store
+        now = time.monotonic()
+        recent = self.saved_at is not None and now - self.saved_at < SAVE_EVERY_S
+        if self.serving and recent:
+            return
+        store.save()
+        self.saved_at = now
 
     def build_started(self) -> None:
         # The first build's on_config comes before on_startup: it runs as usual.

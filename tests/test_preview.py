@@ -478,3 +478,29 @@ def test_an_entry_is_not_written_for_a_notebook_that_changed(tmp_path):
     cache = tmp_path / "cache"
     assert converter.make_entry(path, options, 3, str(cache), key) is False
     assert not cache.exists()
+
+
+def test_serve_saves_the_memos_at_most_once_a_minute_and_when_it_stops():
+    """A serve rebuild does not pay for writing the memo file each time."""
+    import preview
+
+    class Store:
+        saves = 0
+
+        def save(self):
+            self.saves += 1
+
+    session, store = preview.Session(), Store()
+    session.save(store)
+    session.save(store)
+    assert store.saves == 2  # `mkdocs build`: after every build
+    session.start()
+    session.save(store)
+    session.save(store)
+    assert store.saves == 3  # serving: not again within SAVE_EVERY_S
+    session.saved_at -= preview.SAVE_EVERY_S
+    session.save(store)
+    assert store.saves == 4
+    session.save(store)
+    session.stop()
+    assert store.saves == 5  # what the last build used, when the server stops
