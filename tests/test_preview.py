@@ -504,3 +504,50 @@ def test_serve_saves_the_memos_at_most_once_a_minute_and_when_it_stops():
     session.save(store)
     session.stop()
     assert store.saves == 5  # what the last build used, when the server stops
+
+
+def test_a_serve_rebuild_runs_without_the_garbage_collector(monkeypatch):
+    """Off from a rebuild's start, on again COLLECT_AFTER_S after its end
+    (unless another rebuild has started); `mkdocs build` leaves it alone."""
+    import gc
+    import time
+
+    import preview
+
+    monkeypatch.setattr(preview, "COLLECT_AFTER_S", 0.05)
+    session = preview.Session()
+    try:
+        session.build_started()
+        assert gc.isenabled()  # not serving
+        session.build_ended()
+        session.start()
+        session.build_started()
+        assert not gc.isenabled()
+        session.build_ended()
+        session.build_started()  # the next edit came at once
+        time.sleep(0.2)
+        assert not gc.isenabled()
+        session.build_ended()
+        time.sleep(0.2)
+        assert gc.isenabled()
+    finally:
+        session.stop()
+        gc.enable()
+
+
+def test_serve_polls_the_watched_folders_often(tmp_path):
+    """mkdocs serve's polling observer, with a watch made before and one
+    after the hook, polls every POLL_S seconds."""
+    from types import SimpleNamespace
+
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers.polling import PollingObserver
+
+    import preview
+
+    observer = PollingObserver(timeout=0.5)  # mkdocs serve's
+    observer.schedule(FileSystemEventHandler(), str(tmp_path))
+    preview.poll_often(SimpleNamespace(observer=observer))
+    observer.schedule(FileSystemEventHandler(), str(tmp_path / ".."))
+    timeouts = [emitter.timeout for emitter in observer.emitters]
+    assert timeouts == [preview.POLL_S] * 2
