@@ -115,7 +115,7 @@ def on_files(files: Files, config) -> Files:
     state.views.clear()
     state.notebooks, state.notebooks_now = state.notebooks_now, {}
     state.loaded, state.loaded_now = state.loaded_now, {}
-    includable = _includable(project)
+    includable = _includable(project) if state.serving else {}
     loaded = []
     for file in list(files.documentation_pages()):
         try:
@@ -127,7 +127,7 @@ def on_files(files: Files, config) -> Files:
             continue
         if page.listings:
             loaded.append((file, page))
-    if _includable(project) != includable:  # a file edited while loading
+    if state.serving and _includable(project) != includable:  # edited meanwhile
         state.loaded_now.clear()
     pages = [page for _, page in loaded]
     # The first build of `mkdocs serve` runs each page that is not in the
@@ -167,39 +167,24 @@ def on_files(files: Files, config) -> Files:
 
 def _includable(project: Project) -> dict[str, str]:
     """Every file a page can include, with its content's digest."""
-    found = {}
-    for folder in project.snippet_dirs:
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file():
-                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+    return preview.includable_files(project.snippet_dirs)
 
 
 def _included(text: str, project: Project, includable: dict[str, str]) -> dict:
-    """The files ``text`` includes, directly or through the files it includes,
-    each with its digest (every includable file for the block form, whose
-    names are not told apart here)."""
-    todo, seen = [text], {}
-    while todo:
-        text = todo.pop()
-        if preview.BLOCK_SNIPPET.search(text):
-            return dict(includable)
-        for match in preview.INLINE_SNIPPET.finditer(text):
-            name = match["name"]
-            # "file.py:section" or "file.py:1:5": every prefix that is a file.
-            for candidate in [name] + [name.rsplit(":", n)[0] for n in (1, 2)]:
-                for folder in project.snippet_dirs:
-                    path = str(folder / candidate)
-                    if path in includable and path not in seen:
-                        seen[path] = includable[path]
-                        todo.append(Path(path).read_text(errors="replace"))
-    return seen
+    """The files ``text`` includes, each with its digest (every includable
+    file for the block form, whose names are not told apart)."""
+    seen = preview.included_files(text, project.snippet_dirs, includable)
+    if seen is None:
+        return dict(includable)
+    return {path: includable[path] for path in seen}
 
 
 def _load(project: Project, path: Path, includable: dict[str, str]) -> Page:
     """``project.load``, memoized across the rebuilds of ``mkdocs serve``:
     keyed by the page's bytes, and kept while each file it includes is
     unchanged; not kept if the page changed while it was being loaded."""
+    if not state.serving:  # one build: nothing to reuse
+        return project.load(path)
     data = path.read_bytes()
     where = (str(project.root), *map(str, project.snippet_dirs))
     key = (*where, str(path), hashlib.sha256(data).hexdigest())

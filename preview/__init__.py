@@ -253,17 +253,23 @@ class Store:
             "signature": _signature(text),
             "payload": payload,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w") as f:
-                # Key order is kept: search entries go out in the order given.
-                json.dump(entry, f)
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        # Key order is kept: search entries go out in the order given.
+        write_atomically(self.path, json.dumps(entry))
         self.saved = digest
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it:
+    a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 _stores: dict[Path, Store] = {}
@@ -423,22 +429,31 @@ def _base_paths(options: dict) -> list[Path]:
     return [Path(f) for f in ([folders] if isinstance(folders, str) else folders)]
 
 
+def includable_files(roots: list[Path], site: Path | None = None) -> dict[str, str]:
+    """Each file under ``roots`` that ``pymdownx.snippets`` may include, with
+    its content's digest (hidden folders under a root, such as ``.cache`` and
+    ``.git``, and the ``site`` folder left out)."""
+    found = {}
+    for root in roots:
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in paths:
+            inside = path.relative_to(root).parts if path != root else ()
+            hidden = any(part.startswith(".") for part in inside)
+            if hidden or not path.is_file():
+                continue
+            if site is not None and path.resolve().is_relative_to(site):
+                continue
+            found[str(path)] = _sha(path.read_bytes())
+    return found
+
+
 def _included_files(config: Any) -> dict[str, str]:
-    """Each file ``pymdownx.snippets`` may include, with its content's digest
-    (hidden folders, such as ``.cache`` and ``.git``, and the site left out)."""
+    """Each file the site's ``pymdownx.snippets`` may include, by digest."""
     options = _snippet_options(config)
     if options is None:
         return {}
     site = Path(config.get("site_dir") or "site").resolve()
-    found = {}
-    for root in _base_paths(options):
-        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for path in paths:
-            hidden = any(part.startswith(".") for part in path.parts if part != ".")
-            if hidden or path.resolve().is_relative_to(site) or not path.is_file():
-                continue
-            found[str(path)] = _sha(path.read_bytes())
-    return found
+    return includable_files(_base_paths(options), site)
 
 
 # pymdownx.snippets' two forms: `--8<-- "file"` and a block of file names
@@ -449,18 +464,15 @@ INLINE_SNIPPET = re.compile(
 BLOCK_SNIPPET = re.compile(r"^[ \t]*;*-+8<-+[ \t]*$", re.M)
 
 
-def _page_includes(markdown_text: str, config: Any) -> tuple | None:
-    """The files a page's Markdown includes through ``pymdownx.snippets``,
-    directly or through the files it includes, and those appended to every
-    page, each with its digest; None when that cannot be told (the block
-    form), and then every file snippets may include counts."""
-    options = _snippet_options(config)
-    if options is None:
-        return ()
-    everything = _render_inputs["included"]
-    roots = _base_paths(options)
-    names = [str(n) for n in options.get("auto_append") or []]
-    todo, seen = [markdown_text], set()
+def included_files(
+    text: str, roots: list[Path], everything: dict, names: list[str] | None = None
+) -> set[str] | None:
+    """The files of ``everything`` (paths as ``includable_files`` gives them)
+    that ``text`` includes through ``pymdownx.snippets``, directly or through
+    the files it includes, with those named in ``names``; None when that
+    cannot be told (the block form)."""
+    names = list(names or [])
+    todo, seen = [text], set()
     while todo:
         text = todo.pop()
         if BLOCK_SNIPPET.search(text):
@@ -477,6 +489,21 @@ def _page_includes(markdown_text: str, config: Any) -> tuple | None:
                     if path in everything and path not in seen:
                         seen.add(path)
                         todo.append(Path(path).read_text(errors="replace"))
+    return seen
+
+
+def _page_includes(markdown_text: str, config: Any) -> tuple | None:
+    """The files a page's Markdown includes, and those appended to every
+    page, each with its digest; None when that cannot be told, and then
+    every file snippets may include counts."""
+    options = _snippet_options(config)
+    if options is None:
+        return ()
+    everything = _render_inputs["included"]
+    appended = [str(n) for n in options.get("auto_append") or []]
+    seen = included_files(markdown_text, _base_paths(options), everything, appended)
+    if seen is None:
+        return None
     return tuple(sorted((path, everything[path]) for path in seen))
 
 

@@ -37,10 +37,11 @@ import os
 import select
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import preview
 
 log = logging.getLogger("mkdocs.hooks.preview")
 
@@ -81,8 +82,6 @@ def _start_helper() -> None:
     """In the helper: import the converter and keep compiled templates."""
     from nbconvert.exporters.templateexporter import TemplateExporter
 
-    import preview
-
     create = TemplateExporter._create_environment
     TemplateExporter._create_environment = preview.with_template_cache(create)
     _plugin_modules()
@@ -103,16 +102,7 @@ def make_entry(
     if plugin._compute_cache_key(path, config, False) != key:
         return False
     entry = json.dumps({"content": body, "toc_tokens": toc_tokens, "title": title})
-    target = plugin._get_cache_path(cache_dir, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(entry)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    preview.write_atomically(plugin._get_cache_path(cache_dir, key), entry)
     return True
 
 

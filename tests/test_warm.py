@@ -143,11 +143,12 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
     assert "100" in html
 
 
-def test_serve_loads_a_page_again_only_when_it_or_a_snippet_changed(site):
+def test_serve_loads_a_page_again_only_when_it_or_a_snippet_changed(site, monkeypatch):
     """The rebuilds of `mkdocs serve` reuse a loaded page while its file and
     the files it includes are unchanged."""
     from listings import site as hook
 
+    monkeypatch.setattr(hook.state, "serving", True)
     make(site)
     project, path = site.project, site.root / "docs" / "page.md"
 
