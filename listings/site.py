@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-import os
 import posixpath
-import tempfile
 from pathlib import Path
 
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -222,15 +220,11 @@ def _views_enabled(config) -> bool:
 def _write_if_changed(path: Path, text: str) -> None:
     """Keep the file (and its time stamp) when its content is the same."""
     try:
-        if path.read_text() == text:
+        if path.read_text(encoding="utf-8") == text:
             return
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as out:
-        out.write(text)
-    os.replace(temporary, path)
+    preview.write_atomically(path, text)
 
 
 def _view_file(config, uri: str, path: Path) -> File:
