@@ -248,12 +248,13 @@ def loading_faults(page, path: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", expected_pages(), ids=lambda p: p or "home")
-def test_page_loads_cleanly_and_passes_the_audit(path, site_dir, base_url, watched):
+def test_page_loads_cleanly_and_passes_the_audit(path, site_dir, base_url, tab):
     """Each page, one visit: no console error, no request off 127.0.0.1, every
     image loaded with alt text, TeX rendered as MathML; then axe, with every
     rule in the scheme the page opens in and the colour rules in the other.
-    (One test per page, so that the pages share out over the workers.)"""
-    w = watched()
+    (One test per page, so that the pages share out over the workers; each
+    worker visits its pages in one tab, as a reader would.)"""
+    w = tab
     w.page.goto(base_url + path, wait_until="load")
     assert loading_faults(w.page, path) == []
     failures = audit_loaded(w.page, path)
@@ -390,10 +391,10 @@ def sampler_url(tmp_path_factory):
     server.server_close()
 
 
-def test_axe_finds_nothing_serious_on_every_component(sampler_url, watched):
+def test_axe_finds_nothing_serious_on_every_component(sampler_url, tab):
     """Tabs, admonitions, tables, footnotes and every token colour of the
     highlighter, in both schemes (the chapters may not use all of them)."""
-    w = watched()
+    w = tab
     failures = audit_pages(w.page, sampler_url, ["", "second/"])
     # The second tab's panel too (the first one is shown on load).
     w.page.goto(sampler_url, wait_until="load")
@@ -416,11 +417,11 @@ STOCK_THEME = """() => {
 }"""
 
 
-def test_audit_reports_each_fault_of_the_stock_theme(sampler_url, watched):
+def test_audit_reports_each_fault_of_the_stock_theme(sampler_url, tab):
     """The audit can fail, and says where: on the sampler with Material's deep
     orange and indigo, without the palette stylesheet, the search dialog's
     name and the copy buttons' fix, it finds every fault the site had."""
-    w = watched()
+    w = tab
     w.page.goto(sampler_url, wait_until="load")
     w.page.evaluate(STOCK_THEME)
     light = "\n".join(audit(w.page))
@@ -463,8 +464,8 @@ def tab_to(page, selector: str, limit: int = 400) -> None:
     pytest.fail(f"{limit} presses of Tab never reached {selector}")
 
 
-def test_keyboard_search_from_shortcut_to_result(base_url, watched):
-    w = watched()
+def test_keyboard_search_from_shortcut_to_result(base_url, tab):
+    w = tab
     w.page.goto(base_url, wait_until="networkidle")
     w.page.keyboard.press("/")  # Material's shortcut (also f and s)
     assert focused(w.page, "input.md-search__input")
@@ -480,8 +481,8 @@ def test_keyboard_search_from_shortcut_to_result(base_url, watched):
     assert w.errors == []
 
 
-def test_keyboard_search_is_reached_with_tab(base_url, watched):
-    w = watched()
+def test_keyboard_search_is_reached_with_tab(base_url, tab):
+    w = tab
     w.page.goto(base_url, wait_until="networkidle")
     tab_to(w.page, "input.md-search__input", limit=30)
     w.page.keyboard.type("tensor", delay=20)
@@ -491,8 +492,8 @@ def test_keyboard_search_is_reached_with_tab(base_url, watched):
 
 
 @pytest.mark.parametrize("key", ["Enter", " "])
-def test_keyboard_palette_toggle_switches_scheme(base_url, watched, key):
-    w = watched()
+def test_keyboard_palette_toggle_switches_scheme(base_url, tab, key):
+    w = tab
     w.page.goto(base_url + "tensors/", wait_until="networkidle")
     assert scheme_of(w.page) == "default"
     toggle = "form[data-md-component='palette'] input:not([aria-hidden='true'])"
@@ -507,8 +508,8 @@ def test_keyboard_palette_toggle_switches_scheme(base_url, watched, key):
     w.page.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
 
 
-def test_keyboard_content_tabs_switch_with_arrows(sampler_url, watched):
-    w = watched()
+def test_keyboard_content_tabs_switch_with_arrows(sampler_url, tab):
+    w = tab
     w.page.goto(sampler_url, wait_until="networkidle")
     panels = w.page.locator(".tabbed-block")
     tab_to(w.page, ".tabbed-set > input", limit=60)
@@ -519,7 +520,7 @@ def test_keyboard_content_tabs_switch_with_arrows(sampler_url, watched):
     assert panels.nth(0).is_visible() and not panels.nth(1).is_visible()
 
 
-def test_keyboard_opens_a_collapsed_solution(site_dir, base_url, watched):
+def test_keyboard_opens_a_collapsed_solution(site_dir, base_url, tab):
     pages = [
         p
         for p in site_pages(site_dir)
@@ -527,7 +528,7 @@ def test_keyboard_opens_a_collapsed_solution(site_dir, base_url, watched):
         and '<details class="success"' in (site_dir / p / "index.html").read_text()
     ]
     assert pages, "no page with a collapsed solution"
-    w = watched()
+    w = tab
     w.page.goto(base_url + pages[0], wait_until="networkidle")
     tab_to(w.page, "details.success > summary")
     solution = w.page.locator("details.success").first
@@ -559,10 +560,10 @@ def test_keyboard_copy_button_copies_the_listing(base_url, watched):
     assert copied.strip() == shown.strip() and copied.strip()
 
 
-def test_copy_buttons_are_not_landmarks(base_url, watched):
+def test_copy_buttons_are_not_landmarks(base_url, tab):
     """The overrides' script takes the navigation role off the copy button's
     wrapper; the real landmarks keep names of their own."""
-    w = watched()
+    w = tab
     w.page.goto(base_url + "tensors/", wait_until="networkidle")
     navs = w.page.locator("nav.md-code__nav")
     assert navs.count() > 3

@@ -9,7 +9,7 @@ import shutil
 
 import nbformat
 import pytest
-from conftest import REPO, site_pages
+from conftest import REPO, Tab, site_pages
 
 from listings import Project
 from listings.verify import outputs_match
@@ -128,3 +128,30 @@ def test_the_watcher_records_console_errors_and_requests_off_the_site(
     w.page.wait_for_timeout(200)
     assert w.outside == ["https://cdn.example.org/x.js"]
     assert any("broken script" in error for error in w.errors)
+
+
+def test_the_shared_tab_opens_each_visit_as_a_first_one(base_url, browser):
+    """The page audits share one tab per worker (conftest.Tab): after a visit
+    that chose the dark palette and hit an error, the next visit starts on a
+    blank page with nothing recorded and opens in the light scheme."""
+    holder = Tab(browser)
+    try:
+        w = holder.fresh()
+        w.page.goto(base_url + "tensors/", wait_until="load")
+        w.page.locator("form[data-md-component='palette'] label:not([hidden])").click()
+        w.page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+        w.page.evaluate("setTimeout(() => { throw new Error('broken script') })")
+        w.page.wait_for_timeout(200)
+        assert w.errors
+        holder.reset()
+        again = holder.fresh()
+        assert again is w and w.page.url == "about:blank"
+        assert w.errors == [] and w.outside == []
+        w.page.goto(base_url + "tensors/", wait_until="load")
+        assert w.page.evaluate("document.body.dataset.mdColorScheme") == "default"
+        # A page that cannot be reset is replaced by a new one.
+        w.context.close()
+        holder.reset()
+        assert holder.fresh() is not w
+    finally:
+        holder.close()
