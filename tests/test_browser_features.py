@@ -137,7 +137,7 @@ def test_the_shared_tab_opens_each_visit_as_a_first_one(base_url, browser):
     holder = Tab(browser)
     try:
         w = holder.fresh()
-        w.page.goto(base_url + "tensors/", wait_until="load")
+        w.page.goto(base_url + "references/", wait_until="load")
         w.page.locator("form[data-md-component='palette'] label:not([hidden])").click()
         w.page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
         w.page.evaluate("setTimeout(() => { throw new Error('broken script') })")
@@ -147,7 +147,7 @@ def test_the_shared_tab_opens_each_visit_as_a_first_one(base_url, browser):
         again = holder.fresh()
         assert again is w and w.page.url == "about:blank"
         assert w.errors == [] and w.outside == []
-        w.page.goto(base_url + "tensors/", wait_until="load")
+        w.page.goto(base_url + "references/", wait_until="load")
         assert w.page.evaluate("document.body.dataset.mdColorScheme") == "default"
         # A page that cannot be reset is replaced by a new one.
         w.context.close()
