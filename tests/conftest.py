@@ -263,7 +263,8 @@ def watched(browser):
 
 
 class Tab:
-    """The one Watched page a worker keeps open for the page audits."""
+    """The one Watched page a worker keeps open for the page audits and the
+    keyboard tests (the ``tab`` fixture)."""
 
     def __init__(self, browser):
         self.browser = browser
