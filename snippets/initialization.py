@@ -256,6 +256,9 @@ model = nn.Sequential(
     nn.Linear(16, 32),
     nn.ReLU(),
 )
+visited = []
+model.apply(lambda module: visited.append(type(module).__name__))
+print(*visited)
 model.apply(init_weights)
 for layer in (model[0], model[2]):
     n_out, n_in = layer.weight.shape

@@ -307,6 +307,7 @@ with torch.no_grad():
     print(torch.equal(with_dropout(batch), with_dropout(batch)))
     with_dropout.eval()
     print(torch.equal(with_dropout(batch), with_dropout(batch)))
+    print(nn.Dropout(0.2)(torch.ones(8)))
 # --8<-- [end:exercise-dropout]
 
 # --8<-- [start:exercise-no-grad]

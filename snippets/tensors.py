@@ -52,6 +52,7 @@ floatvector32 = tensor1d.to(torch.float32)
 print(floatvector32)
 print(floatvector32.dtype)
 print(tensor1d.dtype)
+print(tensor1d.to(torch.int64) is tensor1d)
 # --8<-- [end:to]
 
 # --8<-- [start:promotion]

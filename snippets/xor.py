@@ -76,6 +76,27 @@ print(len(train_dl), "batches per epoch")
 # --8<-- [end:loader]
 
 
+# --8<-- [start:loader-order]
+def first_batch_of_each_epoch(epochs=3):
+    """The indices in the first batch of each epoch, shuffled as train_dl."""
+    indices = DataLoader(
+        range(len(train_ds)),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(1),
+    )
+    return [next(iter(indices)).tolist() for _ in range(epochs)]
+
+
+orders = first_batch_of_each_epoch()
+print(orders)
+print(torch.equal(X_train[orders[0]], X_batch))
+with torch.random.fork_rng():
+    torch.rand(1000)  # draws from the global generator
+    print(first_batch_of_each_epoch())
+# --8<-- [end:loader-order]
+
+
 # --8<-- [start:train]
 def train(
     model, num_epochs, train_dl, X_valid, y_valid, lr=0.05, log_every=10
