@@ -208,11 +208,14 @@ train = datasets.MNIST("data", train=True, download=False)
 test = datasets.MNIST("data", train=False, download=False)
 X_train = train.data.unsqueeze(1).float() / 255
 X_test = test.data.unsqueeze(1).float() / 255
-mean, std = X_train.mean(), X_train.std()
-full = TensorDataset((X_train - mean) / std, train.targets)
-test_set = TensorDataset((X_test - mean) / std, test.targets)
 split = torch.Generator().manual_seed(0)
-train_set, val_set = random_split(full, [3500, 500], split)
+fit, val = random_split(range(len(X_train)), [3500, 500], split)
+fit, val = fit.indices, val.indices
+mean, std = X_train[fit].mean(), X_train[fit].std()
+X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+train_set = TensorDataset(X_train[fit], train.targets[fit])
+val_set = TensorDataset(X_train[val], train.targets[val])
+test_set = TensorDataset(X_test, test.targets)
 
 # LitMLP's layers, built after the same seed as in the script.
 torch.manual_seed(123)

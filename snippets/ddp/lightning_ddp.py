@@ -45,12 +45,18 @@ class MNISTDataModule(pl.LightningDataModule):
         # What ToTensor() and Normalize() do per image, done once for all.
         X_train = train.data.unsqueeze(1).float() / 255
         X_test = test.data.unsqueeze(1).float() / 255
-        mean, std = X_train.mean(), X_train.std()
-        full = TensorDataset((X_train - mean) / std, train.targets)
-        self.test_set = TensorDataset((X_test - mean) / std, test.targets)
         generator = torch.Generator().manual_seed(0)
-        sizes = [len(full) - self.num_val, self.num_val]
-        self.train_set, self.val_set = random_split(full, sizes, generator)
+        sizes = [len(X_train) - self.num_val, self.num_val]
+        fit, val = random_split(range(len(X_train)), sizes, generator)
+        fit, val = fit.indices, val.indices
+        # Statistics of the training digits alone: the validation digits
+        # stay as unseen as the test digits.
+        mean, std = X_train[fit].mean(), X_train[fit].std()
+        X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+        y_train = train.targets
+        self.train_set = TensorDataset(X_train[fit], y_train[fit])
+        self.val_set = TensorDataset(X_train[val], y_train[val])
+        self.test_set = TensorDataset(X_test, test.targets)
 
     def train_dataloader(self):
         return DataLoader(
