@@ -74,6 +74,13 @@ print(w)
 print(f"bound: {math.sqrt(6 / (3 + 2)):.4f}")
 # --8<-- [end:xavier-uniform]
 
+# --8<-- [start:xavier-vector]
+try:
+    nn.init.xavier_normal_(torch.empty(3))
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+# --8<-- [end:xavier-vector]
+
 # --8<-- [start:sequential]
 torch.manual_seed(1)
 model = nn.Sequential(

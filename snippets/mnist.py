@@ -248,6 +248,48 @@ def plot_confusion(confusion):
 fig = plot_confusion(confusion)
 # --8<-- [end:confusion-figure]
 
+# --8<-- [start:saliency]
+digits = X_test[:4].to(device).requires_grad_()
+scores = model(digits)
+answers = scores.argmax(dim=1)
+rows = torch.arange(len(digits), device=device)
+(saliency,) = torch.autograd.grad(scores[rows, answers].sum(), digits)
+print("answers", answers.tolist(), "true", test_raw.targets[:4].tolist())
+print("gradient", tuple(saliency.shape))
+
+# The first digit's score alone: the same gradient, and none for the others.
+(alone,) = torch.autograd.grad(model(digits[:1])[0, answers[0]], digits)
+print(torch.allclose(alone[0], saliency[0]), alone[1:].abs().max().item())
+
+step = 0.1 * saliency.sign()
+with torch.no_grad():
+    for name, moved in [("as drawn", digits), ("+ step", digits + step)]:
+        winning = model(moved)[rows, answers]
+        print(f"{name:9}", " ".join(f"{s:6.2f}" for s in winning.tolist()))
+# --8<-- [end:saliency]
+
+
+# --8<-- [start:plot-saliency]
+def plot_saliency(images, saliency, answers):
+    """Each digit above the size of its winning logit's gradient."""
+    fig, axes = plt.subplots(2, len(images), figsize=(7, 4))
+    for i, image in enumerate(images):
+        axes[0, i].imshow(image.numpy(), cmap="gray_r")
+        axes[0, i].set_title(f"answer {answers[i]}", fontsize=10)
+        axes[1, i].imshow(saliency[i, 0].abs().cpu().numpy(), cmap="Reds")
+    for ax in axes.flat:
+        ax.set_axis_off()
+    fig.suptitle("Four test digits (top) and |gradient of the answer's logit|")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-saliency]
+
+# --8<-- [start:saliency-figure]
+fig = plot_saliency(test_raw.data[:4], saliency, answers.tolist())
+# --8<-- [end:saliency-figure]
+
 # --8<-- [start:softmax-gradient]
 target = torch.tensor([3])
 for head in ("logits", "softmax"):
@@ -290,6 +332,11 @@ print(
 most_confused = confusion[hardest].clone()
 most_confused[hardest] = 0
 print(f"most often taken for: {most_confused.argmax().item()}")
+precision = confusion.diag() / confusion.sum(dim=0)
+least = precision.argmin().item()
+print(
+    f"least reliable answer: {least}, right {precision[least]:.1%} of the time"
+)
 # --8<-- [end:exercise-hardest]
 
 # --8<-- [start:exercise-dropout]

@@ -339,6 +339,12 @@ my_module.to("meta")
 print(my_module.w1.device, my_module.running_mean.device)
 # --8<-- [end:my-module-fixed]
 
+# --8<-- [start:linear-bias]
+for bias in (True, False):
+    layer = nn.Linear(1, 1, bias=bias)
+    print(layer, [name for name, _ in layer.named_parameters()])
+# --8<-- [end:linear-bias]
+
 # --8<-- [start:thermo-data]
 celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
 unknown = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]

@@ -333,3 +333,15 @@ z = logits.clone().requires_grad_()
 nn.BCEWithLogitsLoss(reduction="sum")(z, targets).backward()
 print(z.grad)
 # --8<-- [end:exercise-bce]
+
+# --8<-- [start:exercise-auc]
+from sklearn.metrics import roc_auc_score
+
+trained = {"no hidden layer": model_linear, "two hidden layers": model}
+with torch.no_grad():
+    for name, candidate in trained.items():
+        logits = candidate(X_valid.to(device))[:, 0].cpu()
+        accuracy = ((logits >= 0).float() == y_valid).float().mean()
+        auc = roc_auc_score(y_valid.numpy(), logits.numpy())
+        print(f"{name:17}  accuracy {accuracy:.1%}  AUC {auc:.3f}")
+# --8<-- [end:exercise-auc]
