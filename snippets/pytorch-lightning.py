@@ -186,6 +186,13 @@ import pandas as pd
 
 metrics = pd.read_csv(Path(trainer.logger.log_dir) / "metrics.csv")
 print(list(metrics.columns))
+validated = metrics["val_loss"].count()
+print(
+    validated,
+    "rows with a val_loss, for",
+    metrics["epoch"].nunique(),
+    "epochs",
+)
 per_epoch = (
     metrics.groupby("epoch").mean(numeric_only=True).drop(columns="step")
 )
