@@ -67,7 +67,7 @@ print(len(train_loader), "batches per epoch")
 # --8<-- [end:dataloader]
 
 # --8<-- [start:tensor-dataset]
-from torch.utils.data import TensorDataset
+from torch.utils.data import TensorDataset, default_collate
 
 X_test = torch.stack([x for x, _ in test_data])
 train_set = TensorDataset(normalized, train_raw.targets)
@@ -81,6 +81,8 @@ train_loader = DataLoader(
     train_set, batch_size=batch_size, shuffle=True, generator=generator
 )
 test_loader = DataLoader(test_set, batch_size=1000)
+labels = default_collate([train_set[i] for i in range(4)])[1]
+print(labels, labels.dtype)
 # --8<-- [end:tensor-dataset]
 
 # --8<-- [start:model]
@@ -258,7 +260,7 @@ print("answers", answers.tolist(), "true", test_raw.targets[:4].tolist())
 print("gradient", tuple(saliency.shape))
 
 # The first digit's score alone: the same gradient, and none for the others.
-(alone,) = torch.autograd.grad(model(digits[:1])[0, answers[0]], digits)
+(alone,) = torch.autograd.grad(model(digits)[0, answers[0]], digits)
 print(torch.allclose(alone[0], saliency[0]), alone[1:].abs().max().item())
 
 step = 0.1 * saliency.sign()
@@ -354,7 +356,12 @@ with torch.no_grad():
     print(torch.equal(with_dropout(batch), with_dropout(batch)))
     with_dropout.eval()
     print(torch.equal(with_dropout(batch), with_dropout(batch)))
-    print(nn.Dropout(0.2)(torch.ones(8)))
+    dropped = nn.Dropout(0.2)(torch.ones(100_000))
+    zeroed = (dropped == 0).float().mean()
+    kept = dropped.max()
+    print(
+        f"{zeroed:.3f} zeroed, the rest {kept:.2f}, mean {dropped.mean():.3f}"
+    )
 # --8<-- [end:exercise-dropout]
 
 # --8<-- [start:exercise-no-grad]

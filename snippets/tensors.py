@@ -251,6 +251,12 @@ odd_flat[0] = -1
 print(grid[0])
 # --8<-- [end:view-rule]
 
+# --8<-- [start:view-rule-size-one]
+row = grid[:, :1].T
+print(row.shape, row.stride(), row.stride(0) == row.stride(1) * row.size(1))
+print(row.view(3), row.view(3).data_ptr() == row.data_ptr())
+# --8<-- [end:view-rule-size-one]
+
 # --8<-- [start:view-rule-fails]
 left = grid[:, :2]
 print(left)
