@@ -96,6 +96,14 @@ with torch.random.fork_rng():
     print(first_batch_of_each_epoch())
 # --8<-- [end:loader-order]
 
+# --8<-- [start:loader-global-draw]
+with torch.random.fork_rng():
+    for generator in (None, torch.Generator().manual_seed(1)):
+        before = torch.random.get_rng_state()
+        next(iter(DataLoader(range(4), generator=generator)))
+        print(torch.equal(before, torch.random.get_rng_state()))
+# --8<-- [end:loader-global-draw]
+
 
 # --8<-- [start:train]
 def train(
