@@ -75,6 +75,11 @@ test_set = TensorDataset(X_test, test_raw.targets)
 x, label = train_set[0]
 print(len(train_set), x.shape, label)
 print(torch.equal(x, train_data[0][0]))
+# Two reads of the same item: new memory from MNIST, a view from TensorDataset.
+first, again = train_data[0][0], train_data[0][0]
+print(
+    first.data_ptr() == again.data_ptr(), x.data_ptr() == normalized.data_ptr()
+)
 print(f"{normalized.nbytes / 1e6:.1f} MB of float32 pixels")
 
 train_loader = DataLoader(

@@ -339,6 +339,11 @@ my_module.to("meta")
 print(my_module.w1.device, my_module.running_mean.device)
 # --8<-- [end:my-module-fixed]
 
+# --8<-- [start:module-cpu]
+layer = nn.Linear(2, 2)
+print(layer.cpu() is layer, layer.to("cpu") is layer, layer.weight.device)
+# --8<-- [end:module-cpu]
+
 # --8<-- [start:linear-bias]
 for bias in (True, False):
     layer = nn.Linear(1, 1, bias=bias)
