@@ -1,20 +1,21 @@
 """The listing engine: the one piece the site build and the tests share.
 
-A page's python fences embed snippet sections; the engine expands them with
-pymdownx.snippets, reads the blocks with pytest-codeblocks, runs the listings
-in order in one namespace in a worker process per page, and compares what
-each printed with the output committed under it (``listings.pipeline``).
+A page's python fences embed snippet sections; the engine reads the page
+(``listings.page``), runs its listings in order in one namespace in a worker
+process (``listings.run``), and judges what each printed against the output
+committed under it (``listings.verify``). The adapters (the MkDocs plugin,
+the pytest plugin, the ``listings`` command) call these and nothing else.
 """
 
 from __future__ import annotations
 
 from .cache import Cache
 from .page import Listing, Page, PageError
-from .pipeline import PageOutcome, PageSession, check_page, check_pages, run_page
 from .project import Project
-from .runner import Result
+from .result import Result
+from .run import PageOutcome, PageRun, run_pages
+from .settings import Settings
 from .verify import problems
-from .worker import PageRun
 
 __all__ = [
     "Cache",
@@ -23,11 +24,9 @@ __all__ = [
     "PageError",
     "PageOutcome",
     "PageRun",
-    "PageSession",
     "Project",
     "Result",
-    "check_page",
-    "check_pages",
+    "Settings",
     "problems",
-    "run_page",
+    "run_pages",
 ]

@@ -1,73 +1,39 @@
 """Results of whole pages on disk, so a build that changed no code runs nothing.
 
 A page's key covers everything that can change what its listings print: the
-listings' code, the snippet files, the engine modules that run them, the
-Python and library versions, the project's data module (which pins the data's
-checksums) and the numeric environment (CPU kernels, threads, device). An
-entry that is unreadable, partial or for another key is ignored and rebuilt,
-never trusted; entries of pages that no longer exist are removed.
+listings' code, the snippet files, the worker that runs them, the Python and
+library versions (the site's ``packages`` setting), the site's data module
+(its ``data`` setting) and the numeric environment (CPU kernels, threads,
+device). An entry that is unreadable, partial or for another key is ignored
+and rebuilt, never trusted; entries of pages that no longer exist are removed.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import platform
-import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 
+from .files import version, write_atomically
 from .page import Page
-from .runner import Result
+from .result import Result
+from .settings import Settings
 
-FORMAT = 3  # 2: figures for a dark page too; 3: the numeric environment
-# The engine modules whose code decides what a listing prints.
-ENGINE = ("runner.py", "worker.py")
-PACKAGES = (
-    "torch",
-    "torchvision",
-    "numpy",
-    "pandas",
-    "scikit-learn",
-    "matplotlib",
-    "mlxtend",
-    "lightning",
-    "torchmetrics",
-)
-DISABLE = "LISTINGS_NO_CACHE"
+FORMAT = 4  # 4: one worker script
+WORKER = Path(__file__).with_name("worker.py")
 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
 def _files_digest(files: list[Path]) -> str:
     return _sha(
         b"".join(f.name.encode() + _sha(f.read_bytes()).encode() for f in files)
     )
-
-
-def _tree_digest(folder: Path) -> str:
-    files = sorted(folder.rglob("*.py")) if folder.is_dir() else []
-    return _sha(
-        b"".join(f.name.encode() + _sha(f.read_bytes()).encode() for f in files)
-    )
-
-
-@functools.cache
-def package_versions() -> dict[str, str]:
-    """Installed versions; they cannot change under a running process."""
-    return {name: _version(name) for name in PACKAGES}
 
 
 def numeric_environment(env: dict | None = None) -> dict:
@@ -85,50 +51,45 @@ def numeric_environment(env: dict | None = None) -> dict:
     }
 
 
-def environment_fingerprint(root: Path, env: dict | None = None) -> dict:
-    """What every page's key shares: engine, interpreter, libraries, data and
-    the numeric environment of the worker (see ``numeric_environment``)."""
-    here = Path(__file__).parent
-    return {
-        "format": FORMAT,
-        "engine": _files_digest([here / name for name in ENGINE]),
-        "data": _tree_digest(root / "mechanics"),
-        "python": platform.python_version(),
-        "packages": package_versions(),
-        "numeric": numeric_environment(env),
-    }
-
-
-def page_key(page: Page, environment: dict) -> str:
-    material = {
-        "environment": environment,
-        "page": page.name,
-        "listings": [[item.name, item.code, item.line] for item in page.listings],
-        "snippets": {str(p): _sha(p.read_bytes()) for p in page.snippets},
-    }
-    return _sha(json.dumps(material, sort_keys=True).encode())
-
-
-def _encode(results: list[Result]) -> list[dict]:
-    return [r.to_json() for r in results]
-
-
 class Cache:
-    """One JSON file per page under a git-ignored folder."""
+    """One JSON file per page under the site's ``cache_dir``."""
 
-    @classmethod
-    def for_site(cls, root: Path) -> Cache:
-        """The cache a site's build and its tests share: ``.cache/listings``."""
-        return cls(Path(root) / ".cache" / "listings")
+    def __init__(self, root: Path, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.folder = Path(root) / self.settings.cache_dir
+        self.enabled = self.settings.cache
 
-    def __init__(self, folder: Path, enabled: bool | None = None):
-        self.folder = Path(folder)
-        self.enabled = (not os.environ.get(DISABLE)) if enabled is None else enabled
+    def environment(self, root: Path, env: dict | None = None) -> dict:
+        """What every page's key shares: worker, interpreter, libraries, data
+        and the numeric environment of the worker."""
+        data = [
+            f
+            for folder in self.settings.data_dirs
+            for f in sorted((Path(root) / folder).rglob("*.py"))
+        ]
+        return {
+            "format": FORMAT,
+            "worker": _sha(WORKER.read_bytes()),
+            "data": _files_digest(data),
+            "python": platform.python_version(),
+            "packages": {name: version(name) for name in self.settings.packages},
+            "numeric": numeric_environment(env),
+        }
+
+    def key(self, page: Page, environment: dict) -> str:
+        material = {
+            "environment": environment,
+            "page": page.name,
+            "listings": [[item.name, item.code, item.line] for item in page.listings],
+            "snippets": {str(p): _sha(p.read_bytes()) for p in page.snippets},
+        }
+        return _sha(json.dumps(material, sort_keys=True).encode())
 
     def _file(self, page: Page) -> Path:
         return self.folder / (page.name.replace("/", "__") + ".json")
 
     def load(self, page: Page, key: str) -> list[Result] | None:
+        """The page's results stored under ``key``, or None."""
         if not self.enabled:
             return None
         try:
@@ -148,22 +109,14 @@ class Cache:
     def store(self, page: Page, key: str, results: list[Result]) -> None:
         if not self.enabled or not all(r.ok for r in results):
             return
-        payload = _encode(results)
+        payload = [r.to_json() for r in results]
         entry = {
             "key": key,
             "page": page.name,
             "digest": _sha(json.dumps(payload, sort_keys=True).encode()),
             "results": payload,
         }
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w") as out:
-                json.dump(entry, out)
-            os.replace(temporary, self._file(page))
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self._file(page), json.dumps(entry))
 
     def clean(self, pages: list[Page], grace: float = 3600) -> list[Path]:
         """Remove the entries of pages not in ``pages`` (renamed, deleted) and
@@ -175,7 +128,7 @@ class Cache:
             if path not in keep:
                 path.unlink(missing_ok=True)
                 removed.append(path)
-        for path in self.folder.glob("*.tmp"):
+        for path in self.folder.glob(".*.json.*"):
             try:
                 if time.time() - path.stat().st_mtime > grace:
                     path.unlink(missing_ok=True)

@@ -1,32 +1,37 @@
-"""``listings``: rewrite committed outputs from a fresh run, or report drift.
+"""``listings update``: rewrite committed outputs from fresh runs, or report drift.
 
-    listings update                 every page
-    listings update tensors mnist   some pages
-    listings update --dry-run       list what would change; write nothing
+    python -m listings update                 every page
+    python -m listings update tensors mnist   some pages
+    python -m listings update --dry-run       what would change; write nothing
+    python -m listings update --dry-run --env OMP_NUM_THREADS=1 ...
 
-Exit status: 0 when the pages hold what the code prints (or were rewritten),
-1 when --dry-run found drift or a listing raised, 2 for a page that cannot be read.
+Each page runs twice, in two fresh workers. A listing that prints something
+else in the second run is not written (its page is left as it was): the
+message names the output line that changed and the usual causes. An output
+that differs from the committed one only within its listing's ``tolerance``
+mark is not drift and is not rewritten (the tests accept it). A page with a
+listing that failed is never rewritten, and each page is written whole or
+not at all.
 
-An output that differs from the committed one only within its listing's
-``tolerance`` mark is not drift and is not rewritten (the tests accept it). A
-page with a listing that failed is never rewritten, and each page is written
-whole or not at all (a temporary file moved over it).
+Exit status: 0 when the pages hold what the code prints (or were rewritten);
+1 when --dry-run found drift, a listing raised, was unstable, or has a
+problem the outputs alone cannot fix (a figure without its mark); 2 for a
+page that cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from .files import write_atomically
 from .page import Listing, Page, PageError
-from .pipeline import check_pages
 from .project import Project
+from .result import Result
 from .rewrite import with_outputs
-from .verify import DIFFERS, compare, normalize, problems
+from .verify import DIFFERS, compare, located, normalize, problems, unstable
 
 
 def _fresh(listing: Listing, output: str) -> str | None:
@@ -50,22 +55,36 @@ def _drift(page: Page, outputs: list[str]) -> list[str]:
     return lines
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` whole: never a half-written page."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _other_problems(page: Page, results: list[Result], root: Path) -> list[str]:
+    """What the listings do wrong that writing their outputs does not mend
+    (figures without marks, warnings)."""
+    found = []
+    for listing, result in zip(page.listings, results, strict=True):
+        pinned = Listing(**{**vars(listing), "expected": result.stdout})
+        if listing.prints_nothing and normalize(result.stdout):
+            continue  # the update removes the mark (see with_outputs)
+        found += [p for p in problems(pinned, result, root) if "printed" not in p]
+    return found
 
 
-def update(project: Project, names: list[str], dry_run: bool) -> int:
+def _check(project: Project, page: Page, runs: list[list[Result]]) -> list[str]:
+    """Why the page cannot be written: listings that failed, or that printed
+    something else in the second run."""
+    first, second = runs
+    found = []
+    for listing, one, two in zip(page.listings, first, second, strict=True):
+        if not one.ok:
+            found += problems(listing, one, project.root)
+            continue
+        message = unstable(listing, one, two)
+        if message is not None:
+            found.append(f"{located(listing, project.root)} {message}")
+    return found
+
+
+def update(
+    project: Project, names: list[str], dry_run: bool, env: dict | None = None
+) -> int:
     paths = [project.resolve_page(n) for n in names] or project.page_paths()
     pages = []
     for path in paths:
@@ -76,17 +95,21 @@ def update(project: Project, names: list[str], dry_run: bool) -> int:
             return 2
         if page.listings:
             pages.append(page)
+    # Every page twice, each run in a fresh worker of its own.
+    outcomes = list(project.run(pages + pages, cache=None, env=env))
     status = 0
-    for outcome in check_pages(pages, project.root):
-        page, results = outcome.page, outcome.results
-        pairs = zip(page.listings, results, strict=True)
-        broken = [(item, r) for item, r in pairs if not r.ok]
-        if broken:
-            for listing, result in broken:
-                print("\n".join(problems(listing, result, project.root)))
-            print(f"{page.name}: not updated, a listing failed", file=sys.stderr)
+    for index, page in enumerate(pages):
+        runs = [outcomes[index].results, outcomes[index + len(pages)].results]
+        refused = _check(project, page, runs)
+        if refused:
+            print("\n\n".join(refused))
+            print(f"{page.name}: not updated", file=sys.stderr)
             status = 1
             continue
+        results = runs[0]
+        for problem in _other_problems(page, results, project.root):
+            print(problem)
+            status = 1
         printed = [r.stdout for r in results]
         # An output the page holds (within its tolerance) is kept as committed.
         outputs = [
@@ -120,20 +143,38 @@ def update(project: Project, names: list[str], dry_run: bool) -> int:
     return status
 
 
+def _env_pair(pair: str) -> tuple[str, str]:
+    name, sep, value = pair.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--env wants NAME=VALUE, got '{pair}'")
+    return name, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="listings", description=__doc__.split("\n")[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("update", help="rewrite expected outputs from a fresh run")
+    up = commands.add_parser("update", help="rewrite expected outputs from fresh runs")
     up.add_argument("pages", nargs="*", help="page names (default: every page)")
     up.add_argument(
         "--dry-run", action="store_true", help="report drift, write nothing"
     )
+    up.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        type=_env_pair,
+        metavar="NAME=VALUE",
+        help="an environment variable for the page's runs (repeatable)",
+    )
     up.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
     args = parser.parse_args(argv)
     project = Project.from_root(args.root)
-    return update(project, args.pages, args.dry_run)
+    try:
+        return update(project, args.pages, args.dry_run, dict(args.env))
+    except FileNotFoundError as exc:
+        parser.error(str(exc))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ notebook opens with the same outputs the page shows, and runs as is.
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import html as htmllib
 import re
 import textwrap
@@ -17,8 +15,9 @@ from collections.abc import Callable
 import nbformat
 from nbformat import v4
 
+from .mathml import mathml
 from .page import Page, fence_info
-from .runner import Result
+from .result import Result
 
 ADMONITION = re.compile(
     r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"(?P<title>[^"]*)")?\s*$'
@@ -179,13 +178,9 @@ def _without_outside_scripts(html: str) -> str:
     return MATHJAX_COMMENT.sub("", SCRIPT.sub(keep, html))
 
 
-@functools.lru_cache(maxsize=4096)
 def _mathml(tex: str, display: bool) -> str:
-    from latex2mathml.converter import convert
-
-    block = "block" if display else "inline"
     classes = "math math-block" if display else "math"
-    return f'<span class="{classes}">{convert(tex, display=block)}</span>'
+    return f'<span class="{classes}">{mathml(tex, display)}</span>'
 
 
 def _math_outside_code(html: str) -> str:
@@ -207,52 +202,7 @@ def _math_outside_code(html: str) -> str:
     return "".join(out)
 
 
-class _Views:
-    """The in-memory memo view_html uses when it is given none."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, list] = {}
-
-    def get(self, key: str) -> list | None:
-        return self.entries.get(key)
-
-    def put(self, key: str, value: list) -> None:
-        if len(self.entries) > 256:
-            self.entries.clear()
-        self.entries[key] = value
-
-
-_VIEWS = _Views()
-
-
 def view_html(
-    html: str,
-    figures: dict[str, tuple[str, str | None]],
-    link: Callable[[str], str | None],
-    memo=_VIEWS,
-) -> tuple[str, list[str]]:
-    """``_view_html``, memoized in ``memo`` (``get``/``put`` of JSON values;
-    the site passes ``preview.VIEWS``, which a warm build loads from disk): a
-    build reuses the result for a view whose HTML and figures did not change,
-    as long as each link it rewrote still goes where it went."""
-    key = hashlib.sha256(repr((html, sorted(figures.items()))).encode()).hexdigest()
-    hit = memo.get(key)
-    if hit is not None:
-        text, problems, used = hit
-        if all(link(path) == target for path, target in used.items()):
-            return text, list(problems)
-    used: dict[str, str | None] = {}
-
-    def recorded(path: str) -> str | None:
-        used[path] = link(path)
-        return used[path]
-
-    text, problems = _view_html(html, figures, recorded)
-    memo.put(key, [text, list(problems), used])
-    return text, problems
-
-
-def _view_html(
     html: str,
     figures: dict[str, tuple[str, str | None]],
     link: Callable[[str], str | None],

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from .cache import Cache
 from .page import Page, Snippets, load_page
+from .run import PageOutcome, run_pages
+from .settings import Settings
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -34,9 +38,11 @@ class Project:
     root: Path
     docs_dir: Path
     snippet_dirs: list[Path]
+    settings: Settings
 
     @classmethod
-    def from_root(cls, root: Path | str) -> Project:
+    def from_root(cls, root: Path | str, **overrides) -> Project:
+        """The site at ``root``; ``overrides`` replace its ``[tool.listings]``."""
         root = Path(root).resolve()
         config_file = root / "mkdocs.yml"
         config = {}
@@ -48,7 +54,17 @@ class Project:
             root=root,
             docs_dir=root / config.get("docs_dir", "docs"),
             snippet_dirs=[root / b for b in base],
+            settings=Settings.read(root, **overrides),
         )
+
+    @property
+    def cache(self) -> Cache:
+        return Cache(self.root, self.settings)
+
+    def run(self, pages: list[Page], **options) -> Iterator[PageOutcome]:
+        """``run_pages`` with this site's settings and cache."""
+        options.setdefault("cache", self.cache)
+        return run_pages(pages, self.root, self.settings, **options)
 
     @property
     def snippets(self) -> Snippets:

@@ -319,7 +319,7 @@ def check(
     return problems
 
 
-def check_page(page: Page, outputs: Iterable[str] | None = None) -> list[str]:
+def unquoted_numbers(page: Page, outputs: Iterable[str] | None = None) -> list[str]:
     """Check a loaded page; ``outputs`` default to its committed outputs."""
     if outputs is None:
         outputs = [listing.expected or "" for listing in page.listings]

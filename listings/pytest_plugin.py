@@ -1,10 +1,11 @@
 """pytest collects each page's listings as items named ``docs/<page>.md::<section>``.
 
-The items of a page run in order in one namespace (notebook semantics), in
-the page's worker process (``listings.worker``), each under its time limit;
-with pytest-xdist's ``--dist loadfile`` a page stays on one pytest worker.
-Tests always execute: the cache is for the site build, never for
-verification (a page that passed whole is stored for the build to reuse).
+A page runs once, through ``listings.run_pages``, when its first item runs;
+each item then judges its own listing with ``listings.verify``. The items of
+a page share an ``xdist_group``, so under ``pytest -n --dist loadgroup`` a
+page stays on one worker. Tests always execute: the cache is never read to
+verify (a page that passed whole is stored for the build to reuse). The
+settings come from ``[tool.listings]`` in ``pyproject.toml``, as the build's.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from .cache import Cache
 from .page import Listing, PageError, missing_outputs
-from .pipeline import PageSession
 from .project import Project
+from .run import PageOutcome, expected_cost
+from .verify import problems, update_command
+
+PROJECT = pytest.StashKey[Project]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -30,37 +33,28 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
+def _project(config: pytest.Config) -> Project:
+    if PROJECT not in config.stash:
+        config.stash[PROJECT] = Project.from_root(config.rootpath)
+    return config.stash[PROJECT]
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     """Pages first, those with a ``slow`` listing first of all, then the rest by
     their number of listings; other tests after, in their collected order.
 
-    pytest-xdist hands files to the workers in this order (the config passes
-    ``--no-loadscope-reorder``). A page that starts processes then does not
-    finish last, and every page has run, and stored its results, by the time
-    the browser tests build the site from them. A page's listings keep their
-    order: the sort is stable and gives all items of a file the same rank.
+    pytest-xdist hands the groups to the workers in this order (the config
+    passes ``--no-loadscope-reorder``), so a page that starts processes does
+    not finish last. A page's listings keep their order: the sort is stable
+    and gives all items of a page the same rank.
     """
-    pages: dict[PageFile, list[pytest.Item]] = {}
-    for item in items:
-        if isinstance(item.parent, PageFile):
-            pages.setdefault(item.parent, []).append(item)
     ranks = {}
-    for page, listings in pages.items():
-        slow = any(i.get_closest_marker("slow") for i in listings)
-        ranks[page] = (0 if slow else 1, -len(listings))
+    for item in items:
+        if isinstance(item, ListingItem):
+            ranks.setdefault(item.parent, expected_cost(item.parent.page))
     items.sort(key=lambda item: ranks.get(item.parent, (2, 0)))
-
-
-class ListingFailure(Exception):
-    """A listing that raised or printed something other than its page shows."""
-
-
-def _project(config: pytest.Config) -> Project:
-    if not hasattr(config, "_listings_project"):
-        config._listings_project = Project.from_root(config.rootpath)
-    return config._listings_project
 
 
 def _from_codeblocks(collector: pytest.Collector) -> bool:
@@ -84,29 +78,40 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return collected
 
 
+class ListingFailure(Exception):
+    """A listing that raised or printed something other than its page shows."""
+
+
 class PageFile(pytest.File):
     """A documentation page; its items are its listings, in page order."""
+
+    outcome: PageOutcome | None = None
 
     def collect(self):
         project = _project(self.config)
         try:
-            page = project.load(self.path)
+            self.page = project.load(self.path)
         except PageError as exc:
             raise self.CollectError(str(exc)) from exc
-        unpinned = missing_outputs(page)
+        unpinned = missing_outputs(self.page)
         if unpinned:
             names = ", ".join(item.name for item in unpinned)
             raise self.CollectError(
-                f"{page.name}: no expected output for {names}; run the update "
-                "command (python -m listings update) to write it, or mark a "
-                "listing that prints nothing <!--pytest.mark.no_output-->"
+                f"{self.page.name}: no expected output for {names}; write it with "
+                f"{update_command(unpinned[0])}, or mark a listing that prints "
+                "nothing <!--pytest.mark.no_output-->"
             )
-        # Started on the first item that runs: collecting starts no process.
-        self.checker = PageSession(page, project.root, Cache.for_site(project.root))
-        for index, listing in enumerate(page.listings):
+        for index, listing in enumerate(self.page.listings):
             item = ListingItem.from_parent(self, name=listing.name)
             item.setup_listing(listing, index)
             yield item
+
+    def results(self):
+        """The page's results: it runs, whole, the first time they are asked for."""
+        if self.outcome is None:
+            project = _project(self.config)
+            self.outcome = next(project.run([self.page], read_cache=False))
+        return self.outcome.results
 
 
 class ListingItem(pytest.Item):
@@ -114,18 +119,15 @@ class ListingItem(pytest.Item):
 
     def setup_listing(self, listing: Listing, index: int) -> None:
         self.listing, self.index = listing, index
+        self.add_marker(pytest.mark.xdist_group(listing.page))
         for mark in listing.marks:
             self.add_marker(getattr(pytest.mark, mark.name)(*mark.args, **mark.kwargs))
 
     def runtest(self) -> None:
-        found = self.parent.checker.problems(self.index)
+        result = self.parent.results()[self.index]
+        found = problems(self.listing, result, _project(self.config).root)
         if found:
             raise ListingFailure("\n\n".join(found))
-
-    def teardown(self) -> None:
-        # After the page's last item, stop its worker (at exit, any left).
-        if self.index == len(self.parent.checker.page.listings) - 1:
-            self.parent.checker.close()
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ListingFailure):

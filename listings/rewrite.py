@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from .page import Listing, Page
-from .runner import Result
+from .result import Result
 from .verify import normalize
 
 EXPECTED_COMMENT = "<!--pytest-codeblocks:expected-output-->"

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .page import Listing, Mark
-from .runner import Result
+from .result import Result
 
 SAME, WITHIN_TOLERANCE, DIFFERS = "same", "within tolerance", "differs"
 
@@ -35,10 +35,10 @@ def _numbers_close(expected: str, actual: str, rtol: float, atol: float) -> bool
 
 
 def compare(expected: str, actual: str, tolerance: Mark | None = None) -> str:
-    """The one comparison of two outputs, used by the tests, the build, the
-    drift report and the determinism check: SAME, WITHIN_TOLERANCE (numbers
-    differ, within the listing's ``tolerance`` mark, and the text is the same)
-    or DIFFERS."""
+    """The one comparison of two outputs, used by the tests, the build and
+    the update command (drift, and two runs against each other): SAME,
+    WITHIN_TOLERANCE (numbers differ, within the listing's ``tolerance``
+    mark, and the text is the same) or DIFFERS."""
     expected, actual = normalize(expected), normalize(actual)
     if expected == actual:
         return SAME
@@ -68,9 +68,50 @@ def diff(listing: Listing, actual: str) -> str:
     return "\n".join(lines)
 
 
+def update_command(listing: Listing) -> str:
+    """The command that writes a page's outputs, as a contributor types it."""
+    stem = listing.page.removeprefix("docs/").removesuffix(".md")
+    return f".venv/bin/python -m listings update {stem}"
+
+
+def located(listing: Listing, root: Path) -> str:
+    """``docs/tensors.md:31 (create, snippets/tensors.py:12)``: the page line
+    of the listing's fence, its name and its code's first line."""
+    line = listing.fence_line + 1
+    return f"{listing.page}:{line} ({listing.name}, {listing.where(root)})"
+
+
+def unstable(listing: Listing, first: Result, second: Result) -> str | None:
+    """How two runs of a listing disagree beyond its tolerance; None if they
+    agree. The message names the first output line that changed."""
+    if first.ok != second.ok:
+        return "raised in one run and not in the other"
+    if compare(first.stdout, second.stdout, listing.mark("tolerance")) == DIFFERS:
+        one, two = (
+            normalize(first.stdout).split("\n"),
+            normalize(second.stdout).split("\n"),
+        )
+        line = next(
+            (i for i, (a, b) in enumerate(zip(one, two, strict=False)) if a != b),
+            min(len(one), len(two)),
+        )
+        before = one[line] if line < len(one) else "(no line)"
+        after = two[line] if line < len(two) else "(no line)"
+        return (
+            f"printed something else in a second run, at output line {line + 1}:\n"
+            f"    run 1: {before}\n    run 2: {after}\n"
+            "The usual causes: an address (id(), an object's default repr), a time "
+            "or a duration, an unseeded random draw, the order of a set; print "
+            "something that stays the same from run to run"
+        )
+    if first.figures != second.figures:
+        return "drew different figures in two runs (an unseeded draw?)"
+    return None
+
+
 def problems(listing: Listing, result: Result, root: Path) -> list[str]:
     """Every way the listing failed its page; empty when it is verified."""
-    where = f"{listing.id} ({listing.where(root)})"
+    where = located(listing, root)
     if result.halted is not None:
         return [f"{where} {result.halted}"]
     if result.skipped_because is not None:
@@ -89,19 +130,22 @@ def problems(listing: Listing, result: Result, root: Path) -> list[str]:
             )
     elif listing.expected is None:
         found.append(
-            f"{where} has no expected-output block; run the update command "
-            "(listings update) to add it, or mark it <!--pytest.mark.no_output-->"
+            f"{where} has no expected-output block; write it with "
+            f"{update_command(listing)}, or mark it <!--pytest.mark.no_output-->"
         )
     elif not outputs_match(listing, result.stdout):
         found.append(
-            f"{where} printed something else than its page shows:\n"
+            f"{where} printed something else than its page shows (if the new "
+            f"output is right, write it with {update_command(listing)}):\n"
             + diff(listing, result.stdout)
         )
     alts = listing.figure_alts
     if len(result.figures) != len(alts):
         found.append(
             f"{where} drew {len(result.figures)} figure(s) but its page describes "
-            f'{len(alts)}; give each figure a <!--pytest.mark.figure("alt text")-->'
+            f"{len(alts)}; give each figure a "
+            f'<!--pytest.mark.figure("what it shows")--> directly above the fence '
+            f"at {listing.page}:{listing.fence_line + 1}"
         )
     for warning in result.warnings:
         found.append(f"{where} emitted a warning: {warning}")

@@ -17,84 +17,27 @@ OpenMP thread pool), and needs Linux (``fork`` and a parent-death signal).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import json
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import ClassVar
 
-from .cache import environment_fingerprint
+from .cache import Cache
 from .page import Page
-from .runner import Result
-from .worker import PageRun, end_of_page, read_line, run_request
+from .result import Result
+from .run import PageRun
+from .settings import Settings
 
 WAKE = signal.SIGUSR1
-PR_SET_PDEATHSIG = 1
 
 
 def supported() -> bool:
     return sys.platform == "linux" and hasattr(os, "fork")
-
-
-def _die_with_parent() -> None:
-    """Let the kernel kill this process when its parent dies, so dropping one
-    snapshot drops every later one and the runner waiting at the end."""
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-
-
-def _fork_reader() -> int:
-    """Fork: 0 in the child, which reads the next request; its pid in the parent."""
-    pid = os.fork()
-    if pid == 0:
-        _die_with_parent()  # WAKE stays blocked: this is a snapshot-to-be
-    return pid
-
-
-def _stay_as_snapshot(engine: int | None) -> None:
-    """Sleep as a snapshot of the page's state until woken, then fork a new
-    reader and return in it (never in this process). The first snapshot
-    (``engine``: its parent's pid) ends the page when the engine is gone;
-    the later ones die with their parent."""
-    while True:
-        while signal.sigtimedwait({WAKE}, 1.0) is None:
-            if engine is not None and os.getppid() != engine:
-                end_of_page()
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0]:  # the processes dropped so far
-                pass
-        if _fork_reader() == 0:
-            return
-
-
-def serve_snapshots(root: Path, requests: int, replies) -> None:
-    """The preview worker's loop: run each listing sent, then stay behind as
-    the snapshot after it while a child reads the next request."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {WAKE})
-    if _fork_reader():  # this process: the snapshot before the first listing
-        _stay_as_snapshot(engine=os.getppid())
-    namespace = None
-    while True:
-        line = read_line(requests)
-        if not line:
-            end_of_page()
-        namespace, reply = run_request(namespace, root, line)
-        reader = _fork_reader()
-        if reader == 0:
-            continue
-        reply["snapshot_before"], reply["snapshot_after"] = os.getppid(), os.getpid()
-        reply["reader"] = reader  # the process waiting for the next request
-        replies.write(json.dumps(reply).encode() + b"\n")
-        replies.flush()
-        _stay_as_snapshot(engine=None)
 
 
 def _wait_gone(pid: int, limit: float = 10.0) -> None:
@@ -115,10 +58,11 @@ def _listing_keys(page: Page) -> list[tuple]:
     return [(str(item.snippet), item.line, item.code) for item in page.listings]
 
 
-def _context(page: Page, root: Path) -> str:
+def _context(page: Page, root: Path, settings: Settings) -> str:
     """What, beyond the listings' code, must be unchanged to resume."""
     shown = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in page.shown}
-    material = [environment_fingerprint(root, PreviewRun.env), page.name, shown]
+    environment = Cache(root, settings).environment(root, PreviewRun.env)
+    material = [environment, page.name, shown]
     return json.dumps(material, sort_keys=True)
 
 
@@ -128,15 +72,18 @@ class PreviewRun(PageRun):
     mode = "snapshots"
     env: ClassVar[dict] = {"OMP_NUM_THREADS": "1"}
 
-    def __init__(self, page: Page, root: Path):
-        super().__init__(page, root, self.env)
+    def __init__(self, page: Page, root: Path, settings: Settings):
+        super().__init__(page, root, settings, self.env)
         self.keys: list[tuple] = []
-        self.context = _context(page, root)
+        self.context = _context(page, root, settings)
 
     def reusable(self, page: Page) -> int:
         """How many listings of ``page`` can be kept: the unchanged ones before
         the first edited one (0: start afresh)."""
-        if self._process is None or _context(page, self.root) != self.context:
+        if (
+            self._process is None
+            or _context(page, self.root, self.settings) != self.context
+        ):
             return 0
         keep = 0
         keys = _listing_keys(page)
@@ -162,30 +109,50 @@ class PreviewRun(PageRun):
         self._failed = None
 
     def run_all(self) -> list[Result]:
-        results = super().run_all()
+        """Every listing's result; unlike a build's run, the worker stays."""
+        if self.page.listings:
+            self.result(len(self.page.listings) - 1)
         self.keys = _listing_keys(self.page)[: len(self.replies)]
-        return results
+        return self.results
 
     def close(self) -> None:
         super().close()
         self.keys = []
 
-    def result(self, index: int) -> Result:
-        # Unlike a build's run, the worker stays when the page is done.
-        while len(self.results) <= index:
-            self.results.append(self._run_next())
-        return self.results[index]
-
 
 class Previews:
     """The preview workers of a ``mkdocs serve`` session, one per page."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, settings: Settings | None = None):
         self.root = Path(root)
+        self.settings = settings or Settings()
         self.runs: dict[str, PreviewRun] = {}
         self.resumed: dict[str, int] = {}  # page -> listings kept, last time
+        self.closed = False
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, page: Page) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(page.name, threading.Lock())
+
+    def warm(self, pages: list[Page]) -> None:
+        """Start a preview worker for each page, one after another, unless an
+        edit started it first (``mkdocs serve`` calls this in a thread once
+        the first build is served)."""
+        for page in pages:
+            with self._lock(page):
+                if self.closed:
+                    return
+                if page.name not in self.runs:
+                    self._run(page)
 
     def run(self, page: Page) -> list[Result]:
+        """The page's results, resumed from before its first edited listing."""
+        with self._lock(page):
+            return self._run(page)
+
+    def _run(self, page: Page) -> list[Result]:
         run = self.runs.get(page.name)
         keep = run.reusable(page) if run is not None else 0
         if keep:
@@ -196,12 +163,13 @@ class Previews:
         if keep == 0:
             if run is not None:
                 run.close()
-            run = self.runs[page.name] = PreviewRun(page, self.root)
+            run = self.runs[page.name] = PreviewRun(page, self.root, self.settings)
         self.resumed[page.name] = keep
         results = run.run_all()
         return list(results)
 
     def close(self) -> None:
-        for run in self.runs.values():
-            run.close()
+        self.closed = True
+        for run in list(self.runs.values()):
+            run.close()  # a page warming now ends with its worker
         self.runs.clear()

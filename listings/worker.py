@@ -1,210 +1,274 @@
-"""Run a page's listings in a child process, each under a time limit.
+"""The process that runs one page's listings: ``python -P worker.py ROOT IN OUT MODE``.
 
-``PageRun`` (the parent side) starts a Python running ``main`` in a new
-session, so the worker and every process its listings start form one process
-group. It sends one listing at a time over a pipe (a JSON line: the code and
-where it comes from) and waits for the result line at most the listing's
-limit. When the limit expires, and whenever the page is done, it kills the
-whole group: nothing a listing starts outlives its page, and nothing a listing
-does (an endless loop, ``os._exit``, closing stdout) reaches the build or the
-tests. The worker never reads the page: it only runs the code it is sent.
+It is started by ``listings.run.PageRun`` as a script, not as part of the
+package, so it imports only the standard library (and matplotlib or torch
+once a listing has): never MkDocs, pytest or the engine. It reads one
+request per line (a listing's code and where it comes from), runs it in the
+page's namespace, and writes one JSON reply per line: what the listing
+printed, the figures it drew (light, and recoloured for a dark page), the
+error it raised, the warnings it emitted. The engine kills the worker's
+whole process group when the page is done or a time limit expires.
+
+In ``snapshots`` mode (``mkdocs serve`` previews, ``listings.warm``) the
+worker forks before each listing and the parent stays behind, asleep, as a
+snapshot of the page's state, so that an edit can resume from it.
 """
 
 from __future__ import annotations
 
-import atexit
+import base64
 import contextlib
+import ctypes
+import io
 import json
 import os
 import select
-import selectors
 import signal
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
+import traceback
+import warnings
 
-from .page import Listing, Page
-from .runner import Result
+os.environ.setdefault("MPLBACKEND", "Agg")
 
-DEFAULT_LIMIT = 120.0
-STARTUP_LIMIT = 120.0  # Python and the engine's imports, before any listing
-LIMIT_VARIABLE = "LISTINGS_TIMEOUT"
-_running: set[PageRun] = set()
-WORKER = "import sys; from listings.worker import main; main(sys.argv[1:])"
-
-
-def limit_of(listing: Listing) -> float:
-    """The listing's ``timeout(SECONDS)`` mark, else the default for all."""
-    mark = listing.mark("timeout")
-    if mark is not None:
-        return float(mark.args[0])
-    return float(os.environ.get(LIMIT_VARIABLE) or DEFAULT_LIMIT)
+# What a listing may print: output is for the reader to read.
+MAX_OUTPUT = 1_000_000
+WAKE = signal.SIGUSR1
+PR_SET_PDEATHSIG = 1
 
 
-class WorkerGone(Exception):
-    """The worker ended or did not answer in time; the message says which."""
+class Capture(io.StringIO):
+    """A standard stream for a listing; closing it is noted, not done."""
 
-
-class PageRun:
-    """A page being executed in its worker: listings run on demand, in order."""
-
-    # What the worker runs: "serve" here, or warm.serve_snapshots for previews.
-    mode = "serve"
-
-    def __init__(self, page: Page, root: Path, env: dict | None = None):
-        self.page = page
-        self.root = Path(root)
-        self.env = env or {}
-        self.results: list[Result] = []
-        self._process: subprocess.Popen | None = None
-        self._requests = self._replies = None
-        self._buffer = b""
-        self._failed: str | None = None
-        self.replies: list[dict] = []  # what the worker said about each listing
-
-    def result(self, index: int) -> Result:
-        """Run listings up to ``index`` (if not yet run) and return its result."""
-        while len(self.results) <= index:
-            self.results.append(self._run_next())
-        if len(self.results) == len(self.page.listings):
-            self.close()
-        return self.results[index]
-
-    def run_all(self) -> list[Result]:
-        if self.page.listings:
-            self.result(len(self.page.listings) - 1)
-        return self.results
-
-    def _run_next(self) -> Result:
-        listing = self.page.listings[len(self.results)]
-        if self._failed is not None:
-            return Result(skipped_because=self._failed)
-        limit = limit_of(listing)
-        try:
-            if self._process is None:
-                self._start()
-            self._send(
-                {"snippet": str(listing.snippet), "line": listing.line,
-                 "code": listing.code}
-            )  # fmt: skip
-            late = (
-                f"did not finish within its time limit of {limit:g} s; it and the "
-                "processes it started were stopped. Make it faster, or give it "
-                "more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it"
-            )
-            reply = json.loads(self._receive(limit, late))
-            self.replies.append(reply)
-            result = Result.from_json(reply)
-        except WorkerGone as exc:
-            self.close()
-            result = Result(halted=str(exc))
-        if result.halted is not None:
-            self.close()
-            self._failed = f"{listing.id} was stopped before it"
-        elif result.error is not None:
-            self._failed = f"{listing.id} raised before it"
-        return result
-
-    def start(self) -> None:
-        """Start the worker now (it starts with the first listing otherwise)."""
-        if self._process is None:
-            self._start()
-
-    def _start(self) -> None:
-        requests_read, self._requests = os.pipe()
-        self._replies, replies_write = os.pipe()
-        package = str(Path(__file__).resolve().parents[1])
-        path = os.environ.get("PYTHONPATH")
-        env = {
-            **os.environ,
-            "MPLBACKEND": "Agg",
-            "PYTHONPATH": package + (os.pathsep + path if path else ""),
-            **self.env,
-        }
-        command = [sys.executable, "-c", WORKER, str(self.root)]
-        command += [str(requests_read), str(replies_write), self.mode]
-        try:
-            self._process = subprocess.Popen(
-                command,
-                cwd=self.root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                pass_fds=(requests_read, replies_write),
-                start_new_session=True,
-            )
-        finally:
-            os.close(requests_read)
-            os.close(replies_write)
-        _running.add(self)
-        # The worker says it is ready: a listing's limit is for its own code.
-        self._receive(
-            STARTUP_LIMIT,
-            f"could not run: its page's worker process did not start within "
-            f"{STARTUP_LIMIT:g} s",
-        )
-
-    def _send(self, message: dict) -> None:
-        data = (json.dumps(message) + "\n").encode()
-        try:
-            while data:
-                data = data[os.write(self._requests, data) :]
-        except OSError as exc:  # the worker is gone
-            raise WorkerGone(self._ended()) from exc
-
-    def _receive(self, limit: float, late: str) -> bytes:
-        """One reply line, waiting at most ``limit`` seconds (else ``late``)."""
-        deadline = time.monotonic() + limit
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._replies, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    raise WorkerGone(late)
-                chunk = os.read(self._replies, 1 << 20)
-                if not chunk:
-                    raise WorkerGone(self._ended())
-                self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line
-
-    def _ended(self) -> str:
-        status = None
-        with contextlib.suppress(subprocess.TimeoutExpired, AttributeError):
-            status = self._process.wait(timeout=5)
-        how = (
-            f"signal {signal.Signals(-status).name}"
-            if status is not None and status < 0
-            else f"status {status}"
-        )
-        return (
-            f"ended the process running its page ({how}); a listing must not "
-            "end the interpreter (os._exit, os.abort, a crash): raise an "
-            "exception instead"
-        )
+    closed_by_listing = False
 
     def close(self) -> None:
-        """Stop the worker and every process its listings started."""
-        process, self._process = self._process, None
-        _running.discard(self)
-        for fd in (self._requests, self._replies):
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._requests = self._replies = None
-        if process is None:
-            return
-        # The worker is not reaped yet, so its group id cannot have been reused.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        self.closed_by_listing = True
 
 
-@atexit.register
-def _stop_all() -> None:
-    for run in list(_running):
-        run.close()
+# Figures ---------------------------------------------------------------------
+
+
+def _luminance(color, grey: bool = False) -> float | None:
+    """Relative luminance (0 black, 1 white); None for a transparent colour,
+    or, with ``grey``, for a colour that is not a shade of grey."""
+    from matplotlib.colors import to_rgba
+
+    try:
+        red, green, blue, alpha = to_rgba(color)
+    except (TypeError, ValueError):
+        return None
+    if alpha == 0 or (grey and max(red, green, blue) - min(red, green, blue) > 0.1):
+        return None
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _inked(color, below: float = 0.35) -> bool:
+    """Black or dark grey ink: it vanishes on a dark page. A colour (a red
+    title, a dark blue line) carries meaning and is kept."""
+    luminance = _luminance(color, grey=True)
+    return luminance is not None and luminance < below
+
+
+def _papered(color) -> bool:
+    """A light colour used as a background."""
+    luminance = _luminance(color)
+    return luminance is not None and luminance > 0.85
+
+
+class Figures:
+    """The figures a listing drew, as PNG bytes for a light and a dark page."""
+
+    def __init__(self, palette: dict, dpi: int):
+        self.palette, self.dpi = palette, dpi
+
+    @staticmethod
+    def open() -> set[int]:
+        plt = sys.modules.get("matplotlib.pyplot")
+        return set(plt.get_fignums()) if plt is not None else set()
+
+    def _png(self, figure) -> bytes:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=self.dpi, metadata={"Software": None})
+        return buffer.getvalue()
+
+    def take(self, before: set[int]) -> tuple[list[bytes], list[bytes]]:
+        """PNG bytes of the figures opened since ``before``; then close them."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return [], []
+        light, dark = [], []
+        for number in sorted(set(plt.get_fignums()) - before):
+            figure = plt.figure(number)
+            light.append(self._png(figure))
+            self.recolour(figure)
+            dark.append(self._png(figure))
+            plt.close(figure)
+        return light, dark
+
+    def _text(self, text) -> None:
+        if _inked(text.get_color()):
+            text.set_color(self.palette["foreground"])
+
+    def _legend(self, legend) -> None:
+        frame = legend.get_frame()
+        if _papered(frame.get_facecolor()):
+            frame.set_facecolor(self.palette["background"])
+        frame.set_edgecolor(self.palette["grid"])
+        for text in [*legend.get_texts(), legend.get_title()]:
+            self._text(text)
+
+    def recolour(self, figure) -> None:
+        """Recolour a drawn figure for a dark page, in place.
+
+        Backgrounds become the page's, and the figure's own ink (text, ticks,
+        spines, labels, titles, legends, grid, black lines) light. Data keeps
+        its colours: lines and markers in colour, images, filled areas, and
+        text on a box or over an image (drawn against the data, not the page).
+        """
+        from matplotlib.text import Text
+
+        colours = self.palette
+        if _papered(figure.patch.get_facecolor()):
+            figure.patch.set_facecolor(colours["background"])
+        for text in figure.texts:
+            self._text(text)
+        for legend in figure.legends:
+            self._legend(legend)
+        for ax in figure.axes:
+            if _papered(ax.patch.get_facecolor()):
+                ax.patch.set_facecolor(colours["background"])
+            for spine in ax.spines.values():
+                if _inked(spine.get_edgecolor(), below=0.5):
+                    spine.set_edgecolor(colours["muted"])
+            ax.tick_params(
+                which="both",
+                color=colours["muted"],
+                labelcolor=colours["foreground"],
+                grid_color=colours["grid"],
+            )
+            for axis in (ax.xaxis, ax.yaxis):
+                self._text(axis.label)
+                self._text(axis.get_offset_text())
+            # The three titles (centre, left, right) are the Axes' own texts.
+            for child in ax.get_children():
+                if isinstance(child, Text) and child not in ax.texts:
+                    self._text(child)
+            legend = ax.get_legend()
+            if legend is not None:
+                self._legend(legend)
+            for line in ax.lines:
+                if _inked(line.get_color(), below=0.15):
+                    line.set_color(colours["foreground"])
+                if _inked(line.get_markerfacecolor(), below=0.15):
+                    line.set_markerfacecolor(colours["foreground"])
+                if _inked(line.get_markeredgecolor(), below=0.15):
+                    line.set_markeredgecolor(colours["foreground"])
+            over_data = bool(ax.images)
+            for text in ax.texts:
+                arrow = getattr(text, "arrow_patch", None)
+                if arrow is not None and _inked(arrow.get_edgecolor(), below=0.5):
+                    arrow.set_color(colours["muted"])
+                if text.get_bbox_patch() is None and not over_data:
+                    self._text(text)
+
+
+# Running a listing -----------------------------------------------------------
+
+
+def _listing_traceback(exc: BaseException, snippet: str) -> tuple[str, int | None]:
+    """The traceback from the listing's own frame on, and the listing's line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = next((i for i, f in enumerate(frames) if f.filename == snippet), 0)
+    line = next((f.lineno for f in reversed(frames) if f.filename == snippet), None)
+    summary = traceback.StackSummary.from_list(frames[first:])
+    text = "Traceback (most recent call last):\n"
+    text += "".join(summary.format())
+    text += "".join(traceback.format_exception_only(type(exc), exc))
+    return text, line
+
+
+def _device() -> str:
+    """Where the listing's tensors could run: the page's code picks CUDA if present."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name()})"
+    return "cpu"
+
+
+class Namespace:
+    """One page's state in the worker: its globals, and the warnings its
+    listings emit (every one is recorded; a filter a listing sets holds for
+    the rest of its page, as in a script)."""
+
+    def __init__(self, root: str, snippet: str, figures: Figures):
+        self.root, self.figures = root, figures
+        self.globals = {
+            "__name__": "__main__",
+            "__file__": snippet,
+            "__builtins__": __builtins__,
+        }
+        self.caught: list[str] = []
+        warnings.resetwarnings()
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        warnings.filterwarnings(
+            "always", category=DeprecationWarning, module="__main__"
+        )
+        warnings.showwarning = self._record
+
+    def _record(self, message, category, filename, lineno, file=None, line=None):
+        where = f"{os.path.basename(filename)}:{lineno}"
+        self.caught.append(f"{category.__name__}: {message} ({where})")
+
+    def run(self, snippet: str, line: int, code: str) -> dict:
+        """Run one listing's code; never raises for the listing's errors.
+        ``line`` is where the code starts in ``snippet``, so tracebacks point
+        into the snippet file."""
+        stdout, stderr = Capture(), Capture()
+        reply: dict = {"error": None, "error_line": None, "halted": None}
+        self.caught = []
+        before = self.figures.open()
+        started = time.perf_counter()
+        os.chdir(self.root)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                exec(compile("\n" * (line - 1) + code, snippet, "exec"), self.globals)
+            except (
+                BaseException
+            ) as exc:  # a listing may raise anything, even SystemExit
+                reply["error"], reply["error_line"] = _listing_traceback(exc, snippet)
+                if stderr.getvalue().strip():
+                    reply["error"] += "\nIts standard error:\n" + stderr.getvalue()
+            # Drawing the figures is the listing's work, as in a notebook cell.
+            light, dark = self.figures.take(before)
+        printed = stdout.getvalue()
+        if stdout.closed_by_listing or stderr.closed_by_listing:
+            reply["halted"] = (
+                "closed sys.stdout or sys.stderr; a listing must leave the standard "
+                "streams open (the page's later output would be lost)"
+            )
+        if len(printed) > MAX_OUTPUT:
+            reply["halted"] = (
+                f"printed {len(printed):,} characters, more than the "
+                f"{MAX_OUTPUT:,} a listing may print; print a summary (a shape, a "
+                "few values) instead"
+            )
+            printed = printed[:MAX_OUTPUT]
+        reply.update(
+            stdout=printed,
+            figures=[base64.b64encode(png).decode("ascii") for png in light],
+            dark_figures=[base64.b64encode(png).decode("ascii") for png in dark],
+            warnings=list(self.caught),
+            seconds=time.perf_counter() - started,
+            device=_device(),
+        )
+        return reply
+
+
+# The loops -------------------------------------------------------------------
 
 
 def read_line(fd: int) -> bytes:
@@ -220,25 +284,89 @@ def read_line(fd: int) -> bytes:
     return line
 
 
-def run_request(namespace, root: Path, line: bytes):
-    """Run the listing a request line names; the namespace and the reply."""
-    from .runner import Namespace
-
-    request = json.loads(line)
-    if namespace is None:
-        namespace = Namespace(root, request["snippet"])
-    result = namespace.run(request["snippet"], request["line"], request["code"])
-    return namespace, result.to_json()
+def end_of_page() -> None:
+    """The engine closed the pipe (or died, even by SIGKILL): stop this page's
+    whole process group, the processes its listings left running included."""
+    os.killpg(0, signal.SIGKILL)
 
 
-def serve(root: Path, requests: int, replies) -> None:
-    """The worker's loop: run each listing sent, reply with its result."""
-    namespace = None
-    while line := read_line(requests):
-        namespace, reply = run_request(namespace, root, line)
-        replies.write(json.dumps(reply).encode() + b"\n")
-        replies.flush()
-    end_of_page()
+class Worker:
+    def __init__(self, root: str, requests: int, replies, figures: Figures):
+        self.root, self.requests, self.replies = root, requests, replies
+        self.figures = figures
+        self.namespace: Namespace | None = None
+
+    def run_request(self, line: bytes) -> dict:
+        request = json.loads(line)
+        if self.namespace is None:
+            self.namespace = Namespace(self.root, request["snippet"], self.figures)
+        return self.namespace.run(request["snippet"], request["line"], request["code"])
+
+    def reply(self, message: dict) -> None:
+        self.replies.write(json.dumps(message).encode() + b"\n")
+        self.replies.flush()
+
+    def serve(self) -> None:
+        """Run each listing sent, reply with its result."""
+        while line := read_line(self.requests):
+            self.reply(self.run_request(line))
+        end_of_page()
+
+    def serve_snapshots(self) -> None:
+        """Run each listing sent, then stay behind as the snapshot after it
+        while a child reads the next request."""
+        signal.pthread_sigmask(signal.SIG_BLOCK, {WAKE})
+        if _fork_reader():  # this process: the snapshot before the first listing
+            _stay_as_snapshot(engine=os.getppid())
+        while True:
+            line = read_line(self.requests)
+            if not line:
+                end_of_page()
+            reply = self.run_request(line)
+            reader = _fork_reader()
+            if reader == 0:
+                continue
+            reply["snapshot_before"], reply["snapshot_after"] = (
+                os.getppid(),
+                os.getpid(),
+            )
+            reply["reader"] = reader  # the process waiting for the next request
+            self.reply(reply)
+            _stay_as_snapshot(engine=None)
+
+
+def _die_with_parent() -> None:
+    """Let the kernel kill this process when its parent dies, so dropping one
+    snapshot drops every later one and the runner waiting at the end."""
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _fork_reader() -> int:
+    """Fork: 0 in the child, which reads the next request; its pid in the parent."""
+    pid = os.fork()
+    if pid == 0:
+        _die_with_parent()  # WAKE stays blocked: this is a snapshot-to-be
+    return pid
+
+
+def _stay_as_snapshot(engine: int | None) -> None:
+    """Sleep as a snapshot of the page's state until woken, then fork a new
+    reader and return in it (never in this process). The first snapshot
+    (``engine``: its parent's pid) ends the page when the engine is gone;
+    the later ones die with their parent."""
+    while True:
+        while signal.sigtimedwait({WAKE}, 1.0) is None:
+            if engine is not None and os.getppid() != engine:
+                end_of_page()
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:  # the processes dropped so far
+                pass
+        if _fork_reader() == 0:
+            return
 
 
 def watch_engine(replies: int) -> None:
@@ -257,25 +385,25 @@ def watch_engine(replies: int) -> None:
     threading.Thread(target=watch, name="listings-engine-watch", daemon=True).start()
 
 
-def end_of_page() -> None:
-    """The engine closed the pipe (or died, even by SIGKILL): stop this page's
-    whole process group, the processes its listings left running included."""
-    os.killpg(0, signal.SIGKILL)
-
-
 def main(argv: list[str]) -> None:
-    root, requests_fd, replies_fd = Path(argv[0]), int(argv[1]), int(argv[2])
-    mode = argv[3] if len(argv) > 3 else "serve"
+    root, requests_fd, replies_fd, mode = argv[0], int(argv[1]), int(argv[2]), argv[3]
+    options = json.loads(argv[4])
+    # As in a notebook: the working folder is importable.
+    sys.path.insert(0, "")
     # Processes a listing starts must not hold the engine's pipes open.
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)
+    figures = Figures(options["palette"], options["dpi"])
     with os.fdopen(replies_fd, "wb") as out:
         out.write(b'{"ready": true}\n')
         out.flush()
+        worker = Worker(root, requests_fd, out, figures)
         if mode == "snapshots":
-            from .warm import serve_snapshots
-
-            serve_snapshots(root, requests_fd, out)
+            worker.serve_snapshots()
         else:
             watch_engine(replies_fd)
-            serve(root, requests_fd, out)
+            worker.serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -13,22 +13,21 @@ qualified name. A name that does not resolve (a typo, an API removed in an
 upgrade) is logged as an error, so `mkdocs build --strict` fails, naming the
 page, the line and the name. No request is made: resolutions are kept in
 `.cache/api_links.json` for the installed versions, so a warm build need not
-import the packages.
+import the packages. The MkDocs plugin (``listings.mkdocs_plugin``) calls
+``link_api_names`` on each page's HTML.
 """
 
 from __future__ import annotations
 
 import html
 import importlib
-import importlib.metadata
 import inspect
 import json
-import logging
 import re
 import warnings
 from pathlib import Path
 
-log = logging.getLogger("mkdocs.hooks.api_links")
+from .files import version, write_atomically
 
 # How pages write a package (d2l and the Lightning docs use these aliases).
 ALIASES = {
@@ -394,17 +393,8 @@ def url_for(name: str) -> str | None:
     return URLS[full.partition(".")[0]](obj, parent, full)
 
 
-# The build
-
-
 def versions() -> dict[str, str]:
-    found = {}
-    for distribution in DISTRIBUTIONS:
-        try:
-            found[distribution] = importlib.metadata.version(distribution)
-        except importlib.metadata.PackageNotFoundError:
-            found[distribution] = "not installed"
-    return found
+    return {name: version(name) for name in DISTRIBUTIONS}
 
 
 class Resolutions:
@@ -439,9 +429,8 @@ class Resolutions:
     def save(self) -> None:
         if self.path is None or not self.changed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"versions": self.key, "names": self.known}
-        self.path.write_text(json.dumps(data, indent=0, sort_keys=True))
+        write_atomically(self.path, json.dumps(data, indent=0, sort_keys=True))
         self.changed = False
 
 
@@ -454,23 +443,8 @@ PROTECTED = re.compile(
 PLAIN_CODE = re.compile(r"<code>([^<]*)</code>")
 
 
-class State:
-    def __init__(self) -> None:
-        self.resolutions: Resolutions | None = None
-        self.links: dict[str, int] = {}
-
-
-state = State()
-
-
-def on_config(config):
-    root = Path(config.config_file_path).parent
-    state.resolutions = Resolutions(root / ".cache" / "api_links.json")
-    state.links = {}
-    return config
-
-
-def _line_of(source: str, code: str) -> int:
+def line_of(source: str, code: str) -> int:
+    """The line of ``source`` where the inline code ``code`` is written."""
     for candidate in (f"`{code}`", code):
         at = source.find(candidate)
         if at >= 0:
@@ -480,7 +454,7 @@ def _line_of(source: str, code: str) -> int:
 
 def link_api_names(text: str, resolutions: Resolutions, report) -> tuple[str, int]:
     """HTML with each API name in plain inline code linked; ``report(code,
-    error)`` is called for a name that does not resolve."""
+    name, reason)`` is called for a name that does not resolve."""
     count = 0
 
     def replace(match: re.Match) -> str:
@@ -506,37 +480,10 @@ def link_api_names(text: str, resolutions: Resolutions, report) -> tuple[str, in
     return PROTECTED.sub(replace, text), count
 
 
-def on_page_content(html_text, page, config, files):
-    if not page.file.src_uri.endswith(".md") or page.file.abs_src_path is None:
-        return html_text  # a notebook view: its chapter's page is checked
-    root = Path(config.config_file_path).parent.resolve()
-    path = Path(page.file.abs_src_path).resolve()
-    where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path
-    source = page.file.content_string
-
-    def report(code: str, name: str, reason: str) -> None:
-        package = ALIASES[name.partition(".")[0]].partition(".")[0]
-        log.error(
-            "api_links: %s:%d: `%s` names nothing in the installed %s %s (%s); "
-            "spell it as the reference does, or drop the module prefix if it "
-            "is not an API name",
-            where,
-            _line_of(source, code),
-            name,
-            package,
-            versions()[package],
-            reason,
-        )
-
-    text, count = link_api_names(html_text, state.resolutions, report)
-    state.links[page.file.src_uri] = count
-    return text
-
-
-def on_post_build(config):
-    state.resolutions.save()
-    log.info(
-        "api_links: %d links to the API reference on %d pages",
-        sum(state.links.values()),
-        sum(1 for n in state.links.values() if n),
+def unresolved_message(where: str, source: str, code: str, name: str, reason: str):
+    package = ALIASES[name.partition(".")[0]].partition(".")[0]
+    return (
+        f"{where}:{line_of(source, code)}: `{name}` names nothing in the installed "
+        f"{package} {versions()[package]} ({reason}); spell it as the reference "
+        "does, or drop the module prefix if it is not an API name"
     )

@@ -1,0 +1,461 @@
+"""The MkDocs adapter: ``plugins: [listings]`` in ``mkdocs.yml``.
+
+``on_files`` runs every page (or takes its results from the cache) and adds
+its figures (light and dark), its notebook and the snippet files it shows as
+generated files; ``on_page_markdown`` puts each listing's fresh output and
+figures under it and checks the numbers in the prose; ``on_page_content``
+links API names and renders TeX as MathML. A listing that raises or prints
+something other than its committed output is logged as an error, which
+fails ``mkdocs build --strict``.
+
+With the mkdocs-jupyter plugin listed after this one, each chapter also gets
+a notebook view: the chapter's notebook, which mkdocs-jupyter renders as a
+page of its own, linked from the chapter, outside the navigation and the
+search index, and fitted to the site (no script from a CDN, math as MathML,
+links to the chapters, dark figures).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import posixpath
+import threading
+from pathlib import Path
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from . import api_links, prose
+from .files import version, write_if_changed
+from .mathml import arithmatex_to_mathml
+from .notebook import page_notebook, view_html
+from .page import Page, PageError
+from .project import Project
+from .result import Result
+from .rewrite import fence, rendered
+from .verify import problems
+from .warm import Previews, supported
+
+log = logging.getLogger("mkdocs.plugins.listings")
+FIGURES = "figures"
+NOTEBOOKS = "notebooks"
+SNIPPETS = "snippets"
+VERIFIED_WITH = "<!--listings:verified-with-->"
+
+
+class ListingsConfig(Config):
+    """Overrides of the site's ``[tool.listings]`` settings, for the build."""
+
+    jobs = config_options.Optional(config_options.Type(int))
+    timeout = config_options.Optional(config_options.Type((int, float)))
+    cache = config_options.Optional(config_options.Type(bool))
+    cache_dir = config_options.Optional(config_options.Type(str))
+    data_dirs = config_options.Optional(
+        config_options.ListOfItems(config_options.Type(str))
+    )
+    packages = config_options.Optional(
+        config_options.ListOfItems(config_options.Type(str))
+    )
+    dark_palette = config_options.Optional(config_options.Type(dict))
+    provenance = config_options.Optional(config_options.Type(str))
+    notebook_intro = config_options.Optional(config_options.Type(str))
+    # What the site says above a notebook view.
+    view_heading = config_options.Type(
+        str,
+        default="The chapter {chapter} as a Jupyter notebook, with the outputs "
+        "its listings printed.",
+    )
+
+
+class PageEntry:
+    """What one build learned about a page: its results and figure files."""
+
+    def __init__(self, page: Page, results: list[Result], figures: list) -> None:
+        self.page, self.results = page, results
+        # Per listing, per figure: (light URI, dark URI or None).
+        self.figures: list[list[tuple[str, str | None]]] = figures
+
+
+class NotebookView:
+    """A chapter's notebook rendered by mkdocs-jupyter as a page of the site."""
+
+    def __init__(self, chapter: File, title: str, download: str) -> None:
+        self.chapter, self.title, self.download = chapter, title, download
+        # Each figure's link in the view notebook -> (alt text, dark link).
+        self.figures: dict[str, tuple[str, str | None]] = {}
+
+
+def _stem(src_uri: str) -> str:
+    return posixpath.splitext(src_uri)[0]
+
+
+def figure_uri(src_uri: str, listing: str, number: int, dark: bool = False) -> str:
+    suffix = "-dark" if dark else ""
+    return f"{FIGURES}/{_stem(src_uri)}/{listing}-{number}{suffix}.png"
+
+
+def notebook_uri(src_uri: str) -> str:
+    """The chapter's notebook for download, in the folder of its view."""
+    stem = _stem(src_uri)
+    return f"{NOTEBOOKS}/{stem}/{posixpath.basename(stem)}.ipynb"
+
+
+def view_uri(src_uri: str) -> str:
+    """The notebook view's source: mkdocs-jupyter makes it ``notebooks/<stem>/``."""
+    return f"{NOTEBOOKS}/{_stem(src_uri)}.ipynb"
+
+
+def verified_with(results: list[Result]) -> str:
+    """The torch build and device the outputs come from, read at build time."""
+    devices = sorted({r.device for r in results})
+    where = " and ".join("the CPU" if d == "cpu" else d for d in devices)
+    return f"torch {version('torch')} on {where}"
+
+
+def _title(page: Page, fallback: str) -> str:
+    titles = (
+        line[2:].strip() for line in page.text.split("\n") if line.startswith("# ")
+    )
+    return next(titles, fallback)
+
+
+class ListingsPlugin(BasePlugin[ListingsConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.previews: Previews | None = None
+        self.project: Project | None = None
+        self.pages: dict[str, PageEntry] = {}
+        self.broken: set[str] = set()  # pages shown as an error page
+        self.views: dict[str, NotebookView] = {}
+        self.resolutions: api_links.Resolutions | None = None
+
+    # Set-up -----------------------------------------------------------------
+
+    def on_startup(self, *, command, dirty) -> None:
+        self.serving = command == "serve" and supported()
+
+    def on_shutdown(self) -> None:
+        if self.previews is not None:
+            self.previews.close()
+            self.previews = None
+
+    def on_config(self, config):
+        root = Path(config.config_file_path).parent
+        overrides = {
+            name: self.config[name]
+            for name in (
+                "jobs",
+                "timeout",
+                "cache",
+                "cache_dir",
+                "data_dirs",
+                "packages",
+                "dark_palette",
+                "provenance",
+                "notebook_intro",
+            )
+        }
+        self.project = Project.from_root(root, **overrides)
+        self.resolutions = api_links.Resolutions(root / ".cache" / "api_links.json")
+        return config
+
+    # Running the pages --------------------------------------------------------
+
+    @event_priority(50)  # before mkdocs-jupyter's, which wraps the notebook views
+    def on_files(self, files: Files, config) -> Files:
+        project = self.project
+        self.pages.clear()
+        self.views.clear()
+        self.broken.clear()
+        loaded = []
+        for file in list(files.documentation_pages()):
+            try:
+                page = project.load(Path(file.abs_src_path))
+            except PageError as exc:
+                log.error(str(exc))
+                self.broken.add(file.src_uri)
+                # What MkDocs renders instead (it would stumble on the same fault).
+                file.content_string = _error_page(file, str(exc))
+                continue
+            if page.listings:
+                loaded.append((file, page))
+        pages = [page for _, page in loaded]
+        # The first build of `mkdocs serve` runs the pages as `mkdocs build`
+        # does (and stores them in the cache); the rebuilds after it show
+        # edits from warm preview workers, whose results are never stored.
+        outcomes = project.run(pages, previews=self.previews)
+        for (file, page), outcome in zip(loaded, outcomes, strict=True):
+            self._log_run(outcome)
+            figures = self._add_figures(files, config, file, page, outcome.results)
+            self.pages[file.src_uri] = PageEntry(page, outcome.results, figures)
+            self._add_notebooks(files, config, file)
+            for snippet in page.snippets:
+                uri = f"{SNIPPETS}/{project.snippets.relative(snippet)}"
+                if files.get_file_from_path(uri) is None:
+                    files.append(File.generated(config, uri, abs_src_path=str(snippet)))
+        project.cache.clean(pages)
+        return files
+
+    def on_post_build(self, config) -> None:
+        self.resolutions.save()
+        if self.serving and self.previews is None:
+            # Warm a preview worker per page while the reader looks at the
+            # site, so that the first edit of a listing resumes, too.
+            self.previews = Previews(self.project.root, self.project.settings)
+            pages = [entry.page for entry in self.pages.values()]
+            threading.Thread(
+                target=self.previews.warm, args=(pages,), daemon=True
+            ).start()
+
+    def _log_run(self, outcome) -> None:
+        previews = self.previews
+        kept = previews.resumed.get(outcome.page.name) if previews else None
+        if outcome.cached:
+            log.debug("%s from cache", outcome.page.name)
+        elif kept:
+            log.info(
+                "previewed %s from listing %d of %d in %.1f s",
+                outcome.page.name,
+                kept + 1,
+                len(outcome.page.listings),
+                outcome.seconds,
+            )
+        else:
+            log.info(
+                "executed %s (%d listings) in %.1f s",
+                outcome.page.name,
+                len(outcome.page.listings),
+                outcome.seconds,
+            )
+
+    def _add_figures(self, files, config, file, page, results) -> list:
+        uris = []
+        for listing, result in zip(page.listings, results, strict=True):
+            row = []
+            for number, image in enumerate(result.figures, start=1):
+                light = figure_uri(file.src_uri, listing.name, number)
+                files.append(File.generated(config, light, content=image))
+                dark = None
+                if number <= len(result.dark_figures):
+                    dark = figure_uri(file.src_uri, listing.name, number, dark=True)
+                    image = result.dark_figures[number - 1]
+                    files.append(File.generated(config, dark, content=image))
+                row.append((light, dark))
+            uris.append(row)
+        return uris
+
+    # Notebooks ------------------------------------------------------------------
+
+    def _notebook(self, file: File, links=None) -> str:
+        entry = self.pages[file.src_uri]
+        intro = self.project.settings.notebook_intro.format(
+            page=entry.page.name, versions=verified_with(entry.results)
+        )
+        expand = self.project.snippets.expand
+        return page_notebook(entry.page, entry.results, intro, expand, links)
+
+    def _add_notebooks(self, files: Files, config, file: File) -> None:
+        """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
+        download = notebook_uri(file.src_uri)
+        files.append(File.generated(config, download, content=self._notebook(file)))
+        if "mkdocs-jupyter" not in config.plugins:
+            return
+        entry = self.pages[file.src_uri]
+        uri = view_uri(file.src_uri)
+        stem = _stem(uri)
+        here = stem if config.use_directory_urls else posixpath.dirname(stem)
+        view = NotebookView(
+            file, _title(entry.page, posixpath.basename(stem)), download
+        )
+        links = []
+        for listing, uris in zip(entry.page.listings, entry.figures, strict=True):
+            row = []
+            for number, (light, dark) in enumerate(uris):
+                link = posixpath.relpath(light, here) + "#only-light"
+                dark_link = dark and posixpath.relpath(dark, here) + "#only-dark"
+                alts = listing.figure_alts
+                view.figures[link] = (
+                    alts[number] if number < len(alts) else "",
+                    dark_link,
+                )
+                row.append(link)
+            links.append(row)
+        # A file of its own under .cache (mkdocs-jupyter reads a notebook
+        # from its source folder); mkdocs-jupyter's on_files, after this one,
+        # makes it a page, linked from its chapter, not in the navigation.
+        source = self.project.root / ".cache"
+        write_if_changed(source / uri, self._notebook(file, links))
+        page_file = File(
+            uri,
+            src_dir=str(source),
+            dest_dir=config.site_dir,
+            use_directory_urls=config.use_directory_urls,
+        )
+        page_file.edit_uri = None  # made from the chapter: edit the chapter
+        files.append(page_file)
+        self.views[uri] = view
+
+    # Pages ------------------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, page, config, files):
+        src_uri = page.file.src_uri
+        if src_uri in self.views:
+            # A notebook view repeats its chapter: search finds the chapter.
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+            return markdown
+        if VERIFIED_WITH in markdown:
+            markdown = markdown.replace(VERIFIED_WITH, self._site_provenance())
+        entry = self.pages.get(src_uri)
+        if src_uri not in self.broken:
+            self._check_prose(page, entry)
+        if entry is None:
+            return markdown
+        current = entry.page
+        if markdown != current.text:  # another plugin changed the page
+            try:
+                current = self.project.load(current.path, text=markdown)
+            except PageError as exc:
+                log.error(str(exc))
+                return markdown
+        found = []
+        for listing, result in zip(current.listings, entry.results, strict=True):
+            issues = problems(listing, result, self.project.root)
+            for issue in issues:
+                log.error(issue)
+            found.append(issues)
+        here = posixpath.dirname(src_uri) or "."
+        light = [[posixpath.relpath(u, here) for u, _ in row] for row in entry.figures]
+        dark = [
+            [posixpath.relpath(u, here) for _, u in row if u is not None]
+            for row in entry.figures
+        ]
+        text = rendered(current, entry.results, light, found, dark)
+        return self._with_provenance(text, entry, src_uri)
+
+    def _check_prose(self, page, entry: PageEntry | None) -> None:
+        """A number in the prose must be one a listing of the page printed."""
+        root = self.project.root
+        if entry is None:
+            path = Path(page.file.abs_src_path)
+            text, outputs, code = path.read_text(encoding="utf-8"), [], []
+            where = path.resolve().relative_to(root).as_posix()
+        else:
+            source = entry.page
+            text, where = source.text, source.name
+            outputs = [result.stdout for result in entry.results]
+            # A listing with a tolerance may print other last digits than its
+            # committed output (which the build verified within the tolerance).
+            outputs += [
+                item.expected or ""
+                for item in source.listings
+                if item.mark("tolerance")
+            ]
+            code = [item.code for item in source.listings]
+        for problem in prose.check(text, where, outputs, code):
+            log.error("prose: %s", problem)
+
+    def _site_provenance(self) -> str:
+        results = [r for entry in self.pages.values() for r in entry.results]
+        return (
+            f"The outputs on this site were printed by {verified_with(results)}: "
+            f"{len(results)} listings on {len(self.pages)} pages."
+        )
+
+    def _with_provenance(self, markdown: str, entry: PageEntry, src_uri: str) -> str:
+        """Under the page's title: what printed its outputs, its code, its notebook."""
+        here = posixpath.dirname(src_uri) or "."
+        snippets = self.project.snippets
+        uris = [f"{SNIPPETS}/{snippets.relative(p)}" for p in entry.page.snippets]
+        code = ", ".join(f"[`{u}`]({posixpath.relpath(u, here)})" for u in uris)
+        name = posixpath.basename(_stem(src_uri))
+        notebook = posixpath.relpath(notebook_uri(src_uri), here)
+        view = ""
+        if view_uri(src_uri) in self.views:
+            view = (
+                f"[View as notebook]({posixpath.relpath(view_uri(src_uri), here)}) · "
+            )
+        said = self.project.settings.provenance.format(
+            versions=verified_with(entry.results), page=entry.page.name
+        )
+        line = (
+            f"{said} Code: {code} · {view}"
+            f'[Download notebook]({notebook}){{ download="{name}.ipynb" }}\n'
+            "{ .page-provenance }"
+        )
+        lines = markdown.split("\n")
+        title = next((i for i, text in enumerate(lines) if text.startswith("# ")), -1)
+        lines[title + 1 : title + 1] = ["", line]
+        return "\n".join(lines)
+
+    def on_page_content(self, html_text: str, page, config, files) -> str:
+        view = self.views.get(page.file.src_uri)
+        if view is not None:
+            return self._fit_view(html_text, view, page, files)
+        html_text = arithmatex_to_mathml(html_text)
+        if page.file.src_uri in self.broken:
+            return html_text
+        root = self.project.root
+        path = Path(page.file.abs_src_path).resolve()
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path
+        source = page.file.content_string
+
+        def report(code: str, name: str, reason: str) -> None:
+            log.error(api_links.unresolved_message(where, source, code, name, reason))
+
+        text, _ = api_links.link_api_names(html_text, self.resolutions, report)
+        return text
+
+    # Notebook views -------------------------------------------------------------
+
+    def _fit_view(self, html_text: str, view: NotebookView, page, files) -> str:
+        page.title = f"{view.title} (notebook)"
+        # mkdocs-jupyter's headings stop at inline code; the chapter's are whole.
+        chapter = view.chapter.page
+        titles = {}
+        todo = list(chapter.toc) if chapter is not None else []
+        while todo:
+            item = todo.pop()
+            titles[item.id] = item.title
+            todo += item.children
+        todo = list(page.toc)
+        while todo:
+            item = todo.pop()
+            item.title = titles.get(item.id, item.title)
+            todo += item.children
+
+        def link(path: str) -> str | None:
+            here = posixpath.dirname(view.chapter.src_uri)
+            target = files.get_file_from_path(
+                posixpath.normpath(posixpath.join(here, path))
+            )
+            if target is None or not target.is_documentation_page():
+                return None
+            return target.url_relative_to(page.file)
+
+        text, found = view_html(html_text, view.figures, link)
+        for problem in found:
+            log.error("notebook view of %s: %s", view.chapter.src_uri, problem)
+        return self._view_heading(view, page, files) + text
+
+    def _view_heading(self, view: NotebookView, page, files) -> str:
+        chapter = html.escape(view.chapter.url_relative_to(page.file), quote=True)
+        download = files.get_file_from_path(view.download)
+        notebook = html.escape(download.url_relative_to(page.file), quote=True)
+        name = html.escape(posixpath.basename(view.download), quote=True)
+        link = f'<a href="{chapter}">{html.escape(view.title)}</a>'
+        said = html.escape(self.config.view_heading).replace("{chapter}", link)
+        return (
+            f'<p class="page-provenance">{said} '
+            f'<a href="{notebook}" download="{name}">Download notebook</a></p>'
+        )
+
+
+def _error_page(file: File, message: str) -> str:
+    title = posixpath.splitext(posixpath.basename(file.src_uri))[0]
+    block = "\n".join(fence(message, "text", "    "))
+    return f'# {title}\n\n!!! failure "This page cannot be built"\n\n{block}\n'

@@ -1,0 +1,82 @@
+"""A site's settings for the engine, from ``[tool.listings]`` in ``pyproject.toml``.
+
+The MkDocs plugin may override any of them in ``mkdocs.yml``; a few
+environment variables override them for one run (CI, a benchmark).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Environment overrides: variable -> (setting, how to read it).
+OVERRIDES = {
+    "LISTINGS_JOBS": ("jobs", int),
+    "LISTINGS_TIMEOUT": ("timeout", float),
+    "LISTINGS_NO_CACHE": ("cache", lambda value: not value),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the engine needs to know about a site that is the site's choice."""
+
+    # Pages run at once in a build (0: one per core).
+    jobs: int = 0
+    # A listing's time limit in seconds, unless its timeout mark says otherwise.
+    timeout: float = 120.0
+    # Whether a build reuses the results of pages whose code did not change.
+    cache: bool = True
+    cache_dir: str = ".cache/listings"
+    # Folders whose Python files decide what listings print (a data module):
+    # their contents enter the cache key.
+    data_dirs: list[str] = field(default_factory=list)
+    # Distributions whose versions enter the cache key.
+    packages: list[str] = field(default_factory=lambda: ["torch"])
+    # Where figures are drawn for a dark page: background, text, axes, grid.
+    dark_palette: dict[str, str] = field(
+        default_factory=lambda: {
+            "background": "#1e2129",
+            "foreground": "#d5d8de",
+            "muted": "#9499a6",
+            "grid": "#454a58",
+        }
+    )
+    figure_dpi: int = 110
+    # The line under a page's title and the sentence that opens its
+    # notebook; {versions} is what printed the outputs, e.g. "torch 2.14.1
+    # on the CPU", {page} the page's source file.
+    provenance: str = "Every output on this page was printed by {versions}."
+    notebook_intro: str = (
+        "*This notebook is the page `{page}`; its outputs were printed by {versions}.*"
+    )
+
+    @classmethod
+    def read(cls, root: Path, **overrides) -> Settings:
+        """``[tool.listings]`` of ``root/pyproject.toml``, then ``overrides``
+        (the ones that are not None), then the environment."""
+        values: dict = {}
+        pyproject = Path(root) / "pyproject.toml"
+        if pyproject.is_file():
+            with pyproject.open("rb") as file:
+                table = tomllib.load(file).get("tool", {}).get("listings", {})
+            values.update({k.replace("-", "_"): v for k, v in table.items()})
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for variable, (name, convert) in OVERRIDES.items():
+            if os.environ.get(variable, "").strip():
+                values[name] = convert(os.environ[variable].strip())
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown setting(s) {', '.join(unknown)} in [tool.listings]; the "
+                f"settings are {', '.join(sorted(known))}"
+            )
+        return cls(**values)
+
+    @property
+    def parallel(self) -> int:
+        return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
