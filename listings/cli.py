@@ -60,26 +60,30 @@ def _other_problems(page: Page, results: list[Result], root: Path) -> list[str]:
     (figures without marks, warnings)."""
     found = []
     for listing, result in zip(page.listings, results, strict=True):
-        pinned = Listing(**{**vars(listing), "expected": result.stdout})
         if listing.prints_nothing and normalize(result.stdout):
-            continue  # the update removes the mark (see with_outputs)
-        found += [p for p in problems(pinned, result, root) if "printed" not in p]
+            continue  # its output is written instead (see with_outputs)
+        pinned = Listing(**{**vars(listing), "expected": result.stdout})
+        found += problems(pinned, result, root)
     return found
 
 
-def _check(project: Project, page: Page, runs: list[list[Result]]) -> list[str]:
-    """Why the page cannot be written: listings that failed, or that printed
-    something else in the second run."""
+def _check(
+    project: Project, page: Page, runs: list[list[Result]]
+) -> tuple[list[str], str]:
+    """Why the page cannot be written (listings that failed, or that printed
+    something else in the second run), and that reason in a few words."""
     first, second = runs
-    found = []
+    found, why = [], ""
     for listing, one, two in zip(page.listings, first, second, strict=True):
         if not one.ok:
             found += problems(listing, one, project.root)
+            why = why or "a listing failed"
             continue
         message = unstable(listing, one, two)
         if message is not None:
             found.append(f"{located(listing, project.root)} {message}")
-    return found
+            why = why or "a listing printed something else in a second run"
+    return found, why
 
 
 def update(
@@ -100,10 +104,10 @@ def update(
     status = 0
     for index, page in enumerate(pages):
         runs = [outcomes[index].results, outcomes[index + len(pages)].results]
-        refused = _check(project, page, runs)
+        refused, why = _check(project, page, runs)
         if refused:
             print("\n\n".join(refused))
-            print(f"{page.name}: not updated", file=sys.stderr)
+            print(f"{page.name}: not updated, {why}", file=sys.stderr)
             status = 1
             continue
         results = runs[0]

@@ -414,19 +414,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def _fit_view(self, html_text: str, view: NotebookView, page, files) -> str:
         page.title = f"{view.title} (notebook)"
-        # mkdocs-jupyter's headings stop at inline code; the chapter's are whole.
-        chapter = view.chapter.page
-        titles = {}
-        todo = list(chapter.toc) if chapter is not None else []
-        while todo:
-            item = todo.pop()
-            titles[item.id] = item.title
-            todo += item.children
-        todo = list(page.toc)
-        while todo:
-            item = todo.pop()
-            item.title = titles.get(item.id, item.title)
-            todo += item.children
+        self._whole_headings(page, view.chapter.page, html_text)
 
         def link(path: str) -> str | None:
             here = posixpath.dirname(view.chapter.src_uri)
@@ -441,6 +429,27 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         for problem in found:
             log.error("notebook view of %s: %s", view.chapter.src_uri, problem)
         return self._view_heading(view, page, files) + text
+
+    @staticmethod
+    def _whole_headings(page, chapter, html_text: str) -> None:
+        """mkdocs-jupyter's table of contents stops a heading at its inline
+        code ("Batches: the" for "Batches: the `DataLoader`"), and its link
+        then misses the heading; the chapter's entries, for the same
+        headings in the same order, are whole."""
+
+        def flat(items):
+            for item in items:
+                yield item
+                yield from flat(item.children)
+
+        if chapter is None:
+            return
+        ours, theirs = list(flat(page.toc)), list(flat(chapter.toc))
+        if len(ours) != len(theirs):
+            return
+        for item, whole in zip(ours, theirs, strict=True):
+            if f'id="{whole.id}"' in html_text:
+                item.title, item.id = whole.title, whole.id
 
     def _view_heading(self, view: NotebookView, page, files) -> str:
         chapter = html.escape(view.chapter.url_relative_to(page.file), quote=True)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from listings import Project
+from listings import Project, run_pages
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_JOB = "pytest -m notebook tests/test_notebook.py"
@@ -96,6 +96,11 @@ class Site:
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return Site(tmp_path)
+
+
+def run_page(page, root: Path, cache=None, **options):
+    """One page through the engine's one run path; its outcome."""
+    return next(run_pages([page], root, cache=cache, **options))
 
 
 def listing(section: str, output: str | None, file: str = "page.py") -> str:
@@ -362,10 +367,10 @@ def pytest_xdist_make_scheduler(config, log):
     return SpreadBrowserTests(config, log)
 
 
-SCRATCH_MKDOCS_YML = f"""
+SCRATCH_MKDOCS_YML = """
 site_name: Test site
-hooks:
-  - {REPO / "hooks" / "verified_listings.py"}
+plugins:
+  - listings
 markdown_extensions:
   - admonition
   - attr_list

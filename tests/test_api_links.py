@@ -1,4 +1,4 @@
-"""API names in inline code link to the official reference (hooks/api_links.py).
+"""API names in inline code link to the official reference (listings.api_links).
 
 The URL rules are checked name by name against where the PyTorch, torchvision,
 Lightning and torchmetrics documentation put each kind of object; a scratch
@@ -7,19 +7,13 @@ site shows that a misspelled name fails the strict build, naming page and line.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
-from conftest import REPO
 
-spec = importlib.util.spec_from_file_location(
-    "api_links", REPO / "hooks" / "api_links.py"
-)
-api_links = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(api_links)
+from listings import api_links
 
 TORCH = "https://docs.pytorch.org/docs/stable/"
 VISION = "https://docs.pytorch.org/vision/stable/"
@@ -166,10 +160,10 @@ def test_resolutions_are_kept_for_the_installed_versions(tmp_path):
     assert api_links.Resolutions(path).url("torch.zeros") == EXPECTED["torch.zeros"]
 
 
-MKDOCS_YML = f"""
+MKDOCS_YML = """
 site_name: Test site
-hooks:
-  - {REPO / "hooks" / "api_links.py"}
+plugins:
+  - listings
 nav:
   - Page: page.md
 """

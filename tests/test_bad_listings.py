@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import SCRATCH_MKDOCS_YML, listing, run_build_here, run_tests_here
 
-from listings.worker import DEFAULT_LIMIT, limit_of
+from listings import Settings
+from listings.run import limit_of
 
-WHERE = "docs/page.md::bad (snippets/page.py:2)"
+WHERE = "docs/page.md:3 (bad, snippets/page.py:2)"
 AFTER = (
     "# --8<-- [start:after]\n"
     "from pathlib import Path\n"
@@ -95,7 +96,8 @@ ROWS = [
         'import matplotlib.pyplot as plt\n\nplt.figure()\nprint("x")\n',
         "x",
         f"{WHERE} drew 1 figure(s) but its page describes 0; give each figure a "
-        '<!--pytest.mark.figure("alt text")-->',
+        '<!--pytest.mark.figure("what it shows")--> directly above the fence at '
+        "docs/page.md:3",
         stops_the_page=False,
     ),
     Row(
@@ -108,7 +110,7 @@ ROWS = [
         "loop forever",
         SPAWN + "while True:\n    pass\n",
         "x",
-        f"{WHERE} did not finish within its time limit of 2 s; it and the "
+        f"{WHERE.replace(':3', ':4')} did not finish within its time limit of 2 s; it and the "
         "processes it started were stopped. Make it faster, or give it more "
         "time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
         mark="<!--pytest.mark.timeout(2)-->\n",
@@ -158,33 +160,42 @@ def test_a_misbehaving_listing_is_reported_and_the_engine_goes_on(
         if row.stops_the_page and row.message is not None:
             after = row.code.count("\n") + 5
             assert (
-                f"docs/page.md::after (snippets/page.py:{after}) did not run" in output
+                f"docs/page.md:{13 + bool(row.mark)} (after, snippets/page.py:{after}) "
+                "did not run" in output
             )
         pid_file = root / "child.pid"
         if pid_file.exists():
             # What the listing started ended with its page (or its time limit).
-            assert gone(int(pid_file.read_text()))
+            child = int(pid_file.read_text())
+            deadline = time.monotonic() + 10  # SIGKILL is delivered asynchronously
+            while not gone(child) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert gone(child)
             pid_file.unlink()
         if row.mark:  # the limit held: 2 s, plus starting Python under load
             assert seconds < 30
 
 
-def test_the_default_limit_comes_from_the_environment(monkeypatch, site):
+def test_the_default_limit_comes_from_the_settings_or_the_environment(
+    monkeypatch, site
+):
     site.snippet("page", "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n")
     site.page("page", "<!--pytest.mark.no_output-->\n" + listing("a", None))
     [item] = site.load("page").listings
     monkeypatch.delenv("LISTINGS_TIMEOUT", raising=False)
-    assert limit_of(item) == DEFAULT_LIMIT
+    assert limit_of(item, Settings.read(site.root)) == Settings().timeout
+    (site.root / "pyproject.toml").write_text("[tool.listings]\ntimeout = 9\n")
+    assert limit_of(item, Settings.read(site.root)) == 9
     monkeypatch.setenv("LISTINGS_TIMEOUT", "7")
-    assert limit_of(item) == 7
+    assert limit_of(item, Settings.read(site.root)) == 7
 
 
 ENGINE = """
 import sys
-from listings import Project, check_page
+from listings import Project
 
 project = Project.from_root(sys.argv[1])
-check_page(project.load(project.root / "docs" / "page.md"), project.root)
+list(project.run([project.load(project.root / "docs" / "page.md")]))
 """
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import listing
+from conftest import listing, run_page
 
-from listings import Cache, run_page
-from listings.cache import environment_fingerprint, page_key
+from listings import Cache, Settings
 
+SETTINGS = Settings(cache_dir=".cache")
 SNIPPET = """
     # --8<-- [start:count]
     import itertools
@@ -20,6 +20,9 @@ SNIPPET = """
 """
 
 
+CACHE = Cache(".", SETTINGS)
+
+
 def make(site):
     site.snippet("page", SNIPPET)
     site.page("page", "# Page\n\n" + listing("count", "ran"))
@@ -28,39 +31,42 @@ def make(site):
 
 def test_second_run_comes_from_the_cache(site):
     page = make(site)
-    cache = Cache(site.root / ".cache")
-    results, cached, _ = run_page(page, site.root, cache)
+    cache = Cache(site.root, SETTINGS)
+    outcome = run_page(page, site.root, cache)
+    results, cached = outcome.results, outcome.cached
     assert not cached and results[0].stdout == "ran\n"
-    results, cached, _ = run_page(page, site.root, cache)
+    outcome = run_page(page, site.root, cache)
+    results, cached = outcome.results, outcome.cached
     assert cached and results[0].stdout == "ran\n"
 
 
 def test_prose_edit_keeps_the_key_code_edit_changes_it(site):
     page = make(site)
-    environment = environment_fingerprint(site.root)
-    key = page_key(page, environment)
+    environment = CACHE.environment(site.root)
+    key = CACHE.key(page, environment)
     site.page("page", "# Page, reworded\n\nNew prose.\n\n" + listing("count", "ran"))
-    assert page_key(site.load("page"), environment) == key
+    assert CACHE.key(site.load("page"), environment) == key
     site.snippet("page", SNIPPET.replace('print("ran")', 'print("ran!")'))
-    assert page_key(site.load("page"), environment) != key
+    assert CACHE.key(site.load("page"), environment) != key
 
 
 def test_environment_changes_the_key(site):
     page = make(site)
-    environment = environment_fingerprint(site.root)
+    environment = CACHE.environment(site.root)
     other = {**environment, "packages": {**environment["packages"], "torch": "9.9"}}
-    assert page_key(page, environment) != page_key(page, other)
+    assert CACHE.key(page, environment) != CACHE.key(page, other)
 
 
 def test_corrupt_partial_or_foreign_entries_are_rebuilt(site):
     page = make(site)
-    cache = Cache(site.root / ".cache")
+    cache = Cache(site.root, SETTINGS)
     run_page(page, site.root, cache)
     [entry] = (site.root / ".cache").glob("*.json")
     good = entry.read_text()
 
     def reruns() -> bool:
-        results, cached, _ = run_page(page, site.root, cache)
+        outcome = run_page(page, site.root, cache)
+        results, cached = outcome.results, outcome.cached
         assert results[0].stdout == "ran\n"
         return not cached
 
@@ -79,7 +85,7 @@ def test_corrupt_partial_or_foreign_entries_are_rebuilt(site):
 
     entry.unlink()
     assert reruns()
-    assert not list((site.root / ".cache").glob("*.tmp"))
+    assert not list((site.root / ".cache").glob(".*"))
 
 
 def test_failing_pages_are_not_cached_and_the_switch_disables_it(site, monkeypatch):
@@ -88,44 +94,64 @@ def test_failing_pages_are_not_cached_and_the_switch_disables_it(site, monkeypat
     )
     site.page("page", listing("boom", "x"))
     page = site.load("page")
-    cache = Cache(site.root / ".cache")
+    cache = Cache(site.root, SETTINGS)
     run_page(page, site.root, cache)
     assert not (site.root / ".cache").exists()
 
     monkeypatch.setenv("LISTINGS_NO_CACHE", "1")
-    assert not Cache(site.root / ".cache").enabled
+    assert not Settings.read(site.root).cache
+    assert not Cache(site.root, Settings.read(site.root)).enabled
 
 
 def test_the_numeric_environment_changes_the_key(site, monkeypatch):
     page = make(site)
     monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    base = page_key(page, environment_fingerprint(site.root))
+    base = CACHE.key(page, CACHE.environment(site.root))
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
-    kernels = page_key(page, environment_fingerprint(site.root))
+    kernels = CACHE.key(page, CACHE.environment(site.root))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    threads = page_key(page, environment_fingerprint(site.root))
+    threads = CACHE.key(page, CACHE.environment(site.root))
     assert len({base, kernels, threads}) == 3
     # What a worker is given counts, not only this process's environment.
-    given = environment_fingerprint(site.root, {"OMP_NUM_THREADS": "2"})
-    assert page_key(page, given) == kernels
+    given = CACHE.environment(site.root, {"OMP_NUM_THREADS": "2"})
+    assert CACHE.key(page, given) == kernels
 
 
-def test_only_the_modules_that_run_a_listing_are_in_the_key(site):
+def test_the_worker_that_runs_the_listings_is_in_the_key(site, tmp_path):
     from listings import cache
 
-    assert set(cache.ENGINE) == {"runner.py", "worker.py"}
+    environment = CACHE.environment(site.root)
+    copy = tmp_path / "worker.py"
+    copy.write_text(cache.WORKER.read_text() + "\n# changed\n")
+    original, cache.WORKER = cache.WORKER, copy
+    try:
+        assert CACHE.environment(site.root)["worker"] != environment["worker"]
+    finally:
+        cache.WORKER = original
+
+
+def test_the_data_folders_of_the_settings_are_in_the_key(site):
+    data = Cache(site.root, Settings(data_dirs=["data"]))
+    (site.root / "data").mkdir()
+    (site.root / "data" / "load.py").write_text("N = 1\n")
+    before = data.environment(site.root)["data"]
+    (site.root / "data" / "load.py").write_text("N = 2\n")
+    assert data.environment(site.root)["data"] != before
 
 
 def test_entries_of_pages_that_are_gone_are_removed(site):
     page = make(site)
-    cache = Cache(site.root / ".cache")
+    cache = Cache(site.root, SETTINGS)
     run_page(page, site.root, cache)
     stale = site.root / ".cache" / "docs__renamed.md.json"
     stale.write_text("{}")
-    leftover = site.root / ".cache" / "tmpabc.tmp"
+    leftover = site.root / ".cache" / ".docs__page.md.json.abc"
     leftover.write_text("")
     os.utime(leftover, (0, 0))
     removed = cache.clean([page])
-    assert sorted(p.name for p in removed) == ["docs__renamed.md.json", "tmpabc.tmp"]
+    assert sorted(p.name for p in removed) == [
+        ".docs__page.md.json.abc",
+        "docs__renamed.md.json",
+    ]
     assert [p.name for p in (site.root / ".cache").iterdir()] == ["docs__page.md.json"]

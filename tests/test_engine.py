@@ -102,7 +102,7 @@ def test_a_listing_that_raises_names_page_listing_and_line(site):
     _, _, found = run(site, "page")
     assert found[0] == []
     message = found[1][0]
-    assert "docs/page.md::boom" in message
+    assert "docs/page.md:11 (boom," in message
     assert "snippets/page.py:6" in message
     assert "raised at page.py:7" in message
     assert "IndexError: list index out of range" in message
@@ -122,7 +122,7 @@ def test_a_wrong_expected_output_fails_with_a_diff(site):
     site.page("page", listing("hello", "hello\nworld!"))
     _, _, found = run(site, "page")
     [message] = found[0]
-    assert "docs/page.md::hello" in message
+    assert "(hello," in message
     assert "-world!" in message and "+world" in message
 
 
@@ -380,7 +380,7 @@ def test_a_no_run_fence_still_holds_an_include(site):
 
 
 def test_pages_run_in_parallel_workers(site, monkeypatch):
-    from listings import check_pages
+    from listings import run_pages
 
     for name in ("one", "two"):
         site.snippet(
@@ -403,7 +403,7 @@ def test_pages_run_in_parallel_workers(site, monkeypatch):
     for name in ("one", "two"):
         site.page(name, listing("wait", threads, f"{name}.py"))
     pages = [site.load("one"), site.load("two")]
-    outcomes = list(check_pages(pages, site.root, parallel=2))
+    outcomes = list(run_pages(pages, site.root, parallel=2))
     assert [o.page.name for o in outcomes] == ["docs/one.md", "docs/two.md"]
     # Each of the two workers gets half the cores.
     assert [o.results[0].stdout for o in outcomes] == [threads + "\n"] * 2

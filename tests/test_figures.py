@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import listing
+from conftest import listing, run_page
 
-from listings import Cache, PageRun, run_page
+from listings import Cache, PageRun, Settings
 from listings.rewrite import rendered
-from listings.runner import DARK_BACKGROUND, DARK_FOREGROUND, _recolour_dark
+from listings.worker import Figures
 
 import matplotlib.pyplot as plt  # isort: skip  (after the runner sets Agg)
 from matplotlib import colors, image  # isort: skip
+
+PALETTE = Settings().dark_palette
 
 SNIPPET = """
     # --8<-- [start:plot]
@@ -64,27 +66,28 @@ def test_recolouring_changes_the_ink_and_keeps_the_data_colours():
     label = ax.text(0.5, 0.5, "boxed", bbox={"facecolor": "white"})
     legend = ax.legend(["a", "b"])
     fig.canvas.draw()
-    _recolour_dark(fig)
+    Figures(PALETTE, 110).recolour(fig)
     same = colors.same_color
-    assert same(fig.patch.get_facecolor(), DARK_BACKGROUND)
-    assert same(ax.patch.get_facecolor(), DARK_BACKGROUND)
-    assert same(ax.title.get_color(), DARK_FOREGROUND)
-    assert same(ax.xaxis.label.get_color(), DARK_FOREGROUND)
+    assert same(fig.patch.get_facecolor(), PALETTE["background"])
+    assert same(ax.patch.get_facecolor(), PALETTE["background"])
+    assert same(ax.title.get_color(), PALETTE["foreground"])
+    assert same(ax.xaxis.label.get_color(), PALETTE["foreground"])
     assert same(ax.yaxis.label.get_color(), "tab:red")  # colour is meaning
-    assert all(same(t.get_color(), DARK_FOREGROUND) for t in ax.get_xticklabels())
-    assert same(legend.get_texts()[0].get_color(), DARK_FOREGROUND)
+    assert all(same(t.get_color(), PALETTE["foreground"]) for t in ax.get_xticklabels())
+    assert same(legend.get_texts()[0].get_color(), PALETTE["foreground"])
     assert same(data.get_color(), "tab:orange")  # data keeps its colour
-    assert same(ink.get_color(), DARK_FOREGROUND)  # black ink would vanish
+    assert same(ink.get_color(), PALETTE["foreground"])  # black ink would vanish
     assert same(label.get_color(), "black")  # text on its own box stays
     plt.close(fig)
 
 
 def test_the_cache_keeps_both_palettes(plot_page):
     page = plot_page.load("page")
-    cache = Cache(plot_page.root / ".cache")
-    fresh, cached, _ = run_page(page, plot_page.root, cache)
-    again, cached, _ = run_page(page, plot_page.root, cache)
-    assert cached
+    cache = Cache(plot_page.root)
+    fresh = run_page(page, plot_page.root, cache).results
+    outcome = run_page(page, plot_page.root, cache)
+    assert outcome.cached
+    again = outcome.results
     assert again[0].figures == fresh[0].figures
     assert again[0].dark_figures == fresh[0].dark_figures
 

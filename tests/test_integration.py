@@ -76,7 +76,7 @@ def test_pytest_fails_a_wrong_output_naming_the_listing(pytester, small_site):
     result = pytest_on(pytester, small_site)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
-        ["*docs/page.md::greet (snippets/page.py:2) printed something else*"]
+        ["*docs/page.md:* (greet, snippets/page.py:2) printed something else*"]
     )
 
 
@@ -105,9 +105,7 @@ def test_strict_build_fails_on_a_wrong_output(small_site):
     page.write_text(page.read_text().replace("plotted\n```", "plottet\n```"))
     done = build(small_site)
     assert done.returncode != 0
-    assert (
-        "docs/page.md::plot (snippets/page.py:6) printed something else" in done.stderr
-    )
+    assert "(plot, snippets/page.py:6) printed something else" in done.stderr
 
 
 def test_strict_build_fails_on_a_listing_that_raises(small_site):
@@ -115,7 +113,7 @@ def test_strict_build_fails_on_a_listing_that_raises(small_site):
     snippet.write_text(snippet.read_text().replace('print("hello")', "print(1 / 0)"))
     done = build(small_site)
     assert done.returncode != 0
-    assert "docs/page.md::greet (snippets/page.py:2) raised at page.py:2" in done.stderr
+    assert "(greet, snippets/page.py:2) raised at page.py:2" in done.stderr
     assert "ZeroDivisionError" in done.stderr
 
 

@@ -34,7 +34,7 @@ SNIPPET = """
     # --8<-- [end:plot]
 """
 
-MKDOCS_YML = f"""
+MKDOCS_YML = """
 site_name: Test site
 theme:
   name: material
@@ -42,10 +42,11 @@ theme:
   palette:
     - scheme: default
     - scheme: slate
-hooks:
-  - {REPO / "hooks" / "verified_listings.py"}
+not_in_nav: |
+  /notebooks/
 plugins:
   - search
+  - listings
   - mkdocs-jupyter:
       include: [".cache/notebooks/*.ipynb"]
       execute: false
@@ -64,6 +65,7 @@ nav:
 
 PAGE = (
     "# Page\n\nMath $z = 2(a - b) + c$ and a [link](other.md#part).\n\n"
+    "## Batches: the `DataLoader`\n\nA heading with inline code.\n\n"
     "$$\n\\frac{\\partial z}{\\partial a} = 2\n$$\n\n"
     + listing("greet", "hello")
     + '<!--pytest.mark.figure("A rising line")-->\n'
@@ -135,8 +137,18 @@ def test_the_view_shows_the_verified_notebook_and_fits_the_site(views_site):
     # Both palettes on the chapter too; the notebook keeps the light figure.
     assert "../figures/page/plot-1.png#only-light" in chapter
     assert "../figures/page/plot-1-dark.png#only-dark" in chapter
-    # In the nav, a Notebooks section; not in the search index.
-    assert re.search(r">\s*Notebooks\s*<", chapter)
+    # Linked from its chapter, not in the nav; not in the search index.
+    assert (
+        "notebooks/page/"
+        not in chapter.split('<nav class="md-nav md-nav--primary"')[1].split("</nav>")[
+            0
+        ]
+    )
+    # A heading with inline code is whole in the view's table of contents.
+    toc = view.split('<nav class="md-nav md-nav--secondary"')[1].split("</nav>")[0]
+    assert re.search(
+        r"Batches: the\s+<code>DataLoader</code>|Batches: the DataLoader", toc
+    ), toc
     index = json.loads((out / "search" / "search_index.json").read_text())
     locations = {doc["location"] for doc in index["docs"]}
     assert any(loc.startswith("page/") for loc in locations)
@@ -237,27 +249,3 @@ def test_figures_get_their_alt_text_and_dark_twin_and_a_lost_one_is_reported():
         '<img src="f-1-dark.png#only-dark" alt="A line" class="notebook-figure">'
     )
     assert problems == ["no figure f-2.png#only-light in the rendered notebook"]
-
-
-def test_a_fitted_view_is_reused_only_while_its_links_go_where_they_went():
-    """view_html's memo (the site's is preview.VIEWS, kept on disk for the
-    next build): the same HTML gives the stored result while each link it
-    rewrote resolves as before, and is fitted again when one moved."""
-    from preview import Memo
-
-    memo, asked = Memo(), []
-
-    def link(target: str):
-        def resolve(path: str) -> str | None:
-            asked.append(path)
-            return f"../../{target}/"
-
-        return resolve
-
-    html = '<a href="other.md#part">a</a>'
-    first = view_html(html, {}, link("other"), memo)
-    assert first == ('<a href="../../other/#part">a</a>', [])
-    assert view_html(html, {}, link("other"), memo) == first
-    moved = view_html(html, {}, link("elsewhere"), memo)
-    assert moved == ('<a href="../../elsewhere/#part">a</a>', [])
-    assert asked == ["other.md"] * 4  # fitted; checked; checked, fitted again

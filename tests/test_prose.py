@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, listing
 
 from listings import Project
-from listings.prose import check, check_page, scan
+from listings.prose import check, scan, unquoted_numbers
 
 PROJECT = Project.from_root(REPO)
 
@@ -25,7 +25,7 @@ PROJECT = Project.from_root(REPO)
     "path", PROJECT.page_paths(), ids=lambda p: p.relative_to(REPO).as_posix()
 )
 def test_prose_numbers_are_printed_by_the_page(path):
-    problems = check_page(PROJECT.load(path))
+    problems = unquoted_numbers(PROJECT.load(path))
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
@@ -173,11 +173,10 @@ SNIPPET = """
     # --8<-- [end:loss]
 """
 
-MKDOCS_YML = f"""
+MKDOCS_YML = """
 site_name: Test site
-hooks:
-  - {REPO / "hooks" / "verified_listings.py"}
-  - {REPO / "hooks" / "prose_numbers.py"}
+plugins:
+  - listings
 markdown_extensions:
   - attr_list
   - footnotes

@@ -8,7 +8,7 @@ import os
 import pytest
 from conftest import listing
 
-from listings import cli
+from listings import files
 from listings.cli import update
 
 SNIPPET = """
@@ -39,7 +39,7 @@ def test_an_interrupted_update_leaves_each_page_old_or_new(site, monkeypatch):
             raise KeyboardInterrupt
         real_replace(source, target)
 
-    monkeypatch.setattr(cli.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         update(site.project, [], dry_run=False)
     assert "```text\none\n```" in paths["first"].read_text()
@@ -59,7 +59,7 @@ def test_a_write_that_fails_halfway_leaves_the_page_as_it_was(site, monkeypatch)
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli.os, "fsync", full_disk)
+    monkeypatch.setattr(files.os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space"):
         update(site.project, ["page"], dry_run=False)
     assert paths["page"].read_bytes() == before
@@ -84,7 +84,7 @@ def test_a_page_whose_listing_fails_is_not_rewritten(site, capsys):
     assert update(site.project, ["page"], dry_run=False) == 1
     assert path.read_bytes() == before
     captured = capsys.readouterr()
-    assert "docs/page.md::boom (snippets/page.py:6) raised at page.py:6" in captured.out
+    assert "(boom, snippets/page.py:6) raised at page.py:6" in captured.out
     assert "docs/page.md: not updated, a listing failed" in captured.err
 
 
@@ -123,3 +123,57 @@ def test_crlf_and_bom_survive_an_update(site):
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf# Page\r\n")
     assert b"one\r\n```" in data and b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_an_output_that_changes_between_two_runs_is_not_written(site, capsys):
+    site.snippet(
+        "page",
+        """
+        # --8<-- [start:stable]
+        print("same")
+        # --8<-- [end:stable]
+
+        # --8<-- [start:address]
+        print("model at", id(object()) ^ __import__("os").getpid())
+        # --8<-- [end:address]
+        """,
+    )
+    path = site.page(
+        "page", "# Page\n\n" + listing("stable", None) + listing("address", None)
+    )
+    before = path.read_bytes()
+    assert update(site.project, ["page"], dry_run=False) == 1
+    assert path.read_bytes() == before
+    captured = capsys.readouterr()
+    assert (
+        "docs/page.md:7 (address, snippets/page.py:6) printed something else"
+        in captured.out
+    )
+    assert "at output line 1:" in captured.out and "run 1: model at" in captured.out
+    assert "an address (id(), an object's default repr)" in captured.out
+    assert (
+        "not updated, a listing printed something else in a second run" in captured.err
+    )
+
+
+def test_a_figure_without_its_mark_is_named_with_the_line_for_the_mark(site, capsys):
+    site.snippet(
+        "page",
+        """
+        # --8<-- [start:plot]
+        import matplotlib.pyplot as plt
+
+        plt.plot([0, 1])
+        print("drawn")
+        # --8<-- [end:plot]
+        """,
+    )
+    path = site.page("page", "# Page\n\n" + listing("plot", None))
+    assert update(site.project, ["page"], dry_run=False) == 1
+    out = capsys.readouterr().out
+    assert (
+        "docs/page.md:3 (plot, snippets/page.py:2) drew 1 figure(s) but its page "
+        'describes 0; give each figure a <!--pytest.mark.figure("what it shows")--> '
+        "directly above the fence at docs/page.md:3"
+    ) in out
+    assert "```text\ndrawn\n```" in path.read_text()  # the output is written

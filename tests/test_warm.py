@@ -8,10 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SCRATCH_MKDOCS_YML, listing
+from conftest import SCRATCH_MKDOCS_YML, listing, run_page
 
-from listings.cache import Cache
-from listings.pipeline import check_page
+from listings import Cache, Settings
 from listings.warm import Previews, supported
 
 pytestmark = pytest.mark.skipif(not supported(), reason="needs Linux and fork")
@@ -53,21 +52,22 @@ def test_an_edit_resumes_from_the_snapshot_before_it(site):
         back = previews.run(make(site))
         assert back[1].stdout == "1\n"
         # What a fresh run (a build) of the same page shows.
-        fresh = check_page(make(site), site.root).results
+        fresh = run_page(make(site), site.root).results
         assert [r.stdout for r in back] == [r.stdout for r in fresh]
     finally:
         previews.close()
 
 
 def test_an_edit_of_the_first_listing_or_its_data_runs_afresh(site):
-    previews = Previews(site.root)
+    (site.root / "pyproject.toml").write_text('[tool.listings]\ndata_dirs = ["data"]\n')
+    previews = Previews(site.root, Settings.read(site.root))
     try:
         previews.run(make(site))
         site.snippet("page", SNIPPET.replace('"count "', '"again "'))
         previews.run(site.load("page"))
         assert previews.resumed["docs/page.md"] == 0
-        (site.root / "mechanics").mkdir()
-        (site.root / "mechanics" / "data.py").write_text("CHECKSUM = 1\n")
+        (site.root / "data").mkdir()
+        (site.root / "data" / "load.py").write_text("CHECKSUM = 1\n")
         previews.run(site.load("page"))
         assert previews.resumed["docs/page.md"] == 0
         previews.run(site.load("page"))
@@ -115,7 +115,7 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
 
     (site.root / "mkdocs.yml").write_text(SCRATCH_MKDOCS_YML)
     page = make(site)
-    cache = Cache.for_site(site.root)
+    cache = Cache(site.root, Settings.read(site.root))
     here = Path.cwd()
     os.chdir(site.root)
     try:
@@ -129,7 +129,8 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
                 caplog.clear()
                 make(site, add="total += 10")
                 build(load_config("mkdocs.yml", site_dir=str(site.root / "site")))
-                assert "executed docs/page.md" in caplog.text  # the worker starts
+                # The first edit, too: the worker warmed up after the first build.
+                assert "previewed docs/page.md from listing 2 of 2" in caplog.text
                 caplog.clear()
                 make(site, add="total += 100")
                 build(load_config("mkdocs.yml", site_dir=str(site.root / "site")))
@@ -141,29 +142,3 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
     assert cache._file(page).read_bytes() == stored  # the previews stored nothing
     html = (site.root / "site" / "page" / "index.html").read_text()
     assert "100" in html
-
-
-def test_serve_loads_a_page_again_only_when_it_or_a_snippet_changed(site, monkeypatch):
-    """The rebuilds of `mkdocs serve` reuse a loaded page while its file and
-    the files it includes are unchanged."""
-    from listings import site as hook
-
-    monkeypatch.setattr(hook.state, "serving", True)
-    make(site)
-    project, path = site.project, site.root / "docs" / "page.md"
-
-    def load():
-        hook.state.loaded, hook.state.loaded_now = hook.state.loaded_now, {}
-        return hook._load(project, path, hook._includable(project))
-
-    first = load()
-    assert load() is first
-    site.snippet("other", "print('not included')\n")  # a file it does not include
-    assert load() is first
-    make(site, add="total += 10")  # the snippet file
-    edited = load()
-    assert edited is not first and edited.listings[1].code != first.listings[1].code
-    path.write_text(path.read_text() + "\nA sentence.\n")  # the page
-    again = load()
-    assert again is not edited and again.text.endswith("A sentence.\n")
-    assert load() is again
