@@ -16,17 +16,13 @@ export NO_MKDOCS_2_WARNING := 1
 # the site uses only the HTML exporter, which this leaves as it is.
 export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
-.PHONY: serve test test-notebooks build update drift lint browser clean
+.PHONY: serve test build update drift lint browser clean
 
 serve: $(STAMP)  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
 	$(BIN)/mkdocs serve -a $(ADDR)
 
-test: $(STAMP) browser  ## Run every listing, the engine tests and the browser tests, then every notebook
+test: $(STAMP) browser  ## Run every page (its notebook's cells), the engine tests and the browser tests
 	$(BIN)/pytest -n auto
-	$(BIN)/pytest -n auto --dist load -m notebook tests/test_notebook.py
-
-test-notebooks: $(STAMP)  ## Only re-run every chapter's notebook in a fresh Jupyter kernel
-	$(BIN)/pytest -n auto --dist load -m notebook tests/test_notebook.py
 
 build: $(STAMP)  ## Build the static site into site/ (fails on any unverified output)
 	$(BIN)/mkdocs build --strict
@@ -44,8 +40,10 @@ lint: $(STAMP)
 browser:  ## Headless Chromium for the browser tests (Debian's package, never a download)
 	@scripts/ensure-chromium
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
+# The stamp is named by pyproject.toml's checksum and has no prerequisite: a
+# changed file installs again, a file rewritten unchanged (a checkout) does not.
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ".[site,test,dev]"
 	rm -f $(VENV)/.installed-*

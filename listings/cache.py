@@ -56,7 +56,8 @@ class Cache:
 
     def __init__(self, root: Path, settings: Settings | None = None):
         self.settings = settings or Settings()
-        self.folder = Path(root) / self.settings.cache_dir
+        self.root = Path(root)
+        self.folder = self.root / self.settings.cache_dir
         self.enabled = self.settings.cache
 
     def environment(self, root: Path, env: dict | None = None) -> dict:
@@ -82,6 +83,12 @@ class Cache:
             "page": page.name,
             "listings": [[item.name, item.code, item.line] for item in page.listings],
             "snippets": {str(p): _sha(p.read_bytes()) for p in page.snippets},
+            "support": {
+                name: _sha((self.root / source).read_bytes())
+                for name, source in self.settings.support_files.get(
+                    page.name, {}
+                ).items()
+            },
         }
         return _sha(json.dumps(material, sort_keys=True).encode())
 

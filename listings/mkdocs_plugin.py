@@ -17,10 +17,12 @@ links to the chapters, dark figures).
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import posixpath
 import threading
+import time
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -36,6 +38,7 @@ from .page import Page, PageError
 from .project import Project
 from .result import Result
 from .rewrite import fence, rendered
+from .run import setup_code
 from .verify import problems
 from .warm import Previews, supported
 
@@ -88,6 +91,21 @@ class NotebookView:
         self.figures: dict[str, tuple[str, str | None]] = {}
 
 
+def timed(handler):
+    """Count the time spent in an event handler towards the build's total,
+    which ``on_post_build`` reports (``bench/run.py`` reads it)."""
+
+    @functools.wraps(handler)
+    def wrapper(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return handler(self, *args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    return wrapper
+
+
 def _stem(src_uri: str) -> str:
     return posixpath.splitext(src_uri)[0]
 
@@ -133,6 +151,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.broken: set[str] = set()  # pages shown as an error page
         self.views: dict[str, NotebookView] = {}
         self.resolutions: api_links.Resolutions | None = None
+        self.seconds = 0.0  # in this plugin's handlers, this build
 
     # Set-up -----------------------------------------------------------------
 
@@ -144,7 +163,9 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             self.previews.close()
             self.previews = None
 
+    @timed
     def on_config(self, config):
+        self.seconds = 0.0
         root = Path(config.config_file_path).parent
         overrides = {
             name: self.config[name]
@@ -167,6 +188,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     # Running the pages --------------------------------------------------------
 
     @event_priority(50)  # before mkdocs-jupyter's, which wraps the notebook views
+    @timed
     def on_files(self, files: Files, config) -> Files:
         project = self.project
         self.pages.clear()
@@ -203,6 +225,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def on_post_build(self, config) -> None:
         self.resolutions.save()
+        log.info("the listings plugin's handlers took %.3f s", self.seconds)
         if self.serving and self.previews is None:
             # Warm a preview worker per page while the reader looks at the
             # site, so that the first edit of a listing resumes, too.
@@ -252,12 +275,21 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     # Notebooks ------------------------------------------------------------------
 
     def _notebook(self, file: File, links=None) -> str:
-        entry = self.pages[file.src_uri]
-        intro = self.project.settings.notebook_intro.format(
+        entry, project = self.pages[file.src_uri], self.project
+        settings = project.settings
+        intro = settings.notebook_intro.format(
             page=entry.page.name, versions=verified_with(entry.results)
         )
-        expand = self.project.snippets.expand
-        return page_notebook(entry.page, entry.results, intro, expand, links)
+        names = [*settings.packages, *settings.requirements]
+        pins = " ".join(f'"{name}=={version(name)}"' for name in names)
+        intro += (
+            "\n\nIt runs in a folder of its own, in a fresh kernel. It needs "
+            "these packages (the versions its outputs came from):\n\n"
+            f"```bash\npip install {pins}\n```"
+        )
+        setup = setup_code(entry.page, project.root, settings)
+        expand = project.snippets.expand
+        return page_notebook(entry.page, entry.results, intro, expand, links, setup)
 
     def _add_notebooks(self, files: Files, config, file: File) -> None:
         """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
@@ -302,6 +334,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     # Pages ------------------------------------------------------------------------
 
+    @timed
     def on_page_markdown(self, markdown: str, page, config, files):
         src_uri = page.file.src_uri
         if src_uri in self.views:
@@ -392,6 +425,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         lines[title + 1 : title + 1] = ["", line]
         return "\n".join(lines)
 
+    @timed
     def on_page_content(self, html_text: str, page, config, files) -> str:
         view = self.views.get(page.file.src_uri)
         if view is not None:

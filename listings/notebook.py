@@ -75,8 +75,12 @@ def page_notebook(
     intro: str,
     expand: Callable[[str], str] = lambda text: text,
     figure_links: list[list[str]] | None = None,
+    setup: str | None = None,
 ) -> str:
     """The notebook's JSON text (nbformat 4.5); ``intro`` opens it as a Markdown cell.
+
+    ``setup``, the code that writes the files the page needs beside it, is
+    its first code cell (the page's run runs it first, too).
 
     ``expand`` resolves snippet includes left in the prose (code shown, not run).
     ``figure_links`` (per listing, per figure) makes the figures references to
@@ -88,9 +92,21 @@ def page_notebook(
     """
     lines = page.text.split("\n")
     cells = [_markdown(intro)]
+    first = 1
+    if setup:
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {"tags": ["support-files"]},
+                "outputs": [],
+                "source": setup.rstrip("\n"),
+            }
+        )
+        first = 2
     position = 0
     for count, (listing, result) in enumerate(
-        zip(page.listings, results, strict=True), start=1
+        zip(page.listings, results, strict=True), start=first
     ):
         prose = _prose(lines[position : listing.fence_line], expand)
         if prose:
@@ -101,7 +117,7 @@ def page_notebook(
                 "execution_count": count,
                 "metadata": {"tags": [listing.name]},
                 "outputs": _outputs(
-                    result, figure_links[count - 1] if figure_links else None
+                    result, figure_links[count - first] if figure_links else None
                 ),
                 "source": listing.code.rstrip("\n"),
             }

@@ -24,6 +24,9 @@ class Result:
     # Why the page's process was stopped during this listing (time limit,
     # the interpreter ended): a sentence that follows the listing's name.
     halted: str | None = None
+    # The value of a last line that is an expression, which Jupyter would
+    # show under the cell (its repr), if it is not None.
+    shown: str | None = None
 
     @property
     def ok(self) -> bool:

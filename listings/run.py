@@ -18,9 +18,11 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +50,14 @@ class WorkerGone(Exception):
 
 
 class PageRun:
-    """A page being executed in its worker: listings run on demand, in order."""
+    """A page being executed in its worker: listings run on demand, in order.
+
+    The worker runs in a new empty folder, as the page's notebook does where
+    a reader saves it: ``setup`` (the notebook's first code cell, which
+    writes the files the page needs there) runs before the first listing,
+    and the site's own modules cannot be imported. The folder goes with the
+    worker.
+    """
 
     # What the worker runs: "serve", or "snapshots" for previews (listings.warm).
     mode = "serve"
@@ -59,11 +68,14 @@ class PageRun:
         root: Path,
         settings: Settings | None = None,
         env: dict | None = None,
+        setup: str | None = None,
     ):
         self.page = page
         self.root = Path(root)
         self.settings = settings or Settings()
         self.env = env or {}
+        self.setup = setup
+        self.folder: Path | None = None
         self.results: list[Result] = []
         self._process: subprocess.Popen | None = None
         self._requests = self._replies = None
@@ -88,12 +100,17 @@ class PageRun:
 
     def _run_next(self) -> Result:
         listing = self.page.listings[len(self.results)]
+        if self._process is None and self._failed is None:
+            try:
+                self.start()
+            except WorkerGone as exc:
+                self.close()
+                self._failed = f"{listing.id} could not start: {exc}"
+                return Result(halted=str(exc))
         if self._failed is not None:
             return Result(skipped_because=self._failed)
         limit = limit_of(listing, self.settings)
         try:
-            if self._process is None:
-                self.start()
             request = {
                 "snippet": str(listing.snippet),
                 "line": listing.line,
@@ -122,20 +139,22 @@ class PageRun:
         """Start the worker now (it starts with the first listing otherwise)."""
         if self._process is not None:
             return
+        self.folder = Path(tempfile.mkdtemp(prefix="listings-"))
         requests_read, self._requests = os.pipe()
         self._replies, replies_write = os.pipe()
         options = {
             "palette": self.settings.dark_palette,
             "dpi": self.settings.figure_dpi,
+            "repository": str(self.root),
         }
         env = {**os.environ, "MPLBACKEND": "Agg", **self.env}
-        command = [sys.executable, "-P", str(WORKER), str(self.root)]
+        command = [sys.executable, "-P", str(WORKER), str(self.folder)]
         command += [str(requests_read), str(replies_write), self.mode]
         command += [json.dumps(options)]
         try:
             self._process = subprocess.Popen(
                 command,
-                cwd=self.root,
+                cwd=self.folder,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 pass_fds=(requests_read, replies_write),
@@ -151,6 +170,14 @@ class PageRun:
             f"could not run: its page's worker process did not start within "
             f"{STARTUP_LIMIT:g} s",
         )
+        if self.setup:
+            self._send({"snippet": "<setup>", "line": 1, "code": self.setup})
+            reply = Result.from_json(json.loads(self._receive(STARTUP_LIMIT, "")))
+            if not reply.ok:
+                self._failed = (
+                    "the notebook's first cell, which writes the files the page "
+                    f"needs (support_files), failed:\n{reply.error or reply.halted}"
+                )
 
     def _send(self, message: dict) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -200,12 +227,14 @@ class PageRun:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._requests = self._replies = None
-        if process is None:
-            return
-        # The worker is not reaped yet, so its group id cannot have been reused.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        if process is not None:
+            # The worker is not reaped yet, so its group id cannot be reused.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 @atexit.register
@@ -266,7 +295,8 @@ def run_pages(
         if previews is not None:
             results = previews.run(page)
             return PageOutcome(page, results, False, time.perf_counter() - started)
-        results = PageRun(page, root, settings, env).run_all()
+        setup = setup_code(page, root, settings)
+        results = PageRun(page, root, settings, env, setup).run_all()
         if cache is not None:
             cache.store(page, key, results)
         return PageOutcome(page, results, False, time.perf_counter() - started)
@@ -281,6 +311,51 @@ def run_pages(
         futures = {i: pool.submit(outcome, pages[i]) for i in order}
         for i in range(len(pages)):
             yield futures[i].result()
+
+
+def support(page: Page, root: Path, settings: Settings) -> dict[str, str]:
+    """The files the page's notebook carries: {name there: their text}."""
+    files = settings.support_files.get(page.name, {})
+    return {
+        name: (Path(root) / source).read_text(encoding="utf-8")
+        for name, source in sorted(files.items())
+    }
+
+
+def setup_code(page: Page, root: Path, settings: Settings) -> str | None:
+    """The notebook's first code cell: it writes the page's support files."""
+    files = support(page, root, settings)
+    return support_cell(files) if files else None
+
+
+def support_cell(files: dict[str, str]) -> str:
+    """Python that writes ``files`` (name: text) into the working folder."""
+    lines = [
+        "# The files this notebook's code needs beside it, written into the",
+        "# folder it runs in.",
+        "def _write_files():",
+        "    from pathlib import Path",
+        "",
+        "    files = {",
+    ]
+    for name, text in files.items():
+        if not text:
+            lines.append(f'        {name!r}: "",')
+            continue
+        lines.append(f"        {name!r}: (")
+        lines += [f"            {line!r}" for line in text.splitlines(keepends=True)]
+        lines.append("        ),")
+    lines += [
+        "    }",
+        "    for name, text in files.items():",
+        "        Path(name).parent.mkdir(parents=True, exist_ok=True)",
+        '        Path(name).write_text(text, encoding="utf-8")',
+        "",
+        "",
+        "_write_files()",
+        "del _write_files",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def expected_cost(page: Page) -> tuple[int, int]:

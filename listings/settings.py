@@ -46,6 +46,12 @@ class Settings:
         }
     )
     figure_dpi: int = 110
+    # Files a page's code needs beside it, which its notebook carries and
+    # writes into the folder it runs in: {page: {name there: file here}}.
+    support_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Distributions a page's notebook says to install (with the versions its
+    # outputs came from), beyond what its code imports.
+    requirements: list[str] = field(default_factory=list)
     # The line under a page's title and the sentence that opens its
     # notebook; {versions} is what printed the outputs, e.g. "torch 2.14.1
     # on the CPU", {page} the page's source file.

@@ -149,4 +149,10 @@ def problems(listing: Listing, result: Result, root: Path) -> list[str]:
         )
     for warning in result.warnings:
         found.append(f"{where} emitted a warning: {warning}")
+    if result.shown is not None:
+        found.append(
+            f"{where} ends with an expression whose value Jupyter shows under "
+            f"the cell ({result.shown}), which the page does not: assign it "
+            "(_ = ...) or print it"
+        )
     return found

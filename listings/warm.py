@@ -30,7 +30,7 @@ from typing import ClassVar
 from .cache import Cache
 from .page import Page
 from .result import Result
-from .run import PageRun
+from .run import PageRun, setup_code
 from .settings import Settings
 
 WAKE = signal.SIGUSR1
@@ -73,7 +73,9 @@ class PreviewRun(PageRun):
     env: ClassVar[dict] = {"OMP_NUM_THREADS": "1"}
 
     def __init__(self, page: Page, root: Path, settings: Settings):
-        super().__init__(page, root, settings, self.env)
+        super().__init__(
+            page, root, settings, self.env, setup_code(page, root, settings)
+        )
         self.keys: list[tuple] = []
         self.context = _context(page, root, settings)
 

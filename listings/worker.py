@@ -16,6 +16,7 @@ snapshot of the page's state, so that an edit can resume from it.
 
 from __future__ import annotations
 
+import ast
 import base64
 import contextlib
 import ctypes
@@ -223,22 +224,36 @@ class Namespace:
         where = f"{os.path.basename(filename)}:{lineno}"
         self.caught.append(f"{category.__name__}: {message} ({where})")
 
+    def _execute(self, snippet: str, code: str):
+        """Run the code as a Jupyter cell runs: a last line that is an
+        expression is evaluated, and its value returned (Jupyter shows a
+        value that is not None under the cell)."""
+        tree = ast.parse(code, snippet)
+        last = tree.body[-1] if tree.body else None
+        if not isinstance(last, ast.Expr):
+            exec(compile(tree, snippet, "exec"), self.globals)
+            return None
+        tree.body.pop()
+        exec(compile(tree, snippet, "exec"), self.globals)
+        return eval(compile(ast.Expression(last.value), snippet, "eval"), self.globals)
+
     def run(self, snippet: str, line: int, code: str) -> dict:
         """Run one listing's code; never raises for the listing's errors.
         ``line`` is where the code starts in ``snippet``, so tracebacks point
         into the snippet file."""
         stdout, stderr = Capture(), Capture()
-        reply: dict = {"error": None, "error_line": None, "halted": None}
+        reply: dict = {"error": None, "error_line": None, "halted": None, "shown": None}
         self.caught = []
         before = self.figures.open()
         started = time.perf_counter()
         os.chdir(self.root)
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
-                exec(compile("\n" * (line - 1) + code, snippet, "exec"), self.globals)
-            except (
-                BaseException
-            ) as exc:  # a listing may raise anything, even SystemExit
+                shown = self._execute(snippet, "\n" * (line - 1) + code)
+                if shown is not None:
+                    reply["shown"] = repr(shown)[:200]
+            # A listing may raise anything, even SystemExit.
+            except BaseException as exc:
                 reply["error"], reply["error_line"] = _listing_traceback(exc, snippet)
                 if stderr.getvalue().strip():
                     reply["error"] += "\nIts standard error:\n" + stderr.getvalue()
@@ -266,6 +281,45 @@ class Namespace:
             device=_device(),
         )
         return reply
+
+
+class Repository:
+    """An import finder that refuses the modules of the site's repository
+    (its engine, its data module): a page's code must run as its notebook
+    does, in a folder of its own with only installed packages."""
+
+    def __init__(self, root: str):
+        self.root = os.path.join(os.path.realpath(root), "")
+        self.installed = [
+            os.path.join(os.path.realpath(p), "") for p in (sys.prefix, sys.base_prefix)
+        ]
+
+    def _inside(self, path: str | None) -> bool:
+        if not path:
+            return False
+        path = os.path.realpath(path)
+        if any(path.startswith(p) for p in self.installed):
+            return False
+        return path.startswith(self.root)
+
+    def find_spec(self, name, path=None, target=None):
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is None:
+                continue
+            places = [spec.origin, *(spec.submodule_search_locations or [])]
+            if any(self._inside(place) for place in places):
+                raise ModuleNotFoundError(
+                    f"No module named {name!r} here: it is the site's own code, "
+                    "which a notebook does not have. Put what the page needs in "
+                    "its listings, or in the files its notebook carries "
+                    "(support_files in [tool.listings])",
+                    name=name,
+                )
+            return spec
+        return None
 
 
 # The loops -------------------------------------------------------------------
@@ -388,8 +442,9 @@ def watch_engine(replies: int) -> None:
 def main(argv: list[str]) -> None:
     root, requests_fd, replies_fd, mode = argv[0], int(argv[1]), int(argv[2]), argv[3]
     options = json.loads(argv[4])
-    # As in a notebook: the working folder is importable.
+    # As in a notebook: the working folder is importable, the site's is not.
     sys.path.insert(0, "")
+    sys.meta_path.insert(0, Repository(options["repository"]))
     # Processes a listing starts must not hold the engine's pipes open.
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)

@@ -108,8 +108,8 @@ def class_definitions(path):
     }
 
 
-chapter = class_definitions("snippets/pytorch-lightning.py")
-script = class_definitions("snippets/ddp/lightning_ddp.py")
+chapter = class_definitions("lightning_chapter.py")
+script = class_definitions("lightning_ddp.py")
 for name in ["MNISTDataModule", "LitMLP"]:
     print(name, "identical" if script[name] == chapter[name] else "DIFFERENT")
 # --8<-- [end:ddp-same-classes]
@@ -173,7 +173,7 @@ def run_script(*args, time_limit=TIME_LIMIT):
 
 workdir = tempfile.TemporaryDirectory()
 weights_path = os.path.join(workdir.name, "ddp.pt")
-print(run_script("snippets/ddp/lightning_ddp.py", weights_path), end="")
+print(run_script("lightning_ddp.py", weights_path), end="")
 # --8<-- [end:ddp-run]
 
 # --8<-- [start:fail-fast]

@@ -6,8 +6,9 @@ last, and the site is built once per run (``mkdocs build --strict``, with the
 build cache the listing items filled as they passed; under pytest-xdist the
 workers share that one build) and served under the same path as its
 published URL, so links behave as they will on GitHub Pages. pytest-xdist
-shares the browser tests out one by one (pytest_xdist_make_scheduler below),
-so that all workers run them at once.
+shares the browser tests out one by one (they have no ``xdist_group``, which
+``--dist loadgroup`` gives only to a page's listings), so that all workers
+run them at once.
 """
 
 from __future__ import annotations
@@ -28,43 +29,13 @@ import pytest
 from listings import Project, run_pages
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK_JOB = "pytest -m notebook tests/test_notebook.py"
-
-
-def _notebooks_asked(config) -> bool:
-    return bool(config.option.markexpr) or any(
-        "test_notebook.py" in arg for arg in config.args
-    )
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """After the listings plugin's order (pages first): the browser tests last,
-    since they build the site from what the page items verified and stored.
-
-    The notebook re-runs (``notebook`` mark) are a job of their own: the
-    suite leaves them out unless they are asked for, with ``-m`` or by naming
-    tests/test_notebook.py. ``make test`` runs the suite, then that job."""
+    since they build the site from what the page items verified and stored."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-    if _notebooks_asked(config):
-        return
-    left_out = [item for item in items if item.get_closest_marker("notebook")]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if item not in left_out]
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    """Say where the notebook re-runs went when a run of the whole tests
-    folder left them out (under pytest-xdist the workers collect, so this is
-    said from the arguments)."""
-    folder = REPO / "tests"
-    tests = any(folder.is_relative_to(Path(arg).resolve()) for arg in config.args)
-    if tests and not _notebooks_asked(config):
-        terminalreporter.write_line(
-            "The notebook re-runs are a job of their own, left out of this run: "
-            f"`make test` runs them next ({NOTEBOOK_JOB})."
-        )
 
 
 class Site:
@@ -337,34 +308,6 @@ def expected_pages() -> list[str]:
         if "--8<--" in path.read_text(encoding="utf-8"):
             pages.append(f"notebooks/{name}/")
     return sorted(pages)
-
-
-# Test files whose tests go to the xdist workers one by one, not as a file:
-# each browser test stands alone (the site is built once for all workers).
-SPREAD_FILES = frozenset(
-    {
-        "tests/test_accessibility.py",
-        "tests/test_browser.py",
-        "tests/test_browser_features.py",
-    }
-)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile`` (the configured default) with one exception: the
-    tests of SPREAD_FILES are shared out one by one, so that the browser
-    tests, the longest file otherwise, run on every worker at once."""
-    if config.getvalue("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling
-
-    class SpreadBrowserTests(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            file = nodeid.split("::", 1)[0]
-            return nodeid if file in SPREAD_FILES else file
-
-    return SpreadBrowserTests(config, log)
 
 
 SCRATCH_MKDOCS_YML = """

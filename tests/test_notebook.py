@@ -1,17 +1,26 @@
-"""Notebooks made from pages: valid, faithful to the page, and runnable."""
+"""Notebooks made from pages: valid, faithful to the page, and runnable.
+
+A page's run is its notebook's run: the worker runs the notebook's code
+cells (the cell that writes the page's support files, then the listings) in
+an empty folder where the site's own modules cannot be imported, so the
+page's verified outputs are the notebook's. One notebook is also run in a
+real Jupyter kernel, to show that Jupyter runs such a notebook the same way.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import nbformat
-import pytest
-from conftest import REPO, listing
+from conftest import listing, run_page
 from nbclient import NotebookClient
 
 from listings import PageRun, Project, Result
 from listings.notebook import page_notebook
-from listings.verify import diff, normalize, outputs_match
+from listings.run import setup_code
+from listings.verify import outputs_match, problems
 
 
 def test_prose_listings_outputs_and_solutions_become_cells(site):
@@ -57,81 +66,132 @@ def test_prose_listings_outputs_and_solutions_become_cells(site):
     assert notebook.cells[5].source == "The end."
 
 
-def _chapters() -> list[str]:
-    """Every page with listings: each has a notebook to download."""
-    docs = Project.from_root(REPO).docs_dir
-    return sorted(
-        path.relative_to(docs).with_suffix("").as_posix()
-        for path in docs.rglob("*.md")
-        if "--8<--" in path.read_text()
+SUPPORT = """
+# --8<-- [start:data]
+from helpers.numbers import TOTAL
+
+print(TOTAL)
+# --8<-- [end:data]
+
+# --8<-- [start:plot]
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+print("drawn")
+# --8<-- [end:plot]
+"""
+
+PYPROJECT = """
+[tool.listings.support_files."docs/page.md"]
+"helpers/__init__.py" = "site_helpers/__init__.py"
+"helpers/numbers.py" = "site_helpers/numbers.py"
+"""
+
+
+def support_site(site):
+    (site.root / "site_helpers").mkdir()
+    (site.root / "site_helpers" / "__init__.py").write_text("")
+    (site.root / "site_helpers" / "numbers.py").write_text("TOTAL = 6 * 7\n")
+    (site.root / "pyproject.toml").write_text(PYPROJECT)
+    site.snippet("page", SUPPORT)
+    site.page(
+        "page",
+        "# Page\n\n"
+        + listing("data", "42")
+        + '<!--pytest.mark.figure("A falling line")-->\n'
+        + listing("plot", "drawn"),
+    )
+    return site.project
+
+
+def test_the_run_executes_exactly_the_notebooks_code_cells(site):
+    project = support_site(site)
+    page = project.load(site.root / "docs" / "page.md")
+    setup = setup_code(page, project.root, project.settings)
+    outcome = run_page(page, project.root, settings=project.settings)
+    assert all(
+        not problems(i, r, site.root)
+        for i, r in zip(page.listings, outcome.results, strict=True)
+    )
+    notebook = nbformat.reads(
+        page_notebook(page, outcome.results, "Intro.", setup=setup), as_version=4
+    )
+    nbformat.validate(notebook)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert code == [setup.rstrip("\n"), *(i.code.rstrip("\n") for i in page.listings)]
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert cells[1].outputs[0].text == "42\n"
+
+
+def test_a_page_cannot_import_the_sites_own_modules(site):
+    """Without the support file, the module is only in the repository: the
+    page fails as its notebook would in a reader's folder."""
+    support_site(site)
+    (site.root / "pyproject.toml").unlink()
+    project = Project.from_root(site.root)
+    page = project.load(site.root / "docs" / "page.md")
+    assert (site.root / "site_helpers").is_dir()
+    result = run_page(page, project.root, settings=project.settings).results[0]
+    assert "ModuleNotFoundError: No module named 'helpers'" in result.error
+    # Not even by the name it has in the repository (the folder runs elsewhere).
+    site.snippet(
+        "page", SUPPORT.replace("from helpers.numbers", "from site_helpers.numbers")
+    )
+    page = project.load(site.root / "docs" / "page.md")
+    result = run_page(page, project.root, settings=project.settings).results[0]
+    assert "No module named 'site_helpers'" in result.error
+
+
+def test_a_last_line_that_jupyter_would_show_fails_the_listing(site):
+    site.snippet(
+        "page",
+        "# --8<-- [start:value]\nx = [1, 2]\nx.append(3)\nlen(x)\n"
+        "# --8<-- [end:value]\n",
+    )
+    site.page("page", "<!--pytest.mark.no_output-->\n" + listing("value", None))
+    page = site.load("page")
+    [result] = PageRun(page, site.root).run_all()
+    [message] = problems(page.listings[0], result, site.root)
+    assert (
+        "ends with an expression whose value Jupyter shows under the cell (3)"
+        in message
     )
 
 
-def _figures(cell) -> int:
-    return sum(
-        "image/png" in output.get("data", {})
-        for output in cell.outputs
-        if output.output_type in {"display_data", "execute_result"}
-    )
-
-
-def _printed(cell, stream: str = "stdout") -> str:
-    return "".join(
-        output.get("text", "")
-        for output in cell.outputs
-        if output.output_type == "stream" and output.name == stream
-    )
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("chapter", _chapters())
-def test_the_notebook_runs_in_a_fresh_kernel_and_prints_its_page(chapter):
-    """The downloadable notebook, run top to bottom in a fresh Jupyter kernel
-    from the repository's root (as its intro tells readers to), prints what
-    its page shows (within each listing's tolerance) and draws its figures.
-
-    The notebook is made without outputs (blank results): what it shows here
-    is only what the kernel printed.
-    """
-    project = Project.from_root(REPO)
-    page = project.load(project.docs_dir / f"{chapter}.md")
+def test_the_notebook_runs_the_same_in_a_jupyter_kernel_in_an_empty_folder(
+    site, tmp_path
+):
+    """The notebook a reader downloads, run top to bottom by nbclient in a
+    fresh kernel, from an empty folder outside the site, by an interpreter
+    that cannot import the site's modules (a venv of its own would need the
+    packages again: -I and an empty folder do the same here), prints what
+    its page shows and draws its figure."""
+    project = support_site(site)
+    page = project.load(site.root / "docs" / "page.md")
+    setup = setup_code(page, project.root, project.settings)
     blank = [Result() for _ in page.listings]
-    text = page_notebook(page, blank, "Intro.", project.snippets.expand)
-    notebook = nbformat.reads(text, as_version=4)
-    # A reader's kernel draws inline: no MPLBACKEND from the engine's process.
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    notebook = nbformat.reads(
+        page_notebook(page, blank, "Intro.", setup=setup), as_version=4
+    )
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"MPLBACKEND", "PYTHONPATH"}}
+    # The kernel's interpreter, isolated from the site (no cwd, no env paths).
+    probe = subprocess.run(
+        [sys.executable, "-I", "-c", "import site_helpers"],
+        cwd=folder, capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert "No module named 'site_helpers'" in probe.stderr
     NotebookClient(
-        notebook,
-        timeout=600,
-        allow_errors=True,
-        resources={"metadata": {"path": str(REPO)}},
+        notebook, timeout=120, resources={"metadata": {"path": str(folder)}}
     ).execute(env=env)
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert len(code) == len(page.listings)
-    found = []
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"][1:]
     for cell, item in zip(code, page.listings, strict=True):
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        if errors:
-            trace = "\n".join(errors[0].get("traceback", []))
-            found.append(f"{item.id} raised in the kernel:\n{trace}")
-            break
-        printed = _printed(cell)
-        if item.prints_nothing:
-            if normalize(printed):
-                found.append(f"{item.id} printed in the kernel:\n{printed}")
-        elif not outputs_match(item, printed):
-            found.append(diff(item, printed))
-        shown = [o for o in cell.outputs if o.output_type == "execute_result"]
-        shown = [o for o in shown if "image/png" not in o.get("data", {})]
-        if shown:
-            value = shown[0]["data"].get("text/plain", "")
-            found.append(
-                f"{item.id} shows a value in Jupyter that the page does not "
-                f"(its last line is an expression): {value}"
-            )
-        if _figures(cell) != len(item.figure_alts):
-            found.append(
-                f"{item.id} drew {_figures(cell)} figure(s) in the kernel, its "
-                f"page shows {len(item.figure_alts)}"
-            )
-    assert not found, "\n\n".join(found)
+        printed = "".join(
+            o.get("text", "") for o in cell.outputs if o.output_type == "stream"
+        )
+        assert outputs_match(item, printed), printed
+    figures = [o for o in code[1].outputs if "image/png" in o.get("data", {})]
+    assert len(figures) == 1
+    assert (folder / "helpers" / "numbers.py").read_text() == "TOTAL = 6 * 7\n"
