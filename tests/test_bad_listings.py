@@ -23,13 +23,13 @@ WHERE = "docs/page.md:3 (bad, snippets/page.py:2)"
 AFTER = (
     "# --8<-- [start:after]\n"
     "from pathlib import Path\n"
-    'print(Path("mkdocs.yml").exists())\n'
+    'print(Path.cwd().name.startswith("listings-"))\n'
     "# --8<-- [end:after]\n"
 )
 SPAWN = (
     "import subprocess\n"
     'child = subprocess.Popen(["sleep", "600"])\n'
-    'with open("child.pid", "w") as out:\n'
+    'with open("PID_FILE", "w") as out:\n'
     "    out.write(str(child.pid))\n"
 )
 
@@ -110,8 +110,8 @@ ROWS = [
         "loop forever",
         SPAWN + "while True:\n    pass\n",
         "x",
-        f"{WHERE.replace(':3', ':4')} did not finish within its time limit of 2 s; it and the "
-        "processes it started were stopped. Make it faster, or give it more "
+        f"{WHERE.replace(':3', ':4')} did not finish within its time limit of "
+        "2 s; it and the processes it started were stopped. Make it faster, or give it more "
         "time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
         mark="<!--pytest.mark.timeout(2)-->\n",
     ),
@@ -123,6 +123,8 @@ def make_site(root: Path, row: Row) -> None:
     (root / "snippets").mkdir()
     (root / "mkdocs.yml").write_text(SCRATCH_MKDOCS_YML)
     code = f"# --8<-- [start:bad]\n{row.code}# --8<-- [end:bad]\n\n{AFTER}"
+    # The page runs in a folder of its own: the pid goes where the test looks.
+    code = code.replace("PID_FILE", str(root / "child.pid"))
     (root / "snippets" / "page.py").write_text(code)
     page = "# Page\n\n" + row.mark + listing("bad", row.output)
     (root / "docs" / "page.md").write_text(page + listing("after", "True"))

@@ -1,15 +1,27 @@
 """Every kind of bad page or snippet a writer can produce, one scratch site per
-row, through ``mkdocs build --strict`` and pytest: each fails with the one
-message that says where (page and line), what is wrong and how to fix it.
+row, through ``mkdocs build --strict`` and pytest, and through the site's own
+configuration as a whole ``mkdocs build --strict`` and ``mkdocs serve``: each
+fails with the one message that says where (page and line), what is wrong and
+how to fix it, and no traceback; the server stays up and recovers.
 A page's encoding quirks that are not errors (a BOM, CRLF line ends) pass.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import SCRATCH_MKDOCS_YML, listing, run_build_here, run_tests_here
+from conftest import REPO, SCRATCH_MKDOCS_YML, listing, run_build_here, run_tests_here
 
 SNIPPET = '# --8<-- [start:greet]\nprint("hello")\n# --8<-- [end:greet]\n'
 GOOD = listing("greet", "hello")
@@ -187,3 +199,93 @@ def test_a_bad_page_fails_build_and_tests_with_one_precise_message(
     assert row.message in log
     assert result.ret != 0
     assert row.message in output
+
+
+def real_config_site(root) -> None:
+    """The site's own configuration (theme, plugins, extensions, settings),
+    with a nav of the one scratch page: what a writer's typo meets."""
+    for folder in ("overrides", "includes", "mechanics", "docs/stylesheets"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    config = (REPO / "mkdocs.yml").read_text()
+    nav = config.index("\nnav:")
+    (root / "mkdocs.yml").write_text(config[:nav] + "\nnav:\n  - Page: page.md\n")
+
+
+def mkdocs(root, *args, **options):
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **options,
+    )
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_a_bad_page_fails_the_real_strict_build_with_its_message_only(row, tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    make_site(root, row)
+    real_config_site(root)
+    build = mkdocs(root, "build", "--strict")
+    log, _ = build.communicate(timeout=300)
+    if row.message is None:
+        assert build.returncode == 0, log
+        return
+    assert build.returncode != 0
+    # The site's snippets come from two folders.
+    folders = "snippets/ or includes/"
+    message = row.message.replace("snippets/;", f"{folders};")
+    assert message.replace("of snippets/;", f"of {folders};") in log
+    assert "Traceback" not in log, log
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_the_real_server_shows_a_broken_page_and_recovers_when_it_is_fixed(tmp_path):
+    """A section name misspelt under `mkdocs serve`: the server stays up,
+    shows the page's error, and shows the listing again once it is fixed."""
+    root = tmp_path / "site"
+    root.mkdir()
+    make_site(root, Row("good", GOOD, None))
+    real_config_site(root)
+    page = root / "docs" / "page.md"
+    good = page.read_text()
+    page.write_text(good.replace("page.py:greet", "page.py:gret"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = mkdocs(root, "serve", "-a", f"127.0.0.1:{port}",
+                    start_new_session=True)  # fmt: skip
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    url = f"http://127.0.0.1:{port}/pytorch-mechanics/page/"  # as site_url
+    try:
+
+        def wait_for(text: str) -> str:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                assert server.poll() is None, "".join(lines)
+                with contextlib.suppress(OSError):
+                    body = _get(url)
+                    if text in body:
+                        return body
+                time.sleep(0.5)
+            raise AssertionError(f"{text!r} never shown:\n" + "".join(lines))
+
+        wait_for("This page cannot be built")
+        assert "has no section 'gret' (its sections: greet)" in "".join(lines)
+        page.write_text(good)
+        wait_for("hello")
+        assert server.poll() is None
+        assert "Traceback" not in "".join(lines), "".join(lines)
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()

@@ -1,16 +1,18 @@
-"""The benchmark and determinism scripts' own logic, on fakes and tiny sites.
+"""The benchmark script's own logic, on fakes: nothing here builds or times.
 
-Nothing here times anything: the scripts' figures are for people to read,
-not for tests to assert on.
+The script's figures are for people to read, not for tests to assert on.
+(Whether every page prints the same twice is ``python -m listings update
+--dry-run``, tested in test_update.py.)
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 
 import pytest
-from conftest import REPO, listing
+from conftest import REPO
 
 
 def _load(name: str):
@@ -23,169 +25,86 @@ def _load(name: str):
     return module
 
 
-determinism = _load("determinism")
 bench = _load("run")
 
-SNIPPET = """
-    # --8<-- [start:loss]
-    print("loss 0.5000")
-    # --8<-- [end:loss]
+CONFIG = """\
+site_name: Scratch
+plugins:
+  - search
+  # Runs every listing.
+  - listings
+  - mkdocs-jupyter:
+      include: ["*.ipynb"]
+markdown_extensions:
+  - toc
 """
 
 
-def run(stdout: str, error: str | None = None, figures=()) -> dict:
-    """What a child process reports for one listing."""
-    return {"name": "loss", "stdout": stdout, "error": error, "figures": [*figures]}
+def test_execution_off_drops_only_the_listings_plugin():
+    assert bench.without_plugin(CONFIG) == CONFIG.replace("  - listings\n", "")
 
 
-@pytest.fixture
-def loss(site):
-    """A listing whose page shows 'loss 0.5000'."""
-    site.snippet("page", SNIPPET)
-    site.page("page", "# Page\n\n" + listing("loss", "loss 0.5000"))
-    return site.load("page").listings[0]
+def test_execution_off_drops_the_plugins_settings_too():
+    settings = "  - listings:\n      jobs: 2\n      data_dirs:\n        - x\n"
+    config = CONFIG.replace("  - listings\n", settings)
+    assert bench.without_plugin(config) == CONFIG.replace("  - listings\n", "")
 
 
-@pytest.fixture
-def tolerant_loss(site):
-    site.snippet("page", SNIPPET)
-    mark = "<!--pytest.mark.tolerance(rtol=1e-3)-->\n"
-    site.page("page", "# Page\n\n" + mark + listing("loss", "loss 0.5000"))
-    return site.load("page").listings[0]
-
-
-def test_two_runs_that_print_the_page_are_the_same(loss):
-    same = run("loss 0.5000\n")
-    assert determinism.compare(loss, same, run("loss 0.5000")) == ("same", [])
-
-
-def test_runs_that_differ_are_reported_with_a_diff(loss):
-    status, messages = determinism.compare(loss, run("loss 0.5000"), run("loss 0.5001"))
-    assert status == "differs"
-    between = messages[0]
-    assert between.startswith("differs between runs")
-    assert "-loss 0.5000" in between and "+loss 0.5001" in between
-    assert messages[1].startswith("run 2 differs from its committed output")
-    assert "docs/page.md::loss" in messages[1]
-    assert len(messages) == 2
-
-
-def test_the_same_drift_from_the_page_is_reported_once(loss):
-    status, messages = determinism.compare(loss, run("loss 0.4000"), run("loss 0.4000"))
-    assert status == "differs"
-    assert len(messages) == 1
-    assert messages[0].startswith("run 1 differs from its committed output")
-    assert "+loss 0.4000" in messages[0]
-
-
-def test_drift_within_the_declared_tolerance_is_only_a_note(tolerant_loss):
-    status, messages = determinism.compare(
-        tolerant_loss, run("loss 0.5001"), run("loss 0.5002")
-    )
-    assert status == "within tolerance"
-    assert messages == ["differs between runs within its declared tolerance"]
-
-
-def test_drift_beyond_the_tolerance_differs(tolerant_loss):
-    status, _ = determinism.compare(
-        tolerant_loss, run("loss 0.5000"), run("loss 0.6000")
-    )
-    assert status == "differs"
-
-
-def test_a_listing_that_raises_differs(loss):
-    error = "Traceback (most recent call last):\nValueError: boom"
-    status, messages = determinism.compare(loss, run("", error), run("loss 0.5000"))
-    assert status == "differs"
-    assert messages == ["raised in run 1: ValueError: boom"]
-
-
-def test_different_figures_differ(loss):
-    status, messages = determinism.compare(
-        loss, run("loss 0.5000", figures=["aa"]), run("loss 0.5000", figures=["bb"])
-    )
-    assert status == "differs"
-    assert messages == ["drew different figures in the two runs"]
-
-
-def test_a_no_output_listing_that_prints_differs(site):
-    site.snippet("page", SNIPPET)
-    site.page(
-        "page", "# Page\n\n<!--pytest.mark.no_output-->\n" + listing("loss", None)
-    )
-    quiet = site.load("page").listings[0]
-    assert determinism.compare(quiet, run(""), run("\n")) == ("same", [])
-    status, messages = determinism.compare(quiet, run("hi"), run("hi"))
-    assert status == "differs"
-    assert messages == ["run 1 is marked no_output but printed:\nhi"]
-
-
-def test_env_options_are_name_value_pairs():
-    pairs = ["ATEN_CPU_CAPABILITY=default", "OMP_NUM_THREADS=1", "EMPTY="]
-    assert determinism.parse_env(pairs) == {
-        "ATEN_CPU_CAPABILITY": "default",
-        "OMP_NUM_THREADS": "1",
-        "EMPTY": "",
-    }
-    with pytest.raises(Exception, match="NAME=VALUE"):
-        determinism.parse_env(["OMP_NUM_THREADS"])
-
-
-def test_the_check_runs_a_page_twice_in_fresh_processes(site, capsys):
-    site.snippet(
-        "page",
-        """
-        # --8<-- [start:fixed]
-        print("always this")
-        # --8<-- [end:fixed]
-
-        # --8<-- [start:pid]
-        import os
-
-        print(os.getpid(), os.environ["BENCH_TEST_VALUE"])
-        # --8<-- [end:pid]
-        """,
-    )
-    site.page(
-        "page",
-        "# Page\n\n" + listing("fixed", "always this") + listing("pid", "1 set"),
-    )
-    args = ["--root", str(site.root), "--env", "BENCH_TEST_VALUE=set", "page"]
-    status = determinism.main(args)
-    out = capsys.readouterr().out
-    assert status == 1
-    assert "docs/page.md: 2 listings, 1 differ" in out
-    assert "docs/page.md::pid (snippets/page.py:6) differs between runs" in out
-    assert "docs/page.md::fixed" not in out
-    assert out.rstrip().endswith("2 listings checked, 1 differ")
-
-
-# bench/run.py
-
-
-def test_execution_off_config_drops_only_the_listings_hook():
-    config = "hooks:\n  - hooks/verified_listings.py\n  - hooks/mathml.py\nnav: []\n"
-    assert bench.without_hook(config) == "hooks:\n  - hooks/mathml.py\nnav: []\n"
+def test_execution_off_needs_the_plugin_in_plugins():
+    # A listings line elsewhere (a list under another key) is not the plugin.
+    config = "plugins:\n  - search\nwatch:\n  - listings\n"
     with pytest.raises(ValueError, match="cannot switch execution off"):
-        bench.without_hook("hooks:\n  - hooks/mathml.py\n")
+        bench.without_plugin(config)
 
 
-def test_the_real_config_names_the_listings_hook():
+def test_execution_off_of_the_real_config():
     text = (REPO / "mkdocs.yml").read_text()
-    assert bench.HOOK not in bench.without_hook(text)
+    off = bench.without_plugin(text)
+    dropped = set(text.splitlines()) - set(off.splitlines())
+    assert dropped == {"  - listings"}
+    assert "mkdocs-jupyter" in off
 
 
-def test_executed_pages_are_read_from_the_build_log():
+BUILD_LOG = """\
+INFO    -  Cleaning site directory
+INFO    -  executed docs/tensors.md (20 listings) in 9.3 s
+INFO    -  executed docs/autograd.md (1 listing) in 0.4 s
+INFO    -  the listings plugin's handlers took 11.204 s
+INFO    -  Documentation built in 12.01 seconds
+"""
+
+
+def test_executed_pages_are_read_from_the_build_log_in_its_order():
+    pages = bench.executed_pages(BUILD_LOG)
+    assert pages == {"docs/tensors.md": (20, 9.3), "docs/autograd.md": (1, 0.4)}
+    assert list(pages) == ["docs/tensors.md", "docs/autograd.md"]
+
+
+def test_the_plugins_time_is_read_from_the_log():
+    assert bench.handlers_seconds(BUILD_LOG) == pytest.approx(11.204)
+    two = BUILD_LOG + "INFO    -  the listings plugin's handlers took 0.300 s\n"
+    assert bench.handlers_seconds(two) == pytest.approx(0.3)
+    assert bench.handlers_seconds("INFO    -  Documentation built") is None
+
+
+def test_a_rebuild_says_whether_the_page_was_resumed():
     log = (
-        "INFO    -  Cleaning site directory\n"
-        "INFO    -  listings: executed docs/tensors.md (20 listings) in 9.3 s\n"
-        "INFO    -  listings: executed docs/xor.md (1 listing) in 0.4 s\n"
-        "INFO    -  Documentation built in 12.01 seconds\n"
+        "INFO    -  Detected file changes\n"
+        "INFO    -  Building documentation...\n"
+        "INFO    -  previewed docs/autograd.md from listing 38 of 38 in 0.3 s\n"
+        "INFO    -  the listings plugin's handlers took 0.800 s\n"
+        "INFO    -  [20:01:02] Reloading browsers\n"
     )
-    assert bench.executed_pages(log) == {
-        "docs/tensors.md": (20, 9.3),
-        "docs/xor.md": (1, 0.4),
-    }
+    rebuild = bench.rebuild_facts(2.0, log, "docs/autograd.md")
+    assert rebuild.previewed == (38, 38)
+    assert rebuild.executed == []
+    assert rebuild.share == pytest.approx(0.4)
+    assert bench.resumed(rebuild) == "resumed from listing 38 of 38"
+    other = bench.rebuild_facts(2.0, log, "docs/tensors.md")
+    assert other.previewed is None
+    ran = bench.rebuild_facts(1.0, BUILD_LOG, "docs/autograd.md")
+    assert bench.resumed(ran) == "ran from the top"
+    assert bench.rebuild_facts(1.0, "", None).share is None
 
 
 def test_a_serve_rebuild_ends_at_its_built_line_or_the_reload_after_it():
@@ -200,6 +119,43 @@ def test_a_serve_rebuild_ends_at_its_built_line_or_the_reload_after_it():
     )
     assert bench.REBUILD_FAILED.search(failed)
     assert not bench.REBUILD_FAILED.search("INFO    -  Detected file changes")
+
+
+def test_the_first_edit_waits_for_the_pages_warmed_before_it():
+    cold = {"docs/a.md": (3, 2.0), "docs/autograd.md": (38, 6.0), "docs/z.md": (1, 9)}
+    assert bench.warm_wait(cold, "docs/autograd.md") == 8.0 + bench.WARM_MARGIN
+    assert bench.warm_wait(cold, "docs/a.md") == 2.0 + bench.WARM_MARGIN
+
+
+def test_idle_is_a_window_of_little_cpu():
+    used = iter([0.0, 2.5, 5.0, 5.0])  # busy, busy, then quiet
+    waited = bench.wait_idle(1, timeout=10, window=0.01, cpu=lambda pid: next(used))
+    assert waited is not None
+    always = iter(range(0, 1000, 5))
+    assert bench.wait_idle(1, 0.05, 0.01, cpu=lambda pid: next(always)) is None
+
+
+def test_the_cpu_of_a_process_tree_counts_this_process():
+    assert bench.tree_cpu_seconds(os.getpid()) > 0
+    assert bench.tree_cpu_seconds(2**22 + 12345) == 0  # no such process
+
+
+def test_an_edit_is_reverted_even_when_the_block_fails(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n")
+    with pytest.raises(RuntimeError), bench.edited(page, lambda t: t + "edit\n"):
+        assert page.read_text() == "# Page\nedit\n"
+        raise RuntimeError
+    assert page.read_text() == "# Page\n"
+
+
+def test_the_last_listing_edit_changes_the_last_section_only():
+    text = (
+        "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n"
+        "# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n"
+    )
+    edited = bench.last_listing_edit("note")(text)
+    assert edited == text.replace("y = 2\n", "y = 2\n# note\n")
 
 
 @pytest.mark.parametrize(
@@ -217,13 +173,40 @@ def test_pytest_summary(output, summary):
     assert bench.pytest_summary(output) == summary
 
 
-def test_an_edit_is_reverted_even_when_the_block_fails(tmp_path):
-    page = tmp_path / "page.md"
-    page.write_text("# Page\n")
-    with pytest.raises(RuntimeError), bench.edited(page, lambda t: t + "edit\n"):
-        assert page.read_text() == "# Page\nedit\n"
-        raise RuntimeError
-    assert page.read_text() == "# Page\n"
+def test_median_of_edits():
+    assert bench.median_of([2.0, 1.0, 3.0]) == ("2.0 s (median of 2.0, 1.0, 3.0 s)", 2)
+    assert bench.median_of([1.0, None]) == ("no rebuild", None)
+
+
+def _rebuild(seconds, handlers=None, previewed=None):
+    return bench.Rebuild(seconds, handlers, previewed)
+
+
+def test_serve_rows_hold_the_targets():
+    figures = bench.ServeFigures(
+        first_wait=12.0,
+        idle_after=40.0,
+        first=_rebuild(1.0, 0.3, (38, 38)),
+        last=[_rebuild(0.9, previewed=(38, 38)), _rebuild(2.5, previewed=(38, 38))],
+        prose=[_rebuild(2.0, 0.4), _rebuild(2.0, 0.2), _rebuild(4.0, 2.0)],
+    )
+    cold = {"docs/autograd.md": (38, 8.0)}
+    rows = bench.serve_rows(figures, "docs/autograd.md", cold)
+    prose, share, first, nxt = rows
+    assert (prose.target, prose.met) == ("≤ 3 s", True)  # median 2.0 s
+    assert (share.target, share.met) == ("≤ 0.3", True)  # shares 0.2, 0.1, 0.5
+    assert share.figure == "0.20 (median; handlers 0.40 s)"
+    assert first.met is True and "0.12x" in first.figure
+    assert "resumed from listing 38 of 38" in first.figure
+    assert first.target == "≤ 0.25x (2.0 s)"
+    assert nxt.met is False  # 2.5 s > 2.0 s, though the median is not
+
+
+def test_serve_rows_without_a_rebuild():
+    figures = bench.ServeFigures(first=None, last=[None], prose=[None])
+    rows = bench.serve_rows(figures, "docs/autograd.md", {})
+    assert [row.met for row in rows] == [None, None, None, None]
+    assert rows[0].figure == "no rebuild"
 
 
 def test_overhead_is_call_time_minus_the_listings_own_time():
@@ -239,25 +222,24 @@ def test_overhead_is_call_time_minus_the_listings_own_time():
     assert bench.largest_overhead([]) == (0.0, "none")
 
 
-def test_report_is_a_markdown_table():
+def test_report_is_a_markdown_table_with_target_and_met():
     rows = [
         bench.Row("Warm build", "1.0 s", "≤ 5 s", True),
         bench.Row("Ratio", "3.00x", "≤ 2x", False),
-        bench.Row("Cold build", "9.0 s"),
+        bench.Row("Cold build | serial", "9.0 s"),
     ]
     assert bench.table(rows).splitlines() == [
-        "| Measure | This machine | Target | Met |",
+        "| Measure | This machine | Target | Met? |",
         "|---|---|---|---|",
         "| Warm build | 1.0 s | ≤ 5 s | yes |",
         "| Ratio | 3.00x | ≤ 2x | **no** |",
-        "| Cold build | 9.0 s |  |  |",
+        "| Cold build \\| serial | 9.0 s |  |  |",
     ]
 
 
-def test_the_last_listing_edit_changes_the_last_section_only():
-    text = (
-        "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n\n"
-        "# --8<-- [start:b]\ny = 2\n# --8<-- [end:b]\n"
-    )
-    edited = bench.last_listing_edit("note")(text)
-    assert edited == text.replace("y = 2\n", "y = 2\n# note\n")
+def test_the_environment_drops_the_callers_engine_overrides(monkeypatch):
+    monkeypatch.setenv("LISTINGS_NO_CACHE", "1")
+    monkeypatch.setenv("LISTINGS_JOBS", "7")
+    env = bench.clean_env()
+    assert "LISTINGS_NO_CACHE" not in env and "LISTINGS_JOBS" not in env
+    assert env["NBCONVERT_DISABLE_CONFIG_EXPORTERS"] == "1"

@@ -173,7 +173,7 @@ def test_a_listing_with_a_figure(site):
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots()
-        ax.plot([0, 1], [1, 0])
+        _ = ax.plot([0, 1], [1, 0])
         # --8<-- [end:plot]
 
         # --8<-- [start:unlabelled]
@@ -390,7 +390,7 @@ def test_pages_run_in_parallel_workers(site, monkeypatch):
             import os
             import time
 
-            with open("{name}.times", "w") as out:
+            with open("{site.root / name}.times", "w") as out:
                 out.write(f"{{time.time()}} ")
                 time.sleep(1)
                 out.write(f"{{time.time()}}")

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, listing
+from conftest import listing
 
 from listings.notebook import view_html
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not supported(), reason="needs Linux and fork")
 
 SNIPPET = """
     # --8<-- [start:count]
-    with open("runs.txt", "a") as log:
+    with open(RUNS, "a") as log:
         log.write("count ")
     total = 0
     # --8<-- [end:count]
@@ -30,7 +30,8 @@ SNIPPET = """
 
 
 def make(site, add="total += 1"):
-    site.snippet("page", SNIPPET.replace("total += 1", add))
+    code = SNIPPET.replace("total += 1", add)
+    site.snippet("page", code.replace("RUNS", repr(str(site.root / "runs.txt"))))
     site.page(
         "page",
         "<!--pytest.mark.no_output-->\n" + listing("count", None) + listing("add", "1"),
@@ -63,7 +64,12 @@ def test_an_edit_of_the_first_listing_or_its_data_runs_afresh(site):
     previews = Previews(site.root, Settings.read(site.root))
     try:
         previews.run(make(site))
-        site.snippet("page", SNIPPET.replace('"count "', '"again "'))
+        site.snippet(
+            "page",
+            SNIPPET.replace('"count "', '"again "').replace(
+                "RUNS", repr(str(site.root / "runs.txt"))
+            ),
+        )
         previews.run(site.load("page"))
         assert previews.resumed["docs/page.md"] == 0
         (site.root / "data").mkdir()

@@ -1,0 +1,181 @@
+"""The engine's shape: a core that imports no host, adapters that use their
+hosts' public APIs only, a worker that imports nothing of them, no cycles."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, listing
+
+PACKAGE = REPO / "listings"
+ADAPTERS = {"mkdocs_plugin", "pytest_plugin", "cli", "__main__"}
+HOSTS = {"mkdocs", "material", "pytest", "_pytest", "xdist", "mkdocs_jupyter"}
+# The private surfaces of other libraries the engine once patched or called.
+PRIVATE = [
+    "_title_from_render",
+    "present_anchor_ids",
+    "links_to_anchors",
+    "html_counter",
+    "add_entry_from_context",
+    "_create_environment",
+    "_compute_cache_key",
+    "_get_cache_path",
+    "_get_nb_toc_tokens",
+    "NotebookFile",
+    "observer._timeout",
+    "emitter._timeout",
+    "_left_title",
+    "_right_title",
+    "_filters_mutated",
+    "_split_scope",
+    "gc.disable",
+    "nav.items",
+    "previous_page",
+    "next_page",
+    "Highlight.highlight",
+]
+# Reaching into another library: ``nbconvert.x._private``, ``Page.render = ...``.
+PRIVATE_ACCESS = re.compile(
+    r"\b(?:mkdocs|material|pymdownx|jinja2|nbconvert|mkdocs_jupyter|watchdog|"
+    r"matplotlib|xdist|_pytest|pytest)(?:\.\w+)*\._[a-z]\w*"
+    r"|\b[A-Z]\w*\.(?:render|highlight)\s*=[^=]"
+)
+
+
+def project_files() -> list[Path]:
+    files = [*PACKAGE.glob("*.py"), *(REPO / "tests").glob("*.py")]
+    files += [*(REPO / "bench").glob("*.py"), REPO / "mkdocs.yml"]
+    return [f for f in files if f.name != Path(__file__).name]
+
+
+def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function, with
+    the package's relative imports made absolute (``listings.page``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = "listings" + (f".{node.module}" if node.module else "")
+                found.add(base)
+                if not node.module:
+                    found |= {f"listings.{alias.name}" for alias in node.names}
+            else:
+                found.add(node.module)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {p.stem: p for p in PACKAGE.glob("*.py")}
+    edges = {}
+    for name, path in modules.items():
+        edges[name] = {
+            module.split(".")[1]
+            for module in imports(path)
+            if module.startswith("listings.") and module.split(".")[1] in modules
+        }
+    return edges
+
+
+def test_the_private_surfaces_of_other_libraries_are_used_nowhere():
+    found = []
+    for path in project_files():
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            names = [name for name in PRIVATE if name in code]
+            names += PRIVATE_ACCESS.findall(code)
+            found += [f"{path.relative_to(REPO)}:{number}: {n}" for n in names]
+    assert not found, "\n".join(found)
+
+
+def test_the_package_has_no_import_cycle():
+    edges = graph()
+    cycles = []
+
+    def visit(name: str, path: list[str]) -> None:
+        for target in sorted(edges[name]):
+            if target in path:
+                cycles.append(" -> ".join([*path[path.index(target) :], target]))
+            elif target not in done:
+                visit(target, [*path, target])
+        done.add(name)
+
+    done: set[str] = set()
+    for name in sorted(edges):
+        visit(name, [name])
+    assert not cycles, cycles
+
+
+def test_no_module_of_the_core_imports_an_adapter_or_a_host():
+    edges = graph()
+    for name, targets in edges.items():
+        if name in ADAPTERS or name == "__init__":
+            continue
+        assert not targets & ADAPTERS, (
+            f"listings/{name}.py imports {targets & ADAPTERS}"
+        )
+        hosts = {m.split(".")[0] for m in imports(PACKAGE / f"{name}.py")} & HOSTS
+        assert not hosts, f"listings/{name}.py imports {hosts}"
+
+
+def test_the_worker_imports_only_the_standard_library():
+    tree = ast.parse((PACKAGE / "worker.py").read_text())
+    top = {
+        alias.name.split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    top |= {
+        node.module.split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert top <= set(sys.stdlib_module_names) | {"__future__"}, top
+
+
+RUN_A_PAGE = """
+import sys
+from listings import Project
+
+project = Project.from_root(sys.argv[1])
+[outcome] = project.run([project.load(project.root / "docs" / "page.md")], cache=None)
+print(outcome.results[0].stdout, end="")
+mkdocs = sorted(m for m in sys.modules if m.split(".")[0] in {"mkdocs", "material"})
+print("the engine imported:", mkdocs)
+"""
+
+
+def test_a_page_runs_through_the_core_without_mkdocs_or_pytest_in_either_process(
+    site,
+):
+    """The engine's process imports no MkDocs (it reads the page with
+    pytest-codeblocks' parser, which imports pytest); the worker that runs
+    the listing imports neither host, nor the engine or its Markdown parser."""
+    site.snippet(
+        "page",
+        """
+        # --8<-- [start:modules]
+        import sys
+
+        names = {"mkdocs", "pytest", "_pytest", "listings", "markdown", "pymdownx"}
+        found = sorted(m for m in sys.modules if m.split(".")[0] in names)
+        print("the worker imported:", found)
+        # --8<-- [end:modules]
+        """,
+    )
+    site.page("page", listing("modules", "the worker imported: []"))
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_A_PAGE, str(site.root)],
+        cwd=site.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "the worker imported: []\nthe engine imported: []\n"
