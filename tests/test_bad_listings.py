@@ -111,8 +111,8 @@ ROWS = [
         SPAWN + "while True:\n    pass\n",
         "x",
         f"{WHERE.replace(':3', ':4')} did not finish within its time limit of "
-        "2 s; it and the processes it started were stopped. Make it faster, or give it more "
-        "time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
+        "2 s; it and the processes it started were stopped. Make it faster, "
+        "or give it more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
         mark="<!--pytest.mark.timeout(2)-->\n",
     ),
 ]
