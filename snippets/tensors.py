@@ -79,6 +79,39 @@ print(torch.tensor([16_777_216, 16_777_217]).to(torch.float32).tolist())
 print((counts.to(torch.float64) + 0.5).item())
 # --8<-- [end:promotion-precision]
 
+# --8<-- [start:promotion-tiers]
+int8s = torch.tensor([1], dtype=torch.int8)
+int64s = torch.tensor([1, 2])
+float32s = torch.tensor([1.0])
+float16s = torch.ones(1, dtype=torch.float16)
+bfloat16s = torch.ones(1, dtype=torch.bfloat16)
+half = torch.tensor(0.5, dtype=torch.float64)  # 0-d
+cases = [
+    ("int8[1]    + tensor(1000)", int8s + torch.tensor(1000)),
+    ("int8[1]    + tensor([1000])", int8s + torch.tensor([1000])),
+    ("int64[2]   + 0.5", int64s + 0.5),
+    ("int64[2]   + tensor(0.5, float64)", int64s + half),
+    ("float32[1] + tensor(0.5, float64)", float32s + half),
+    ("float16[1] + bfloat16[1]", float16s + bfloat16s),
+]
+for name, result in cases:
+    print(f"{name:34} -> {result.dtype}  {result.tolist()}")
+# --8<-- [end:promotion-tiers]
+
+# --8<-- [start:promotion-inplace]
+x = torch.tensor([1, 2])
+try:
+    x += 0.5
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+print(x)
+x32 = torch.tensor([0.1])
+x64 = torch.tensor([0.1], dtype=torch.float64)
+print((x32 + x64).dtype)
+x32 += x64
+print(x32.dtype)
+# --8<-- [end:promotion-inplace]
+
 # --8<-- [start:shape]
 tensor2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
 print(tensor2d)
@@ -106,6 +139,22 @@ print(transposed.is_contiguous())
 print(transposed.data_ptr() == tensor2d.data_ptr())
 print(transposed.as_strided((6,), (1,)))
 # --8<-- [end:transpose]
+
+# --8<-- [start:transpose-batch]
+import warnings
+
+batch = torch.arange(24).reshape(2, 3, 4)
+torch.set_warn_always(True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    reversed_axes = batch.T
+torch.set_warn_always(False)
+print(reversed_axes.shape)
+first_sentence = str(caught[0].message).split(". ")[0]
+print(f"{caught[0].category.__name__}: {first_sentence}.")
+print(batch.mT.shape, batch.mT.stride())
+print(torch.equal(batch.mT[1], batch[1].T))
+# --8<-- [end:transpose-batch]
 
 # --8<-- [start:draw-storage]
 from itertools import pairwise
@@ -271,6 +320,19 @@ print(left_flat.data_ptr() == left.data_ptr())
 left_flat[0] = 100
 print(grid[0])
 # --8<-- [end:view-rule-fails]
+
+# --8<-- [start:view-split]
+columns = grid.T
+print(columns.shape, columns.stride(), columns.is_contiguous())
+try:
+    columns.view(12)
+except RuntimeError as err:
+    print(type(err).__name__)
+split = columns.view(2, 2, 3)
+print(split.shape, split.stride())
+print(split.data_ptr() == columns.data_ptr())
+print(torch.equal(split[1, 0], columns[2]))
+# --8<-- [end:view-split]
 
 # --8<-- [start:contiguous]
 fixed = transposed.contiguous()
