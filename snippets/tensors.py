@@ -112,6 +112,46 @@ x32 += x64
 print(x32.dtype)
 # --8<-- [end:promotion-inplace]
 
+# --8<-- [start:numpy-dtype]
+import numpy as np
+from torch import nn
+
+array = np.array([0.5, 1.5, 2.5])
+print(array.dtype, torch.tensor(array).dtype)
+layer = nn.Linear(3, 1)
+try:
+    layer(torch.tensor(array))
+except RuntimeError as err:
+    print(err)
+print(layer(torch.as_tensor(array, dtype=torch.float32)).dtype)
+# --8<-- [end:numpy-dtype]
+
+# --8<-- [start:numpy-sharing]
+copied = torch.tensor(array)
+shared = torch.from_numpy(array)
+array[0] = 100
+print(copied)
+print(shared)
+shared.numpy()[1] = -1
+print(array)
+try:
+    layer.weight.numpy()
+except RuntimeError as err:
+    print(err)
+print(layer.weight.detach().numpy().shape)
+# --8<-- [end:numpy-sharing]
+
+# --8<-- [start:item]
+loss = torch.tensor([0.25, 0.75]).mean()
+print(loss, loss.item(), type(loss.item()).__name__)
+print(torch.tensor([[7]]).item())
+try:
+    torch.tensor([0.25, 0.75]).item()
+except RuntimeError as err:
+    print(err)
+print(torch.tensor([[1, 2], [3, 4]]).tolist())
+# --8<-- [end:item]
+
 # --8<-- [start:shape]
 tensor2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
 print(tensor2d)
@@ -340,6 +380,50 @@ print(fixed.stride())
 print(fixed.view(6))
 print(tensor2d.contiguous() is tensor2d)
 # --8<-- [end:contiguous]
+
+# --8<-- [start:indexing]
+X = torch.arange(12.0).reshape(6, 2)
+sliced = X[:2]
+picked = X[torch.tensor([0, 1])]
+print(torch.equal(sliced, picked))
+print(sliced.data_ptr() == X.data_ptr(), picked.data_ptr() == X.data_ptr())
+masked = X[X[:, 0] > 6]
+print(masked.tolist(), masked.data_ptr() == X.data_ptr())
+# --8<-- [end:indexing]
+
+# --8<-- [start:indexing-split]
+shuffled = torch.randperm(6)
+train_indices, val_indices = shuffled[:4], shuffled[4:]
+print(train_indices.tolist(), val_indices.tolist())
+X_train, X_val = X[train_indices], X[val_indices]
+X_train -= X_train.mean(dim=0)
+print(X[:, 0].tolist())
+X_first = X[:4]
+X_first -= X_first.mean(dim=0)
+print(X[:, 0].tolist())
+X[val_indices] = 0
+print(X[:, 0].tolist())
+# --8<-- [end:indexing-split]
+
+# --8<-- [start:cat-stack]
+a, b = torch.zeros(2, 3), torch.ones(2, 3)
+print(torch.cat([a, b]).shape, torch.cat([a, b], dim=1).shape)
+print(torch.stack([a, b]).shape, torch.stack([a, b], dim=1).shape)
+inputs = (a.data_ptr(), b.data_ptr())
+print(torch.cat([a, b]).data_ptr() in inputs)
+print(torch.stack([a, b]).data_ptr() in inputs)
+images = [torch.zeros(1, 28, 28) for _ in range(32)]
+print(torch.stack(images).shape)
+try:
+    torch.stack([torch.zeros(3), torch.zeros(2)])
+except RuntimeError as err:
+    print(err)
+try:
+    torch.cat([a, torch.zeros(2, 2)])
+except RuntimeError as err:
+    print(err)
+print(torch.cat([a, torch.zeros(2, 2)], dim=1).shape)
+# --8<-- [end:cat-stack]
 
 # --8<-- [start:matmul]
 tensor2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
