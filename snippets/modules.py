@@ -172,6 +172,30 @@ print(state["layers.0.weight"].requires_grad)
 print(state["layers.0.weight"].data_ptr() == weight.data_ptr())
 # --8<-- [end:state-dict]
 
+# --8<-- [start:state-dict-snapshot]
+import copy
+
+best = model.state_dict()
+best_copy = copy.deepcopy(model.state_dict())
+before = model.layers[4].bias.detach().clone()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for _ in range(3):
+    loss = model(X).square().mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def rounded(t):
+    return [round(v, 4) for v in t.tolist()]
+
+
+print("before the steps:", rounded(before))
+print("model now:       ", rounded(model.layers[4].bias))
+print("state_dict():    ", rounded(best["layers.4.bias"]))
+print("deepcopy:        ", rounded(best_copy["layers.4.bias"]))
+# --8<-- [end:state-dict-snapshot]
+
 # --8<-- [start:save-load]
 import tempfile
 from pathlib import Path
@@ -258,6 +282,42 @@ print(plain.layers[0].training)
 # --8<-- [end:plain-list]
 
 
+# --8<-- [start:plain-list-silent]
+class Blocks(nn.Module):
+    def __init__(self, container):
+        super().__init__()
+        self.blocks = container([nn.Linear(4, 4), nn.Linear(4, 4)])
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = torch.relu(block(x))
+        return self.head(x)
+
+
+def train_blocks(container):
+    torch.manual_seed(0)
+    X, y = torch.rand(8, 4), torch.rand(8, 1)
+    blocks = Blocks(container)
+    initial = blocks.blocks[0].weight.detach().clone()
+    optimizer = torch.optim.SGD(blocks.parameters(), lr=0.1)
+    print("tensors trained:", len(list(blocks.parameters())))
+    for epoch in range(20):
+        loss = nn.functional.mse_loss(blocks(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if epoch in (0, 19):
+            print(f"epoch {epoch + 1:2d}  loss {loss.item():.4g}")
+    block_weight = blocks.blocks[0].weight
+    print("blocks[0] has a .grad:", block_weight.grad is not None)
+    print("blocks[0] unchanged:", torch.equal(block_weight, initial))
+
+
+train_blocks(list)
+# --8<-- [end:plain-list-silent]
+
+
 # --8<-- [start:module-list]
 class Stack(nn.Module):
     def __init__(self):
@@ -274,6 +334,10 @@ stack = Stack()
 print(stack)
 print([name for name, _ in stack.named_parameters()])
 # --8<-- [end:module-list]
+
+# --8<-- [start:plain-list-fixed]
+train_blocks(nn.ModuleList)
+# --8<-- [end:plain-list-fixed]
 
 
 # --8<-- [start:module-dict]
@@ -385,6 +449,24 @@ print(train_indices, val_indices)
 train_t_un, train_t_c = t_un[train_indices], t_c[train_indices]
 val_t_un, val_t_c = t_un[val_indices], t_c[val_indices]
 # --8<-- [end:thermo-split]
+
+# --8<-- [start:one-step]
+probe = copy.deepcopy(linear_model)
+optimizer = torch.optim.SGD(probe.parameters(), lr=1e-2)
+loss_fn = nn.MSELoss()
+print("before backward:", probe.weight.grad)
+for call in (1, 2):
+    loss_fn(probe(train_t_un), train_t_c).backward()
+    print(f"after backward {call}:", probe.weight.grad)
+weight_before = probe.weight.item()
+optimizer.step()
+change = probe.weight.item() - weight_before
+print(f"step changed the weight by {change:.4g}")
+print(f"-lr * grad:                {-1e-2 * probe.weight.grad.item():.4g}")
+print(probe.weight.grad_fn, probe.weight.is_leaf, probe.weight.requires_grad)
+optimizer.zero_grad()
+print("after zero_grad:", probe.weight.grad)
+# --8<-- [end:one-step]
 
 
 # --8<-- [start:thermo-loop]
