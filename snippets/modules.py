@@ -218,6 +218,39 @@ except RuntimeError as err:
 print(torch.equal(wider.layers[0].weight, model.layers[0].weight))
 # --8<-- [end:load-mismatch]
 
+
+# --8<-- [start:load-strict]
+class Pretrained(nn.Module):
+    def __init__(self, head_size=3):
+        super().__init__()
+        self.body = nn.Linear(4, 16)
+        self.head = nn.Linear(16, head_size)
+
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(4, 16)
+        self.regress = nn.Linear(16, 1)
+
+
+pretrained, regressor = Pretrained(), Regressor()
+try:
+    regressor.load_state_dict(pretrained.state_dict())
+except RuntimeError as err:
+    print(str(err).replace("\t", "  "))
+result = regressor.load_state_dict(pretrained.state_dict(), strict=False)
+print("missing:", result.missing_keys)
+print("unexpected:", result.unexpected_keys)
+print(torch.equal(regressor.body.weight, pretrained.body.weight))
+try:
+    Pretrained(head_size=5).load_state_dict(
+        pretrained.state_dict(), strict=False
+    )
+except RuntimeError as err:
+    print(str(err).splitlines()[1].strip())
+# --8<-- [end:load-strict]
+
 # --8<-- [start:train-eval]
 dropout = nn.Dropout(p=0.5)
 ones = torch.ones(8)
@@ -408,6 +441,86 @@ layer = nn.Linear(2, 2)
 print(layer.cpu() is layer, layer.to("cpu") is layer, layer.weight.device)
 # --8<-- [end:module-cpu]
 
+# --8<-- [start:custom-layer]
+import math
+
+
+class Affine(nn.Module):
+    """y = x W^T + b, as nn.Linear computes it."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        self.bias = nn.Parameter(torch.empty(out_features)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.in_features)
+        nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        out = x @ self.weight.T
+        if self.bias is not None:
+            out = out + self.bias
+        return out
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.in_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+model = nn.Sequential(Affine(4, 8), nn.ReLU(), Affine(8, 1, bias=False))
+print(model)
+print([name for name, _ in model.named_parameters()])
+# --8<-- [end:custom-layer]
+
+# --8<-- [start:custom-layer-check]
+torch.manual_seed(0)
+affine = Affine(4, 8)
+torch.manual_seed(0)
+linear = nn.Linear(4, 8)
+print(torch.equal(affine.weight, linear.weight))
+linear = nn.Linear(4, 8)
+print(affine.load_state_dict(linear.state_dict()))
+x = torch.rand(5, 4)
+print(torch.allclose(affine(x), linear(x)))
+# --8<-- [end:custom-layer-check]
+
+# --8<-- [start:functional]
+import torch.nn.functional as F
+
+x = torch.linspace(-2, 2, 5)
+print(torch.relu(x), F.relu(x), nn.ReLU()(x), sep="\n")
+
+
+class DropNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(4, 4)
+        self.follow_mode = False
+
+    def forward(self, x):
+        h = self.layer(x)
+        if self.follow_mode:
+            return F.dropout(h, p=0.5, training=self.training)
+        return F.dropout(h, p=0.5)
+
+
+torch.manual_seed(0)
+net = DropNet().eval()
+for follow_mode in (False, True):
+    net.follow_mode = follow_mode
+    first, second = net(torch.ones(1, 4)), net(torch.ones(1, 4))
+    print(f"follow_mode={follow_mode}:", first.detach())
+    print("  same output twice:", torch.equal(first, second))
+# --8<-- [end:functional]
+
 # --8<-- [start:linear-bias]
 for bias in (True, False):
     layer = nn.Linear(1, 1, bias=bias)
@@ -552,6 +665,114 @@ def plot_models(models):
 # --8<-- [start:compare]
 plot_models({"linear_model": linear_model, "seq_model": seq_model})
 # --8<-- [end:compare]
+
+# --8<-- [start:param-groups]
+torch.manual_seed(0)
+model = nn.Sequential(
+    nn.Linear(4, 8), nn.LayerNorm(8), nn.ReLU(), nn.Linear(8, 1)
+)
+decay = [p for p in model.parameters() if p.ndim >= 2]
+no_decay = [p for p in model.parameters() if p.ndim < 2]
+optimizer = torch.optim.AdamW(
+    [
+        {"params": decay, "weight_decay": 0.1},
+        {"params": no_decay, "weight_decay": 0.0},
+    ],
+    lr=0.01,
+)
+for group in optimizer.param_groups:
+    print(len(group["params"]), "tensors, weight_decay", group["weight_decay"])
+before = {name: p.detach().clone() for name, p in model.named_parameters()}
+for p in model.parameters():
+    p.grad = torch.zeros_like(p)
+optimizer.step()
+for name, p in model.named_parameters():
+    if torch.equal(p, before[name]):
+        print(f"{name:9} unchanged")
+    else:
+        factor = (p.norm() / before[name].norm()).item()
+        print(f"{name:9} scaled by {factor:.4f}")
+# --8<-- [end:param-groups]
+
+# --8<-- [start:optimizer-state]
+train_X, train_y = train_t_un, train_t_c
+
+
+def make_network():
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(1, 13), nn.Tanh(), nn.Linear(13, 1))
+    return model, torch.optim.Adam(model.parameters(), lr=1e-2)
+
+
+def train_steps(model, optimizer, num_steps):
+    for _ in range(num_steps):
+        loss = loss_fn(model(train_X), train_y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+model, optimizer = make_network()
+train_steps(model, optimizer, 100)
+state = optimizer.state_dict()
+print(list(state))
+print(list(state["state"]), list(state["state"][0]))
+print(state["state"][0]["step"], state["state"][0]["exp_avg"].shape)
+print(state["param_groups"][0]["lr"], state["param_groups"][0]["params"])
+# --8<-- [end:optimizer-state]
+
+# --8<-- [start:resume]
+import io
+
+straight, straight_optimizer = make_network()
+loss = train_steps(straight, straight_optimizer, 200)
+print(f"200 steps at once:             loss {loss:.4g}")
+
+buffer = io.BytesIO()
+checkpoint = {
+    "model": model.state_dict(),
+    "optimizer": optimizer.state_dict(),
+    "epoch": 100,
+}
+torch.save(checkpoint, buffer)
+
+buffer.seek(0)
+checkpoint = torch.load(buffer, weights_only=True)
+resumed, resumed_optimizer = make_network()
+resumed.load_state_dict(checkpoint["model"])
+resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+loss = train_steps(resumed, resumed_optimizer, 100)
+same = all(map(torch.equal, resumed.parameters(), straight.parameters()))
+print(f"100 + checkpoint + 100:        loss {loss:.4g}  same: {same}")
+
+restarted, fresh_optimizer = make_network()
+restarted.load_state_dict(checkpoint["model"])
+loss = train_steps(restarted, fresh_optimizer, 100)
+same = all(map(torch.equal, restarted.parameters(), straight.parameters()))
+print(f"100 + model only + 100:        loss {loss:.4g}  same: {same}")
+# --8<-- [end:resume]
+
+# --8<-- [start:weights-only]
+import pickle
+
+import numpy as np
+
+buffer = io.BytesIO()
+val_loss = np.mean([2.5, 3.5])
+torch.save({"epoch": 3, "val_loss": val_loss}, buffer)
+print(type(val_loss).__name__)
+buffer.seek(0)
+try:
+    torch.load(buffer)
+except pickle.UnpicklingError as err:
+    reason = str(err).split("WeightsUnpickler error: ")[1].split(" was ")[0]
+    print(f"UnpicklingError: ... {reason}")
+buffer = io.BytesIO()
+torch.save({"epoch": 3, "val_loss": float(val_loss)}, buffer)
+buffer.seek(0)
+print(torch.load(buffer, weights_only=True))
+# --8<-- [end:weights-only]
 
 # --8<-- [start:exercise-count]
 model = nn.Sequential(
