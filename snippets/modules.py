@@ -666,6 +666,59 @@ def plot_models(models):
 plot_models({"linear_model": linear_model, "seq_model": seq_model})
 # --8<-- [end:compare]
 
+# --8<-- [start:dataset]
+from torch.utils.data import DataLoader, Dataset
+
+
+class Readings(Dataset):
+    """Thermometer readings: (scaled input, target) pairs."""
+
+    def __init__(self, t_u, t_c):
+        self.t_u, self.t_c = t_u, t_c
+        self.requested = []
+
+    def __len__(self):
+        return len(self.t_u)
+
+    def __getitem__(self, index):
+        self.requested.append(index)
+        return 0.1 * self.t_u[index : index + 1], self.t_c[index]
+
+
+train_data = Readings(t_u[train_indices], t_c[train_indices])
+print(len(train_data))
+print(train_data[0])
+train_data.requested.clear()
+batch_size = 4
+loader = DataLoader(
+    train_data,
+    batch_size=batch_size,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(0),
+)
+for X_batch, y_batch in loader:
+    print(X_batch.shape, y_batch.shape)
+print(train_data.requested)
+# --8<-- [end:dataset]
+
+# --8<-- [start:dataset-train]
+torch.manual_seed(123)
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+num_epochs = 1000
+for epoch in range(1, num_epochs + 1):
+    total = 0.0
+    for X_batch, y_batch in loader:
+        loss = loss_fn(model(X_batch), y_batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(X_batch)
+    if epoch in (1, 500, num_epochs):
+        print(f"epoch {epoch:4d}  train {total / len(train_data):.4g}")
+print(f"weight {model.weight.item():.4f}, bias {model.bias.item():.4f}")
+# --8<-- [end:dataset-train]
+
 # --8<-- [start:param-groups]
 torch.manual_seed(0)
 model = nn.Sequential(
