@@ -239,10 +239,12 @@ try:
     regressor.load_state_dict(pretrained.state_dict())
 except RuntimeError as err:
     print(str(err).replace("\t", "  "))
+fresh = regressor.regress.weight.detach().clone()
 result = regressor.load_state_dict(pretrained.state_dict(), strict=False)
 print("missing:", result.missing_keys)
 print("unexpected:", result.unexpected_keys)
 print(torch.equal(regressor.body.weight, pretrained.body.weight))
+print(torch.equal(regressor.regress.weight, fresh))
 try:
     Pretrained(head_size=5).load_state_dict(
         pretrained.state_dict(), strict=False
@@ -478,6 +480,7 @@ class Affine(nn.Module):
 model = nn.Sequential(Affine(4, 8), nn.ReLU(), Affine(8, 1, bias=False))
 print(model)
 print([name for name, _ in model.named_parameters()])
+print(repr(nn.Module.extra_repr(model[0])))
 # --8<-- [end:custom-layer]
 
 # --8<-- [start:custom-layer-check]
@@ -859,3 +862,9 @@ twice = Twice()
 print(twice(torch.rand(2, 8)).shape)
 print(sum(p.numel() for p in twice.parameters()))
 # --8<-- [end:exercise-shared]
+
+# --8<-- [start:exercise-batches]
+print(len(train_data))
+print(len(DataLoader(train_data, batch_size=batch_size)))
+print(len(DataLoader(train_data, batch_size=batch_size, drop_last=True)))
+# --8<-- [end:exercise-batches]

@@ -408,7 +408,7 @@ print(X[:, 0].tolist())
 # --8<-- [start:cat-stack]
 a, b = torch.zeros(2, 3), torch.ones(2, 3)
 print(torch.cat([a, b]).shape, torch.cat([a, b], dim=1).shape)
-print(torch.stack([a, b]).shape, torch.stack([a, b], dim=1).shape)
+print(torch.stack([a, b]).shape, torch.stack([a, b], dim=-1).shape)
 inputs = (a.data_ptr(), b.data_ptr())
 print(torch.cat([a, b]).data_ptr() in inputs)
 print(torch.stack([a, b]).data_ptr() in inputs)
@@ -558,3 +558,12 @@ try:
 except RuntimeError as err:
     print(err)
 # --8<-- [end:exercise-broadcast]
+
+# --8<-- [start:exercise-promotion]
+s = torch.tensor([1, 2], dtype=torch.int16)
+print(s + torch.tensor(100_000))
+print((s + torch.tensor([1.5])).dtype)
+print((s + torch.tensor(1.5, dtype=torch.float64)).dtype)
+half = torch.ones(2, dtype=torch.float16)
+print((half + torch.tensor(1.0, dtype=torch.float64)).dtype)
+# --8<-- [end:exercise-promotion]
