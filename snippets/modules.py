@@ -172,6 +172,30 @@ print(state["layers.0.weight"].requires_grad)
 print(state["layers.0.weight"].data_ptr() == weight.data_ptr())
 # --8<-- [end:state-dict]
 
+# --8<-- [start:state-dict-snapshot]
+import copy
+
+best = model.state_dict()
+best_copy = copy.deepcopy(model.state_dict())
+before = model.layers[4].bias.detach().clone()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for _ in range(3):
+    loss = model(X).square().mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def rounded(t):
+    return [round(v, 4) for v in t.tolist()]
+
+
+print("before the steps:", rounded(before))
+print("model now:       ", rounded(model.layers[4].bias))
+print("state_dict():    ", rounded(best["layers.4.bias"]))
+print("deepcopy:        ", rounded(best_copy["layers.4.bias"]))
+# --8<-- [end:state-dict-snapshot]
+
 # --8<-- [start:save-load]
 import tempfile
 from pathlib import Path
@@ -193,6 +217,41 @@ except RuntimeError as err:
     print(str(err).replace("\t", "  "))
 print(torch.equal(wider.layers[0].weight, model.layers[0].weight))
 # --8<-- [end:load-mismatch]
+
+
+# --8<-- [start:load-strict]
+class Pretrained(nn.Module):
+    def __init__(self, head_size=3):
+        super().__init__()
+        self.body = nn.Linear(4, 16)
+        self.head = nn.Linear(16, head_size)
+
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(4, 16)
+        self.regress = nn.Linear(16, 1)
+
+
+pretrained, regressor = Pretrained(), Regressor()
+try:
+    regressor.load_state_dict(pretrained.state_dict())
+except RuntimeError as err:
+    print(str(err).replace("\t", "  "))
+fresh = regressor.regress.weight.detach().clone()
+result = regressor.load_state_dict(pretrained.state_dict(), strict=False)
+print("missing:", result.missing_keys)
+print("unexpected:", result.unexpected_keys)
+print(torch.equal(regressor.body.weight, pretrained.body.weight))
+print(torch.equal(regressor.regress.weight, fresh))
+try:
+    Pretrained(head_size=5).load_state_dict(
+        pretrained.state_dict(), strict=False
+    )
+except RuntimeError as err:
+    print(str(err).splitlines()[1].strip())
+# --8<-- [end:load-strict]
 
 # --8<-- [start:train-eval]
 dropout = nn.Dropout(p=0.5)
@@ -258,6 +317,42 @@ print(plain.layers[0].training)
 # --8<-- [end:plain-list]
 
 
+# --8<-- [start:plain-list-silent]
+class Blocks(nn.Module):
+    def __init__(self, container):
+        super().__init__()
+        self.blocks = container([nn.Linear(4, 4), nn.Linear(4, 4)])
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = torch.relu(block(x))
+        return self.head(x)
+
+
+def train_blocks(container):
+    torch.manual_seed(0)
+    X, y = torch.rand(8, 4), torch.rand(8, 1)
+    blocks = Blocks(container)
+    initial = blocks.blocks[0].weight.detach().clone()
+    optimizer = torch.optim.SGD(blocks.parameters(), lr=0.1)
+    print("tensors trained:", len(list(blocks.parameters())))
+    for epoch in range(20):
+        loss = nn.functional.mse_loss(blocks(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if epoch in (0, 19):
+            print(f"epoch {epoch + 1:2d}  loss {loss.item():.4g}")
+    block_weight = blocks.blocks[0].weight
+    print("blocks[0] has a .grad:", block_weight.grad is not None)
+    print("blocks[0] unchanged:", torch.equal(block_weight, initial))
+
+
+train_blocks(list)
+# --8<-- [end:plain-list-silent]
+
+
 # --8<-- [start:module-list]
 class Stack(nn.Module):
     def __init__(self):
@@ -274,6 +369,10 @@ stack = Stack()
 print(stack)
 print([name for name, _ in stack.named_parameters()])
 # --8<-- [end:module-list]
+
+# --8<-- [start:plain-list-fixed]
+train_blocks(nn.ModuleList)
+# --8<-- [end:plain-list-fixed]
 
 
 # --8<-- [start:module-dict]
@@ -344,6 +443,87 @@ layer = nn.Linear(2, 2)
 print(layer.cpu() is layer, layer.to("cpu") is layer, layer.weight.device)
 # --8<-- [end:module-cpu]
 
+# --8<-- [start:custom-layer]
+import math
+
+
+class Affine(nn.Module):
+    """y = x W^T + b, as nn.Linear computes it."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        self.bias = nn.Parameter(torch.empty(out_features)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.in_features)
+        nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        out = x @ self.weight.T
+        if self.bias is not None:
+            out = out + self.bias
+        return out
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.in_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+model = nn.Sequential(Affine(4, 8), nn.ReLU(), Affine(8, 1, bias=False))
+print(model)
+print([name for name, _ in model.named_parameters()])
+print(repr(nn.Module.extra_repr(model[0])))
+# --8<-- [end:custom-layer]
+
+# --8<-- [start:custom-layer-check]
+torch.manual_seed(0)
+affine = Affine(4, 8)
+torch.manual_seed(0)
+linear = nn.Linear(4, 8)
+print(torch.equal(affine.weight, linear.weight))
+linear = nn.Linear(4, 8)
+print(affine.load_state_dict(linear.state_dict()))
+x = torch.rand(5, 4)
+print(torch.allclose(affine(x), linear(x)))
+# --8<-- [end:custom-layer-check]
+
+# --8<-- [start:functional]
+import torch.nn.functional as F
+
+x = torch.linspace(-2, 2, 5)
+print(torch.relu(x), F.relu(x), nn.ReLU()(x), sep="\n")
+
+
+class DropNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(4, 4)
+        self.follow_mode = False
+
+    def forward(self, x):
+        h = self.layer(x)
+        if self.follow_mode:
+            return F.dropout(h, p=0.5, training=self.training)
+        return F.dropout(h, p=0.5)
+
+
+torch.manual_seed(0)
+net = DropNet().eval()
+for follow_mode in (False, True):
+    net.follow_mode = follow_mode
+    first, second = net(torch.ones(1, 4)), net(torch.ones(1, 4))
+    print(f"follow_mode={follow_mode}:", first.detach())
+    print("  same output twice:", torch.equal(first, second))
+# --8<-- [end:functional]
+
 # --8<-- [start:linear-bias]
 for bias in (True, False):
     layer = nn.Linear(1, 1, bias=bias)
@@ -385,6 +565,24 @@ print(train_indices, val_indices)
 train_t_un, train_t_c = t_un[train_indices], t_c[train_indices]
 val_t_un, val_t_c = t_un[val_indices], t_c[val_indices]
 # --8<-- [end:thermo-split]
+
+# --8<-- [start:one-step]
+probe = copy.deepcopy(linear_model)
+optimizer = torch.optim.SGD(probe.parameters(), lr=1e-2)
+loss_fn = nn.MSELoss()
+print("before backward:", probe.weight.grad)
+for call in (1, 2):
+    loss_fn(probe(train_t_un), train_t_c).backward()
+    print(f"after backward {call}:", probe.weight.grad)
+weight_before = probe.weight.item()
+optimizer.step()
+change = probe.weight.item() - weight_before
+print(f"step changed the weight by {change:.4g}")
+print(f"-lr * grad:                {-1e-2 * probe.weight.grad.item():.4g}")
+print(probe.weight.grad_fn, probe.weight.is_leaf, probe.weight.requires_grad)
+optimizer.zero_grad()
+print("after zero_grad:", probe.weight.grad)
+# --8<-- [end:one-step]
 
 
 # --8<-- [start:thermo-loop]
@@ -471,6 +669,167 @@ def plot_models(models):
 plot_models({"linear_model": linear_model, "seq_model": seq_model})
 # --8<-- [end:compare]
 
+# --8<-- [start:dataset]
+from torch.utils.data import DataLoader, Dataset
+
+
+class Readings(Dataset):
+    """Thermometer readings: (scaled input, target) pairs."""
+
+    def __init__(self, t_u, t_c):
+        self.t_u, self.t_c = t_u, t_c
+        self.requested = []
+
+    def __len__(self):
+        return len(self.t_u)
+
+    def __getitem__(self, index):
+        self.requested.append(index)
+        return 0.1 * self.t_u[index : index + 1], self.t_c[index]
+
+
+train_data = Readings(t_u[train_indices], t_c[train_indices])
+print(len(train_data))
+print(train_data[0])
+train_data.requested.clear()
+batch_size = 4
+loader = DataLoader(
+    train_data,
+    batch_size=batch_size,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(0),
+)
+for X_batch, y_batch in loader:
+    print(X_batch.shape, y_batch.shape)
+print(train_data.requested)
+# --8<-- [end:dataset]
+
+# --8<-- [start:dataset-train]
+torch.manual_seed(123)
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+num_epochs = 1000
+for epoch in range(1, num_epochs + 1):
+    total = 0.0
+    for X_batch, y_batch in loader:
+        loss = loss_fn(model(X_batch), y_batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(X_batch)
+    if epoch in (1, 500, num_epochs):
+        print(f"epoch {epoch:4d}  train {total / len(train_data):.4g}")
+print(f"weight {model.weight.item():.4f}, bias {model.bias.item():.4f}")
+# --8<-- [end:dataset-train]
+
+# --8<-- [start:param-groups]
+torch.manual_seed(0)
+model = nn.Sequential(
+    nn.Linear(4, 8), nn.LayerNorm(8), nn.ReLU(), nn.Linear(8, 1)
+)
+decay = [p for p in model.parameters() if p.ndim >= 2]
+no_decay = [p for p in model.parameters() if p.ndim < 2]
+optimizer = torch.optim.AdamW(
+    [
+        {"params": decay, "weight_decay": 0.1},
+        {"params": no_decay, "weight_decay": 0.0},
+    ],
+    lr=0.01,
+)
+for group in optimizer.param_groups:
+    print(len(group["params"]), "tensors, weight_decay", group["weight_decay"])
+before = {name: p.detach().clone() for name, p in model.named_parameters()}
+for p in model.parameters():
+    p.grad = torch.zeros_like(p)
+optimizer.step()
+for name, p in model.named_parameters():
+    if torch.equal(p, before[name]):
+        print(f"{name:9} unchanged")
+    else:
+        factor = (p.norm() / before[name].norm()).item()
+        print(f"{name:9} scaled by {factor:.4f}")
+# --8<-- [end:param-groups]
+
+# --8<-- [start:optimizer-state]
+train_X, train_y = train_t_un, train_t_c
+
+
+def make_network():
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(1, 13), nn.Tanh(), nn.Linear(13, 1))
+    return model, torch.optim.Adam(model.parameters(), lr=1e-2)
+
+
+def train_steps(model, optimizer, num_steps):
+    for _ in range(num_steps):
+        loss = loss_fn(model(train_X), train_y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+model, optimizer = make_network()
+train_steps(model, optimizer, 100)
+state = optimizer.state_dict()
+print(list(state))
+print(list(state["state"]), list(state["state"][0]))
+print(state["state"][0]["step"], state["state"][0]["exp_avg"].shape)
+print(state["param_groups"][0]["lr"], state["param_groups"][0]["params"])
+# --8<-- [end:optimizer-state]
+
+# --8<-- [start:resume]
+import io
+
+straight, straight_optimizer = make_network()
+loss = train_steps(straight, straight_optimizer, 200)
+print(f"200 steps at once:             loss {loss:.4g}")
+
+buffer = io.BytesIO()
+checkpoint = {
+    "model": model.state_dict(),
+    "optimizer": optimizer.state_dict(),
+    "epoch": 100,
+}
+torch.save(checkpoint, buffer)
+
+buffer.seek(0)
+checkpoint = torch.load(buffer, weights_only=True)
+resumed, resumed_optimizer = make_network()
+resumed.load_state_dict(checkpoint["model"])
+resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+loss = train_steps(resumed, resumed_optimizer, 100)
+same = all(map(torch.equal, resumed.parameters(), straight.parameters()))
+print(f"100 + checkpoint + 100:        loss {loss:.4g}  same: {same}")
+
+restarted, fresh_optimizer = make_network()
+restarted.load_state_dict(checkpoint["model"])
+loss = train_steps(restarted, fresh_optimizer, 100)
+same = all(map(torch.equal, restarted.parameters(), straight.parameters()))
+print(f"100 + model only + 100:        loss {loss:.4g}  same: {same}")
+# --8<-- [end:resume]
+
+# --8<-- [start:weights-only]
+import pickle
+
+import numpy as np
+
+buffer = io.BytesIO()
+val_loss = np.mean([2.5, 3.5])
+torch.save({"epoch": 3, "val_loss": val_loss}, buffer)
+print(type(val_loss).__name__)
+buffer.seek(0)
+try:
+    torch.load(buffer)
+except pickle.UnpicklingError as err:
+    reason = str(err).split("WeightsUnpickler error: ")[1].split(" was ")[0]
+    print(f"UnpicklingError: ... {reason}")
+buffer = io.BytesIO()
+torch.save({"epoch": 3, "val_loss": float(val_loss)}, buffer)
+buffer.seek(0)
+print(torch.load(buffer, weights_only=True))
+# --8<-- [end:weights-only]
+
 # --8<-- [start:exercise-count]
 model = nn.Sequential(
     nn.Linear(4, 16),
@@ -503,3 +862,9 @@ twice = Twice()
 print(twice(torch.rand(2, 8)).shape)
 print(sum(p.numel() for p in twice.parameters()))
 # --8<-- [end:exercise-shared]
+
+# --8<-- [start:exercise-batches]
+print(len(train_data))
+print(len(DataLoader(train_data, batch_size=batch_size)))
+print(len(DataLoader(train_data, batch_size=batch_size, drop_last=True)))
+# --8<-- [end:exercise-batches]

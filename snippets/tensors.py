@@ -79,6 +79,79 @@ print(torch.tensor([16_777_216, 16_777_217]).to(torch.float32).tolist())
 print((counts.to(torch.float64) + 0.5).item())
 # --8<-- [end:promotion-precision]
 
+# --8<-- [start:promotion-tiers]
+int8s = torch.tensor([1], dtype=torch.int8)
+int64s = torch.tensor([1, 2])
+float32s = torch.tensor([1.0])
+float16s = torch.ones(1, dtype=torch.float16)
+bfloat16s = torch.ones(1, dtype=torch.bfloat16)
+half = torch.tensor(0.5, dtype=torch.float64)  # 0-d
+cases = [
+    ("int8[1]    + tensor(1000)", int8s + torch.tensor(1000)),
+    ("int8[1]    + tensor([1000])", int8s + torch.tensor([1000])),
+    ("int64[2]   + 0.5", int64s + 0.5),
+    ("int64[2]   + tensor(0.5, float64)", int64s + half),
+    ("float32[1] + tensor(0.5, float64)", float32s + half),
+    ("float16[1] + bfloat16[1]", float16s + bfloat16s),
+]
+for name, result in cases:
+    print(f"{name:34} -> {result.dtype}  {result.tolist()}")
+# --8<-- [end:promotion-tiers]
+
+# --8<-- [start:promotion-inplace]
+x = torch.tensor([1, 2])
+try:
+    x += 0.5
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+print(x)
+x32 = torch.tensor([0.1])
+x64 = torch.tensor([0.1], dtype=torch.float64)
+print((x32 + x64).dtype)
+x32 += x64
+print(x32.dtype)
+# --8<-- [end:promotion-inplace]
+
+# --8<-- [start:numpy-dtype]
+import numpy as np
+from torch import nn
+
+array = np.array([0.5, 1.5, 2.5])
+print(array.dtype, torch.tensor(array).dtype)
+layer = nn.Linear(3, 1)
+try:
+    layer(torch.tensor(array))
+except RuntimeError as err:
+    print(err)
+print(layer(torch.as_tensor(array, dtype=torch.float32)).dtype)
+# --8<-- [end:numpy-dtype]
+
+# --8<-- [start:numpy-sharing]
+copied = torch.tensor(array)
+shared = torch.from_numpy(array)
+array[0] = 100
+print(copied)
+print(shared)
+shared.numpy()[1] = -1
+print(array)
+try:
+    layer.weight.numpy()
+except RuntimeError as err:
+    print(err)
+print(layer.weight.detach().numpy().shape)
+# --8<-- [end:numpy-sharing]
+
+# --8<-- [start:item]
+loss = torch.tensor([0.25, 0.75]).mean()
+print(loss, loss.item(), type(loss.item()).__name__)
+print(torch.tensor([[7]]).item())
+try:
+    torch.tensor([0.25, 0.75]).item()
+except RuntimeError as err:
+    print(err)
+print(torch.tensor([[1, 2], [3, 4]]).tolist())
+# --8<-- [end:item]
+
 # --8<-- [start:shape]
 tensor2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
 print(tensor2d)
@@ -106,6 +179,22 @@ print(transposed.is_contiguous())
 print(transposed.data_ptr() == tensor2d.data_ptr())
 print(transposed.as_strided((6,), (1,)))
 # --8<-- [end:transpose]
+
+# --8<-- [start:transpose-batch]
+import warnings
+
+batch = torch.arange(24).reshape(2, 3, 4)
+torch.set_warn_always(True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    reversed_axes = batch.T
+torch.set_warn_always(False)
+print(reversed_axes.shape)
+first_sentence = str(caught[0].message).split(". ")[0]
+print(f"{caught[0].category.__name__}: {first_sentence}.")
+print(batch.mT.shape, batch.mT.stride())
+print(torch.equal(batch.mT[1], batch[1].T))
+# --8<-- [end:transpose-batch]
 
 # --8<-- [start:draw-storage]
 from itertools import pairwise
@@ -272,12 +361,69 @@ left_flat[0] = 100
 print(grid[0])
 # --8<-- [end:view-rule-fails]
 
+# --8<-- [start:view-split]
+columns = grid.T
+print(columns.shape, columns.stride(), columns.is_contiguous())
+try:
+    columns.view(12)
+except RuntimeError as err:
+    print(type(err).__name__)
+split = columns.view(2, 2, 3)
+print(split.shape, split.stride())
+print(split.data_ptr() == columns.data_ptr())
+print(torch.equal(split[1, 0], columns[2]))
+# --8<-- [end:view-split]
+
 # --8<-- [start:contiguous]
 fixed = transposed.contiguous()
 print(fixed.stride())
 print(fixed.view(6))
 print(tensor2d.contiguous() is tensor2d)
 # --8<-- [end:contiguous]
+
+# --8<-- [start:indexing]
+X = torch.arange(12.0).reshape(6, 2)
+sliced = X[:2]
+picked = X[torch.tensor([0, 1])]
+print(torch.equal(sliced, picked))
+print(sliced.data_ptr() == X.data_ptr(), picked.data_ptr() == X.data_ptr())
+masked = X[X[:, 0] > 6]
+print(masked.tolist(), masked.data_ptr() == X.data_ptr())
+# --8<-- [end:indexing]
+
+# --8<-- [start:indexing-split]
+shuffled = torch.randperm(6)
+train_indices, val_indices = shuffled[:4], shuffled[4:]
+print(train_indices.tolist(), val_indices.tolist())
+X_train, X_val = X[train_indices], X[val_indices]
+X_train -= X_train.mean(dim=0)
+print(X[:, 0].tolist())
+X_first = X[:4]
+X_first -= X_first.mean(dim=0)
+print(X[:, 0].tolist())
+X[val_indices] = 0
+print(X[:, 0].tolist())
+# --8<-- [end:indexing-split]
+
+# --8<-- [start:cat-stack]
+a, b = torch.zeros(2, 3), torch.ones(2, 3)
+print(torch.cat([a, b]).shape, torch.cat([a, b], dim=1).shape)
+print(torch.stack([a, b]).shape, torch.stack([a, b], dim=-1).shape)
+inputs = (a.data_ptr(), b.data_ptr())
+print(torch.cat([a, b]).data_ptr() in inputs)
+print(torch.stack([a, b]).data_ptr() in inputs)
+images = [torch.zeros(1, 28, 28) for _ in range(32)]
+print(torch.stack(images).shape)
+try:
+    torch.stack([torch.zeros(3), torch.zeros(2)])
+except RuntimeError as err:
+    print(err)
+try:
+    torch.cat([a, torch.zeros(2, 2)])
+except RuntimeError as err:
+    print(err)
+print(torch.cat([a, torch.zeros(2, 2)], dim=1).shape)
+# --8<-- [end:cat-stack]
 
 # --8<-- [start:matmul]
 tensor2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
@@ -412,3 +558,12 @@ try:
 except RuntimeError as err:
     print(err)
 # --8<-- [end:exercise-broadcast]
+
+# --8<-- [start:exercise-promotion]
+s = torch.tensor([1, 2], dtype=torch.int16)
+print(s + torch.tensor(100_000))
+print((s + torch.tensor([1.5])).dtype)
+print((s + torch.tensor(1.5, dtype=torch.float64)).dtype)
+half = torch.ones(2, dtype=torch.float16)
+print((half + torch.tensor(1.0, dtype=torch.float64)).dtype)
+# --8<-- [end:exercise-promotion]
