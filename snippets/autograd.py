@@ -226,6 +226,16 @@ except RuntimeError as err:
     print(str(err).split(".")[0] + ".")
 # --8<-- [end:retain-graph]
 
+# --8<-- [start:nothing-saved]
+p = torch.tensor(1.0, requires_grad=True)
+q = torch.tensor(2.0, requires_grad=True)
+s = p + q
+print(grad(s, p), grad(s, p))
+mul = (x1 * w1).grad_fn
+print([name for name in dir(mul) if name.startswith("_saved")])
+print([name for name in dir(s.grad_fn) if name.startswith("_saved")])
+# --8<-- [end:nothing-saved]
+
 # --8<-- [start:accumulate-one-pass]
 w = torch.tensor(2.0, requires_grad=True)
 x = torch.tensor(3.0)
@@ -288,6 +298,26 @@ print(weights.grad)
 print(torch.allclose(weights.grad, full_batch))
 # --8<-- [end:micro-batches]
 
+# --8<-- [start:shared-graph]
+w = torch.tensor(2.0, requires_grad=True)
+h = torch.sigmoid(3 * w)
+(h**2).backward()
+try:
+    (3 * h).backward()
+except RuntimeError as err:
+    print(str(err).split(".")[0] + ".")
+
+w.grad = None
+h = torch.sigmoid(3 * w)
+(h**2).backward(retain_graph=True)
+(3 * h).backward()
+print(w.grad)
+w.grad = None
+h = torch.sigmoid(3 * w)
+(h**2 + 3 * h).backward()
+print(w.grad)
+# --8<-- [end:shared-graph]
+
 # --8<-- [start:inplace-error]
 loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
 loss.backward()
@@ -340,6 +370,36 @@ copy = a.detach().clone()
 copy[0] = 0.0
 print(a, copy.data_ptr() == a.data_ptr())
 # --8<-- [end:detach-shares]
+
+# --8<-- [start:version]
+a = torch.sigmoid(x1 * w1 + b)
+print(a._version)
+a.detach()[0] = 0.5
+print(a._version)
+try:
+    a.backward()
+except RuntimeError as err:
+    print(str(err).split(" Hint")[0])
+# --8<-- [end:version]
+
+# --8<-- [start:inplace-ok]
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 2
+y.add_(1)
+y.sum().backward()
+print(y._version, y.grad_fn.name(), x.grad)
+
+x.grad = None
+y = x.exp()
+y.add_(1)
+try:
+    y.sum().backward()
+except RuntimeError as err:
+    print(str(err).split(" Hint")[0])
+y = x.exp() + 1
+y.sum().backward()
+print(x.grad)
+# --8<-- [end:inplace-ok]
 
 # --8<-- [start:thermometer]
 celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
