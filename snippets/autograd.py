@@ -474,6 +474,43 @@ params = training_loop(
 )
 # --8<-- [end:diverge]
 
+# --8<-- [start:curvature]
+from torch.autograd.functional import hessian
+
+
+def hessian_for(x):
+    """The Hessian of the loss over (w, b) for the input x."""
+
+    def loss_of(params):
+        return loss_fn(model(x, *params), t_c)
+
+    return hessian(loss_of, torch.tensor([1.0, 0.0]))
+
+
+H = hessian_for(t_u)
+print(f"d2L/dw2 {H[0, 0]:.4g}  d2L/dw db {H[0, 1]:.4g}  d2L/db2 {H[1, 1]:.4g}")
+eigenvalues = torch.linalg.eigvalsh(H)
+print(f"eigenvalues {eigenvalues[0]:.3f} and {eigenvalues[1]:.0f}")
+largest = 2 / eigenvalues[1]
+print(f"largest stable lr 2 / {eigenvalues[1]:.0f} = {largest:.2g}")
+for lr in (1e-2, 1e-4):
+    steep, flat = (1 - lr * eigenvalues.flip(0)).abs()
+    print(f"lr {lr:g}: |1 - lr * eigenvalue| = {steep:.4g} and {flat:.7f}")
+# --8<-- [end:curvature]
+
+# --8<-- [start:near-minimum]
+A = torch.stack([t_u, torch.ones_like(t_u)], dim=1)
+best = torch.linalg.lstsq(A, t_c[:, None]).solution.squeeze(1)
+print(f"minimum at w {best[0]:.4f}, b {best[1]:.4f}")
+params = best + torch.tensor([1e-3, 0.0])
+for _ in range(3):
+    w, b = params
+    gradient = grad_fn(t_u, t_c, model(t_u, w, b), w, b)
+    params = params - 1e-2 * gradient
+    distance = (params - best).norm()
+    print(f"gradient {gradient.norm():<8.3g} then distance {distance:.4g}")
+# --8<-- [end:near-minimum]
+
 # --8<-- [start:small-lr]
 params = training_loop(
     num_epochs=1000,
@@ -497,6 +534,80 @@ params = training_loop(
 )
 print(params)
 # --8<-- [end:normalized]
+
+# --8<-- [start:conditioning]
+t_us = (t_u - t_u.mean()) / t_u.std()
+inputs = {
+    "t_u": t_u,
+    "0.1 * t_u": t_un,
+    "centred": t_u - t_u.mean(),
+    "standardized": t_us,
+}
+for name, x in inputs.items():
+    H = hessian_for(x)
+    low, high = torch.linalg.eigvalsh(H)
+    print(
+        f"{name:12}  d2L/dw db {H[0, 1].abs():6.2f}"
+        f"  eigenvalues {low:<5.3g} {high:<6.4g}"
+        f"  condition number {high / low:.4g}"
+    )
+# --8<-- [end:conditioning]
+
+# --8<-- [start:standardized]
+params = training_loop(
+    num_epochs=20,
+    lr=0.5,
+    params=torch.tensor([1.0, 0.0]),
+    t_u=t_us,
+    t_c=t_c,
+    report=(1, 2, 5, 20),
+)
+w, b = params
+w_u, b_u = w / t_u.std(), b - w * t_u.mean() / t_u.std()
+print(f"in terms of t_u: w {w_u:.4f}, b {b_u:.4f}")
+# --8<-- [end:standardized]
+
+
+# --8<-- [start:plot-valley]
+def descent_path(x, lr, num_epochs):
+    """The parameters after each step of gradient descent from (1, 0)."""
+    params = torch.tensor([1.0, 0.0])
+    path = [params]
+    for _ in range(num_epochs):
+        w, b = params
+        t_p = model(x, w, b)
+        params = params - lr * grad_fn(x, t_c, t_p, w, b)
+        path.append(params)
+    return torch.stack(path)
+
+
+def plot_valley(ax, x, lr, num_epochs, title, legend_loc):
+    """Contours of the loss over (w, b) and the path of gradient descent."""
+    path = descent_path(x, lr, num_epochs)
+    low, high = path.min(0).values, path.max(0).values
+    margin = 0.25 * (high - low)
+    w_grid = torch.linspace(low[0] - margin[0], high[0] + margin[0], 200)
+    b_grid = torch.linspace(low[1] - margin[1], high[1] + margin[1], 200)
+    W, B = torch.meshgrid(w_grid, b_grid, indexing="xy")
+    L = ((W[..., None] * x + B[..., None] - t_c) ** 2).mean(-1)
+    levels = torch.logspace(0.5, 3.5, 13)
+    ax.contour(W, B, L, levels=levels, colors="0.6", linewidths=0.8)
+    ax.plot(*path.T, "-", color="C0", label=f"path, lr = {lr}")
+    ax.plot(*path[:11].T, "o", color="C0", ms=3, label="first 10 steps")
+    ax.plot(*path[-1], "*", color="C1", ms=12, label=f"epoch {num_epochs}")
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc=legend_loc, fontsize=8)
+
+
+# --8<-- [end:plot-valley]
+
+# --8<-- [start:valley]
+_, (left, right) = plt.subplots(1, 2, figsize=(8, 3.6), layout="constrained")
+plot_valley(left, t_un, 1e-2, 5000, "input 0.1 * t_u", "lower left")
+plot_valley(right, t_us, 0.5, 20, "input standardized", "upper left")
+# --8<-- [end:valley]
 
 
 # --8<-- [start:autograd-loop]
