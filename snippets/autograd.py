@@ -236,6 +236,70 @@ print([name for name in dir(mul) if name.startswith("_saved")])
 print([name for name in dir(s.grad_fn) if name.startswith("_saved")])
 # --8<-- [end:nothing-saved]
 
+# --8<-- [start:gradcheck]
+import warnings
+
+from torch.autograd import gradcheck
+
+z32 = torch.linspace(-3.0, 3.0, 5, requires_grad=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        gradcheck(torch.sigmoid, (z32,))
+    except RuntimeError as err:
+        print(str(err).split(",")[0])
+print(str(caught[0].message).split(". ")[0] + ".")
+
+z64 = torch.linspace(-3.0, 3.0, 5, dtype=torch.float64, requires_grad=True)
+print(gradcheck(torch.sigmoid, (z64,)))
+
+
+def logistic_loss(w1, b):
+    z = x1.double() * w1 + b
+    return F.binary_cross_entropy(torch.sigmoid(z), y.double())
+
+
+w64 = torch.tensor([2.2], dtype=torch.float64, requires_grad=True)
+b64 = torch.tensor([0.0], dtype=torch.float64, requires_grad=True)
+print(gradcheck(logistic_loss, (w64, b64)))
+# --8<-- [end:gradcheck]
+
+
+# --8<-- [start:custom-function]
+class MySigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, z):
+        a = 1 / (1 + torch.exp(-z))
+        ctx.save_for_backward(a)
+        return a
+
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return grad_a * a * (1 - a)
+
+
+a = MySigmoid.apply(z64)
+print(type(a.grad_fn).__name__)
+print(torch.equal(a, torch.sigmoid(z64)))
+print(gradcheck(MySigmoid.apply, (z64,)))
+# --8<-- [end:custom-function]
+
+
+# --8<-- [start:custom-function-bug]
+class BrokenSigmoid(MySigmoid):
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return grad_a * a  # forgets the factor (1 - a)
+
+
+try:
+    gradcheck(BrokenSigmoid.apply, (z64,))
+except RuntimeError as err:
+    print(type(err).__name__, str(err).split(",")[0])
+# --8<-- [end:custom-function-bug]
+
 # --8<-- [start:accumulate-one-pass]
 w = torch.tensor(2.0, requires_grad=True)
 x = torch.tensor(3.0)
@@ -282,22 +346,6 @@ print(w1.grad)
 # --8<-- [end:accumulate]
 
 
-# --8<-- [start:micro-batches]
-X = torch.linspace(-1.0, 1.0, 24).reshape(8, 3)
-targets = torch.linspace(0.0, 2.0, 8)
-weights = torch.zeros(3, requires_grad=True)
-
-loss = ((X @ weights - targets) ** 2).mean()
-(full_batch,) = grad(loss, weights)
-
-for X_part, targets_part in zip(X.split(4), targets.split(4), strict=True):
-    loss = ((X_part @ weights - targets_part) ** 2).mean() / 2
-    loss.backward()
-print(full_batch)
-print(weights.grad)
-print(torch.allclose(weights.grad, full_batch))
-# --8<-- [end:micro-batches]
-
 # --8<-- [start:shared-graph]
 w = torch.tensor(2.0, requires_grad=True)
 h = torch.sigmoid(3 * w)
@@ -317,6 +365,69 @@ h = torch.sigmoid(3 * w)
 (h**2 + 3 * h).backward()
 print(w.grad)
 # --8<-- [end:shared-graph]
+
+# --8<-- [start:micro-batches]
+X = torch.linspace(-1.0, 1.0, 24).reshape(8, 3)
+targets = torch.linspace(0.0, 2.0, 8)
+weights = torch.zeros(3, requires_grad=True)
+
+loss = ((X @ weights - targets) ** 2).mean()
+(full_batch,) = grad(loss, weights)
+
+for X_part, targets_part in zip(X.split(4), targets.split(4), strict=True):
+    loss = ((X_part @ weights - targets_part) ** 2).mean() / 2
+    loss.backward()
+print(full_batch)
+print(weights.grad)
+print(torch.allclose(weights.grad, full_batch))
+# --8<-- [end:micro-batches]
+
+# --8<-- [start:non-scalar]
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+squares = x**2
+try:
+    squares.backward()
+except RuntimeError as err:
+    print(err)
+v = torch.tensor([1.0, 0.1, 0.01])
+squares.backward(gradient=v)
+print(x.grad)
+J = torch.autograd.functional.jacobian(lambda t: t**2, x.detach())
+print(J)
+print(v @ J)
+# --8<-- [end:non-scalar]
+
+# --8<-- [start:retain-grad]
+w = torch.tensor(2.0, requires_grad=True)
+h = 3 * w
+(h**2).backward()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(h.is_leaf, h.grad)
+message = str(caught[0].message)
+print(caught[0].category.__name__ + ":", ". ".join(message.split(". ")[:2]))
+
+w.grad = None
+h = 3 * w
+h.retain_grad()
+(h**2).backward()
+print(h.grad, w.grad)
+# --8<-- [end:retain-grad]
+
+# --8<-- [start:hook]
+w.grad = None
+h = 3 * w
+handle = h.register_hook(lambda grad: print("gradient reaching h:", grad))
+(h**2).backward()
+print(w.grad)
+handle.remove()
+
+w.grad = None
+h = 3 * w
+h.register_hook(lambda grad: grad.clamp(-1.0, 1.0))
+(h**2).backward()
+print(w.grad)
+# --8<-- [end:hook]
 
 # --8<-- [start:inplace-error]
 loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
@@ -344,6 +455,24 @@ print(forward(is_train=True))
 print(forward(is_train=False))
 print(torch.is_grad_enabled())
 # --8<-- [end:set-grad-enabled]
+
+# --8<-- [start:inference-mode]
+with torch.inference_mode():
+    a_inference = torch.sigmoid(x1 * w1 + b)
+with torch.no_grad():
+    a_no_grad = torch.sigmoid(x1 * w1 + b)
+print(a_inference.requires_grad, a_inference.is_inference())
+print(a_no_grad.requires_grad, a_no_grad.is_inference())
+print((w1 * a_no_grad).grad_fn.name())
+try:
+    product = w1 * a_inference
+except RuntimeError as err:
+    print(str(err).split(". ")[0] + ".")
+try:
+    print(a_inference._version)
+except RuntimeError as err:
+    print(err)
+# --8<-- [end:inference-mode]
 
 # --8<-- [start:detach]
 import numpy as np
@@ -631,6 +760,19 @@ params_autograd = training_loop(
 )
 print(params_autograd)
 # --8<-- [end:autograd-loop]
+
+# --8<-- [start:unpacking]
+params = torch.tensor([1.0, 0.0], requires_grad=True)
+w, b = params
+print(params.is_leaf, w.is_leaf, w.grad_fn.name(), w._base is params)
+loss = loss_fn(model(t_un, w, b), t_c)
+loss.backward()
+print(params.grad)
+try:
+    torch.optim.SGD([w, b], lr=1e-2)
+except ValueError as err:
+    print(err)
+# --8<-- [end:unpacking]
 
 # --8<-- [start:sgd]
 from torch import optim
