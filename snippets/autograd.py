@@ -803,6 +803,7 @@ val_t_un, val_t_c = t_un[val_indices], t_c[val_indices]
 # --8<-- [start:train-val]
 params = torch.tensor([1.0, 0.0], requires_grad=True)
 optimizer = optim.SGD([params], lr=1e-2)
+train_losses, val_losses = [], []
 for epoch in range(1, 2001):
     train_loss = loss_fn(model(train_t_un, *params), train_t_c)
     with torch.no_grad():
@@ -810,11 +811,27 @@ for epoch in range(1, 2001):
     optimizer.zero_grad()
     train_loss.backward()
     optimizer.step()
+    train_losses.append(train_loss.item())
+    val_losses.append(val_loss.item())
     if epoch in (1, 2, 3, 100, 500, 1000, 2000):
         print(f"epoch {epoch:4d}  train {train_loss:.4g}  val {val_loss:.4g}")
 print(params)
 print(train_loss.requires_grad, val_loss.requires_grad)
 # --8<-- [end:train-val]
+
+# --8<-- [start:loss-curves]
+best_epoch = torch.tensor(val_losses).argmin().item() + 1
+print(f"lowest validation loss {min(val_losses):.4g} at epoch {best_epoch}")
+epochs = range(1, len(train_losses) + 1)
+_, ax = plt.subplots(figsize=(6, 4))
+ax.plot(epochs, train_losses, "-", label="training loss (9 readings)")
+ax.plot(epochs, val_losses, "--", label="validation loss (2 readings)")
+ax.axvline(best_epoch, color="0.5", linestyle=":", label="lowest validation")
+ax.set_yscale("log")
+ax.set_xlabel("epoch")
+ax.set_ylabel("mean squared error")
+ax.legend()
+# --8<-- [end:loss-curves]
 
 
 # --8<-- [start:plot-fit]
