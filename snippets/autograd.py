@@ -830,7 +830,7 @@ ax.axvline(best_epoch, color="0.5", linestyle=":", label="lowest validation")
 ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("mean squared error")
-ax.legend()
+_ = ax.legend()
 # --8<-- [end:loss-curves]
 
 
