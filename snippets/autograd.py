@@ -226,6 +226,80 @@ except RuntimeError as err:
     print(str(err).split(".")[0] + ".")
 # --8<-- [end:retain-graph]
 
+# --8<-- [start:nothing-saved]
+p = torch.tensor(1.0, requires_grad=True)
+q = torch.tensor(2.0, requires_grad=True)
+s = p + q
+print(grad(s, p), grad(s, p))
+mul = (x1 * w1).grad_fn
+print([name for name in dir(mul) if name.startswith("_saved")])
+print([name for name in dir(s.grad_fn) if name.startswith("_saved")])
+# --8<-- [end:nothing-saved]
+
+# --8<-- [start:gradcheck]
+import warnings
+
+from torch.autograd import gradcheck
+
+z32 = torch.linspace(-3.0, 3.0, 5, requires_grad=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        gradcheck(torch.sigmoid, (z32,))
+    except RuntimeError as err:
+        print(str(err).split(",")[0])
+print(str(caught[0].message).split(". ")[0] + ".")
+
+z64 = torch.linspace(-3.0, 3.0, 5, dtype=torch.float64, requires_grad=True)
+print(gradcheck(torch.sigmoid, (z64,)))
+
+
+def logistic_loss(w1, b):
+    z = x1.double() * w1 + b
+    return F.binary_cross_entropy(torch.sigmoid(z), y.double())
+
+
+w64 = torch.tensor([2.2], dtype=torch.float64, requires_grad=True)
+b64 = torch.tensor([0.0], dtype=torch.float64, requires_grad=True)
+print(gradcheck(logistic_loss, (w64, b64)))
+# --8<-- [end:gradcheck]
+
+
+# --8<-- [start:custom-function]
+class MySigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, z):
+        a = 1 / (1 + torch.exp(-z))
+        ctx.save_for_backward(a)
+        return a
+
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return grad_a * a * (1 - a)
+
+
+a = MySigmoid.apply(z64)
+print(type(a.grad_fn).__name__)
+print(torch.equal(a, torch.sigmoid(z64)))
+print(gradcheck(MySigmoid.apply, (z64,)))
+# --8<-- [end:custom-function]
+
+
+# --8<-- [start:custom-function-bug]
+class BrokenSigmoid(MySigmoid):
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return grad_a * a  # forgets the factor (1 - a)
+
+
+try:
+    gradcheck(BrokenSigmoid.apply, (z64,))
+except RuntimeError as err:
+    print(type(err).__name__, str(err).split(",")[0])
+# --8<-- [end:custom-function-bug]
+
 # --8<-- [start:accumulate-one-pass]
 w = torch.tensor(2.0, requires_grad=True)
 x = torch.tensor(3.0)
@@ -272,6 +346,26 @@ print(w1.grad)
 # --8<-- [end:accumulate]
 
 
+# --8<-- [start:shared-graph]
+w = torch.tensor(2.0, requires_grad=True)
+h = torch.sigmoid(3 * w)
+(h**2).backward()
+try:
+    (3 * h).backward()
+except RuntimeError as err:
+    print(str(err).split(".")[0] + ".")
+
+w.grad = None
+h = torch.sigmoid(3 * w)
+(h**2).backward(retain_graph=True)
+(3 * h).backward()
+print(w.grad)
+w.grad = None
+h = torch.sigmoid(3 * w)
+(h**2 + 3 * h).backward()
+print(w.grad)
+# --8<-- [end:shared-graph]
+
 # --8<-- [start:micro-batches]
 X = torch.linspace(-1.0, 1.0, 24).reshape(8, 3)
 targets = torch.linspace(0.0, 2.0, 8)
@@ -287,6 +381,53 @@ print(full_batch)
 print(weights.grad)
 print(torch.allclose(weights.grad, full_batch))
 # --8<-- [end:micro-batches]
+
+# --8<-- [start:non-scalar]
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+squares = x**2
+try:
+    squares.backward()
+except RuntimeError as err:
+    print(err)
+v = torch.tensor([1.0, 0.1, 0.01])
+squares.backward(gradient=v)
+print(x.grad)
+J = torch.autograd.functional.jacobian(lambda t: t**2, x.detach())
+print(J)
+print(v @ J)
+# --8<-- [end:non-scalar]
+
+# --8<-- [start:retain-grad]
+w = torch.tensor(2.0, requires_grad=True)
+h = 3 * w
+(h**2).backward()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(h.is_leaf, h.grad)
+message = str(caught[0].message)
+print(caught[0].category.__name__ + ":", ". ".join(message.split(". ")[:2]))
+
+w.grad = None
+h = 3 * w
+h.retain_grad()
+(h**2).backward()
+print(h.grad, w.grad)
+# --8<-- [end:retain-grad]
+
+# --8<-- [start:hook]
+w.grad = None
+h = 3 * w
+handle = h.register_hook(lambda grad: print("gradient reaching h:", grad))
+(h**2).backward()
+print(w.grad)
+handle.remove()
+
+w.grad = None
+h = 3 * w
+h.register_hook(lambda grad: grad.clamp(-1.0, 1.0))
+(h**2).backward()
+print(w.grad)
+# --8<-- [end:hook]
 
 # --8<-- [start:inplace-error]
 loss = F.binary_cross_entropy(torch.sigmoid(x1 * w1 + b), y)
@@ -315,6 +456,24 @@ print(forward(is_train=False))
 print(torch.is_grad_enabled())
 # --8<-- [end:set-grad-enabled]
 
+# --8<-- [start:inference-mode]
+with torch.inference_mode():
+    a_inference = torch.sigmoid(x1 * w1 + b)
+with torch.no_grad():
+    a_no_grad = torch.sigmoid(x1 * w1 + b)
+print(a_inference.requires_grad, a_inference.is_inference())
+print(a_no_grad.requires_grad, a_no_grad.is_inference())
+print((w1 * a_no_grad).grad_fn.name())
+try:
+    product = w1 * a_inference
+except RuntimeError as err:
+    print(str(err).split(". ")[0] + ".")
+try:
+    print(a_inference._version)
+except RuntimeError as err:
+    print(err)
+# --8<-- [end:inference-mode]
+
 # --8<-- [start:detach]
 import numpy as np
 
@@ -340,6 +499,36 @@ copy = a.detach().clone()
 copy[0] = 0.0
 print(a, copy.data_ptr() == a.data_ptr())
 # --8<-- [end:detach-shares]
+
+# --8<-- [start:version]
+a = torch.sigmoid(x1 * w1 + b)
+print(a._version)
+a.detach()[0] = 0.5
+print(a._version)
+try:
+    a.backward()
+except RuntimeError as err:
+    print(str(err).split(" Hint")[0])
+# --8<-- [end:version]
+
+# --8<-- [start:inplace-ok]
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 2
+y.add_(1)
+y.sum().backward()
+print(y._version, y.grad_fn.name(), x.grad)
+
+x.grad = None
+y = x.exp()
+y.add_(1)
+try:
+    y.sum().backward()
+except RuntimeError as err:
+    print(str(err).split(" Hint")[0])
+y = x.exp() + 1
+y.sum().backward()
+print(x.grad)
+# --8<-- [end:inplace-ok]
 
 # --8<-- [start:thermometer]
 celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -414,6 +603,43 @@ params = training_loop(
 )
 # --8<-- [end:diverge]
 
+# --8<-- [start:curvature]
+from torch.autograd.functional import hessian
+
+
+def hessian_for(x):
+    """The Hessian of the loss over (w, b) for the input x."""
+
+    def loss_of(params):
+        return loss_fn(model(x, *params), t_c)
+
+    return hessian(loss_of, torch.tensor([1.0, 0.0]))
+
+
+H = hessian_for(t_u)
+print(f"d2L/dw2 {H[0, 0]:.4g}  d2L/dw db {H[0, 1]:.4g}  d2L/db2 {H[1, 1]:.4g}")
+eigenvalues = torch.linalg.eigvalsh(H)
+print(f"eigenvalues {eigenvalues[0]:.3f} and {eigenvalues[1]:.0f}")
+largest = 2 / eigenvalues[1]
+print(f"largest stable lr 2 / {eigenvalues[1]:.0f} = {largest:.2g}")
+for lr in (1e-2, 1e-4):
+    steep, flat = (1 - lr * eigenvalues.flip(0)).abs()
+    print(f"lr {lr:g}: |1 - lr * eigenvalue| = {steep:.4g} and {flat:.7f}")
+# --8<-- [end:curvature]
+
+# --8<-- [start:near-minimum]
+A = torch.stack([t_u, torch.ones_like(t_u)], dim=1)
+best = torch.linalg.lstsq(A, t_c[:, None]).solution.squeeze(1)
+print(f"minimum at w {best[0]:.4f}, b {best[1]:.4f}")
+params = best + torch.tensor([1e-3, 0.0])
+for _ in range(3):
+    w, b = params
+    gradient = grad_fn(t_u, t_c, model(t_u, w, b), w, b)
+    params = params - 1e-2 * gradient
+    distance = (params - best).norm()
+    print(f"gradient {gradient.norm():<8.3g} then distance {distance:.4g}")
+# --8<-- [end:near-minimum]
+
 # --8<-- [start:small-lr]
 params = training_loop(
     num_epochs=1000,
@@ -438,6 +664,80 @@ params = training_loop(
 print(params)
 # --8<-- [end:normalized]
 
+# --8<-- [start:conditioning]
+t_us = (t_u - t_u.mean()) / t_u.std()
+inputs = {
+    "t_u": t_u,
+    "0.1 * t_u": t_un,
+    "centred": t_u - t_u.mean(),
+    "standardized": t_us,
+}
+for name, x in inputs.items():
+    H = hessian_for(x)
+    low, high = torch.linalg.eigvalsh(H)
+    print(
+        f"{name:12}  d2L/dw db {H[0, 1].abs():6.2f}"
+        f"  eigenvalues {low:<5.3g} {high:<6.4g}"
+        f"  condition number {high / low:.4g}"
+    )
+# --8<-- [end:conditioning]
+
+# --8<-- [start:standardized]
+params = training_loop(
+    num_epochs=20,
+    lr=0.5,
+    params=torch.tensor([1.0, 0.0]),
+    t_u=t_us,
+    t_c=t_c,
+    report=(1, 2, 5, 20),
+)
+w, b = params
+w_u, b_u = w / t_u.std(), b - w * t_u.mean() / t_u.std()
+print(f"in terms of t_u: w {w_u:.4f}, b {b_u:.4f}")
+# --8<-- [end:standardized]
+
+
+# --8<-- [start:plot-valley]
+def descent_path(x, lr, num_epochs):
+    """The parameters after each step of gradient descent from (1, 0)."""
+    params = torch.tensor([1.0, 0.0])
+    path = [params]
+    for _ in range(num_epochs):
+        w, b = params
+        t_p = model(x, w, b)
+        params = params - lr * grad_fn(x, t_c, t_p, w, b)
+        path.append(params)
+    return torch.stack(path)
+
+
+def plot_valley(ax, x, lr, num_epochs, title, legend_loc):
+    """Contours of the loss over (w, b) and the path of gradient descent."""
+    path = descent_path(x, lr, num_epochs)
+    low, high = path.min(0).values, path.max(0).values
+    margin = 0.25 * (high - low)
+    w_grid = torch.linspace(low[0] - margin[0], high[0] + margin[0], 200)
+    b_grid = torch.linspace(low[1] - margin[1], high[1] + margin[1], 200)
+    W, B = torch.meshgrid(w_grid, b_grid, indexing="xy")
+    L = ((W[..., None] * x + B[..., None] - t_c) ** 2).mean(-1)
+    levels = torch.logspace(0.5, 3.5, 13)
+    ax.contour(W, B, L, levels=levels, colors="0.6", linewidths=0.8)
+    ax.plot(*path.T, "-", color="C0", label=f"path, lr = {lr}")
+    ax.plot(*path[:11].T, "o", color="C0", ms=3, label="first 10 steps")
+    ax.plot(*path[-1], "*", color="C1", ms=12, label=f"epoch {num_epochs}")
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc=legend_loc, fontsize=8)
+
+
+# --8<-- [end:plot-valley]
+
+# --8<-- [start:valley]
+_, (left, right) = plt.subplots(1, 2, figsize=(8, 3.6), layout="constrained")
+plot_valley(left, t_un, 1e-2, 5000, "input 0.1 * t_u", "lower left")
+plot_valley(right, t_us, 0.5, 20, "input standardized", "upper left")
+# --8<-- [end:valley]
+
 
 # --8<-- [start:autograd-loop]
 def training_loop(num_epochs, lr, params, t_u, t_c):
@@ -460,6 +760,19 @@ params_autograd = training_loop(
 )
 print(params_autograd)
 # --8<-- [end:autograd-loop]
+
+# --8<-- [start:unpacking]
+params = torch.tensor([1.0, 0.0], requires_grad=True)
+w, b = params
+print(params.is_leaf, w.is_leaf, w.grad_fn.name(), w._base is params)
+loss = loss_fn(model(t_un, w, b), t_c)
+loss.backward()
+print(params.grad)
+try:
+    torch.optim.SGD([w, b], lr=1e-2)
+except ValueError as err:
+    print(err)
+# --8<-- [end:unpacking]
 
 # --8<-- [start:sgd]
 from torch import optim
@@ -490,6 +803,7 @@ val_t_un, val_t_c = t_un[val_indices], t_c[val_indices]
 # --8<-- [start:train-val]
 params = torch.tensor([1.0, 0.0], requires_grad=True)
 optimizer = optim.SGD([params], lr=1e-2)
+train_losses, val_losses = [], []
 for epoch in range(1, 2001):
     train_loss = loss_fn(model(train_t_un, *params), train_t_c)
     with torch.no_grad():
@@ -497,11 +811,27 @@ for epoch in range(1, 2001):
     optimizer.zero_grad()
     train_loss.backward()
     optimizer.step()
+    train_losses.append(train_loss.item())
+    val_losses.append(val_loss.item())
     if epoch in (1, 2, 3, 100, 500, 1000, 2000):
         print(f"epoch {epoch:4d}  train {train_loss:.4g}  val {val_loss:.4g}")
 print(params)
 print(train_loss.requires_grad, val_loss.requires_grad)
 # --8<-- [end:train-val]
+
+# --8<-- [start:loss-curves]
+best_epoch = torch.tensor(val_losses).argmin().item() + 1
+print(f"lowest validation loss {min(val_losses):.4g} at epoch {best_epoch}")
+epochs = range(1, len(train_losses) + 1)
+_, ax = plt.subplots(figsize=(6, 4))
+ax.plot(epochs, train_losses, "-", label="training loss (9 readings)")
+ax.plot(epochs, val_losses, "--", label="validation loss (2 readings)")
+ax.axvline(best_epoch, color="0.5", linestyle=":", label="lowest validation")
+ax.set_yscale("log")
+ax.set_xlabel("epoch")
+ax.set_ylabel("mean squared error")
+_ = ax.legend()
+# --8<-- [end:loss-curves]
 
 
 # --8<-- [start:plot-fit]
