@@ -89,6 +89,31 @@ for z in (2.0, 10.0, 20.0, 50.0):
     )
 # --8<-- [end:bce-vs-logits]
 
+# --8<-- [start:bce-target-one]
+print(f"smallest normal float32: {torch.finfo(torch.float32).tiny:.3g}")
+one = torch.tensor([1.0])
+print("logit         p   BCELoss       grad | BCEWithLogitsLoss   grad")
+for z in (-10.0, -20.0, -28.0, -30.0, -50.0, -88.0, -90.0, -100.0):
+    logit = torch.tensor([z], requires_grad=True)
+    p = torch.sigmoid(logit)
+    loss = loss_fn(p, one)
+    (grad,) = torch.autograd.grad(loss, logit)
+    stable = bce_logits(logit, one)
+    (stable_grad,) = torch.autograd.grad(stable, logit)
+    print(
+        f"{z:5g} {p.item():9.3g} {loss.item():9.4f} {grad.item() + 0:10.4g} |"
+        f" {stable.item():17.4f} {stable_grad.item():6.4f}"
+    )
+# --8<-- [end:bce-target-one]
+
+# --8<-- [start:bce-floor]
+p = torch.tensor([1e-11, 1e-13], requires_grad=True)
+nn.BCELoss(reduction="sum")(p, torch.ones(2)).backward()
+print("p:          ", " ".join(f"{v:9.3g}" for v in p.tolist()))
+print("d loss / dp:", " ".join(f"{v:9.3g}" for v in p.grad.tolist()))
+print("-1 / p:     ", " ".join(f"{-1 / v:9.3g}" for v in p.tolist()))
+# --8<-- [end:bce-floor]
+
 # --8<-- [start:logits-by-hand]
 z = torch.tensor([2.0, 20.0, -50.0])
 target = torch.tensor([0.0, 0.0, 1.0])
@@ -96,6 +121,17 @@ softplus = torch.log1p(torch.exp(-z.abs()))
 by_hand = (z.clamp(min=0) - z * target + softplus).mean()
 print(f"{bce_logits(z, target):.4f} {by_hand:.4f}")
 # --8<-- [end:logits-by-hand]
+
+# --8<-- [start:logits-gradient]
+z = torch.linspace(-100, 100, 2001, requires_grad=True)
+summed = nn.BCEWithLogitsLoss(reduction="sum")
+for target in (0.0, 1.0):
+    targets = torch.full_like(z, target)
+    (grad,) = torch.autograd.grad(summed(z, targets), z)
+    exact = torch.sigmoid(z.detach().double()) - target
+    error = (grad - exact).abs().max()
+    print(f"target {target:g}: largest |grad - (sigmoid(z) - y)| {error:.3g}")
+# --8<-- [end:logits-gradient]
 
 # --8<-- [start:logits-model]
 model = nn.Sequential(
@@ -142,7 +178,8 @@ def make_data(n):
 
 X, y = make_data(200)
 X_test, y_test = make_data(1000)
-print(X.shape, y.shape, X_test.shape)
+X_val, y_val = make_data(200)
+print(X.shape, y.shape, X_val.shape, X_test.shape)
 # --8<-- [end:data]
 
 
@@ -171,9 +208,9 @@ def train(model, optimizer, num_epochs, penalty=None, log_every=None):
     return model
 
 
-def test_loss(model):
+def evaluate(model, X, y):
     with torch.no_grad():
-        return nn.functional.mse_loss(model(X_test), y_test).item()
+        return nn.functional.mse_loss(model(X), y).item()
 
 
 # --8<-- [end:train]
@@ -208,49 +245,55 @@ for name, optimizer_class in [("SGD", optim.SGD), ("Adam", optim.Adam)]:
 
 
 # --8<-- [start:l1-penalty]
-l1_weight = 0.01
+lam = 0.01
 model = make_model()
-l1_penalty = l1_weight * model[2].weight.abs().sum()
-print(l1_penalty)
-l1_penalty.backward()
+penalty = lam * model[2].weight.abs().sum()
+print(penalty)
+penalty.backward()
 print(model[2].weight.grad[0, :4])
 print(model[2].weight[0, :4].detach())
 # --8<-- [end:l1-penalty]
 
 
 # --8<-- [start:three-models]
-def l1(model):
-    penalty = model[0].weight.abs().sum() + model[2].weight.abs().sum()
-    return l1_weight * penalty
+def l1_penalty(lam):
+    def penalty(model):
+        weights = (model[0].weight, model[2].weight)
+        return lam * sum(w.abs().sum() for w in weights)
+
+    return penalty
+
+
+def l2_penalty(lam):
+    def penalty(model):
+        weights = (model[0].weight, model[2].weight)
+        return lam / 2 * sum(w.square().sum() for w in weights)
+
+    return penalty
 
 
 lr, num_epochs = 0.05, 1000
+penalties = {"none": None, "L2": l2_penalty(lam), "L1": l1_penalty(lam)}
 models = {}
-model = make_model()
-models["none"] = train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
-model = make_model()
-optimizer = optim.SGD(model.parameters(), lr=lr, weight_decay=0.01)
-models["L2"] = train(model, optimizer, num_epochs)
-model = make_model()
-optimizer = optim.SGD(model.parameters(), lr=lr)
-models["L1"] = train(model, optimizer, num_epochs, penalty=l1)
-for name, model in models.items():
-    with torch.no_grad():
-        train_loss = nn.functional.mse_loss(model(X), y).item()
-    print(f"{name:4} train {train_loss:.4g}  test {test_loss(model):.4g}")
+for name, penalty in penalties.items():
+    model = make_model()
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    models[name] = train(model, optimizer, num_epochs, penalty=penalty)
+    train_loss, val_loss = evaluate(model, X, y), evaluate(model, X_val, y_val)
+    print(f"{name:4} train {train_loss:.4g}  validation {val_loss:.4g}")
 # --8<-- [end:three-models]
 
 # --8<-- [start:near-zero]
-print("      |w| < 1e-3   inputs 1-3   inputs 4-20   dead units")
+print("      |w| < 1e-3   inputs 1-3   inputs 4-20   |v| < 1e-3")
 for name, model in models.items():
     w = model[0].weight.detach()
     small = w.abs() < 1e-3
     relevant = w[:, :3].abs().mean()
     irrelevant = w[:, 3:].abs().mean()
-    dead = (model[2].weight.detach().abs() < 1e-3).sum()
+    quiet = (model[2].weight.detach().abs() < 1e-3).sum()
     print(
         f"{name:4} {small.sum():4d} = {small.float().mean():5.1%}"
-        f"   {relevant:10.3f}   {irrelevant:11.3f}   {dead:10d}"
+        f"   {relevant:10.3f}   {irrelevant:11.3f}   {quiet:10d}"
     )
 # --8<-- [end:near-zero]
 
@@ -289,10 +332,79 @@ print("exactly zero:", (w == 0).sum().item())
 before = w.detach().sign()
 crossed = torch.zeros_like(small)
 for _ in range(10):
-    train(model, optimizer, 1, penalty=l1)
+    train(model, optimizer, 1, penalty=penalties["L1"])
     crossed |= w.detach().sign() != before
 print(f"crossed zero in 10 steps: {(crossed & small).sum()} of {small.sum()}")
 # --8<-- [end:oscillation]
+
+# --8<-- [start:sweep]
+strengths = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
+sweep = {"L1": l1_penalty, "L2": l2_penalty}
+errors = {name: [] for name in sweep}
+swept = {name: [] for name in sweep}
+print("           L1 train  L1 valid.   L2 train  L2 valid.")
+for lam_i in strengths:
+    row = f"lam {lam_i:<6g}"
+    for name, make_penalty in sweep.items():
+        model = make_model()
+        optimizer = optim.SGD(model.parameters(), lr=lr)
+        train(model, optimizer, num_epochs, penalty=make_penalty(lam_i))
+        pair = evaluate(model, X, y), evaluate(model, X_val, y_val)
+        errors[name].append(pair)
+        swept[name].append(model)
+        row += "".join(f"{e:11.4g}" for e in errors[name][-1])
+    print(row)
+best = {}
+for name in sweep:
+    i = min(range(len(strengths)), key=lambda i: errors[name][i][1])
+    best[name] = i
+    print(f"{name}: lowest validation loss at lambda {strengths[i]:g}")
+# --8<-- [end:sweep]
+
+
+# --8<-- [start:plot-sweep]
+def plot_sweep(strengths, errors):
+    """Training and validation loss against the penalty's strength."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), sharey=True)
+    for ax, (name, pairs) in zip(axes, errors.items(), strict=True):
+        train_losses, val_losses = zip(*pairs, strict=True)
+        ax.plot(strengths, train_losses, marker="o", label="training")
+        ax.plot(strengths, val_losses, marker="s", ls="--", label="validation")
+        ax.axhline(0.25, color="gray", ls=":", label="noise variance")
+        ax.set(title=name, xscale="log", yscale="log")
+        ax.set_xlabel(r"strength $\lambda$")
+    axes[0].set_ylabel("mean squared error")
+    axes[0].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-sweep]
+
+# --8<-- [start:sweep-figure]
+fig = plot_sweep(strengths, errors)
+# --8<-- [end:sweep-figure]
+
+# --8<-- [start:test]
+chosen = {"no penalty": models["none"]}
+for name in sweep:
+    label = f"{name}, lambda {strengths[best[name]]:g}"
+    chosen[label] = swept[name][best[name]]
+with torch.no_grad():
+    squared = {
+        name: (model(X_test) - y_test).square().flatten()
+        for name, model in chosen.items()
+    }
+    squared["true weights"] = (X_test @ true_w - y_test.flatten()).square()
+print("test MSE, with a 95% interval (1.96 standard errors)")
+for name, errors_i in squared.items():
+    half_width = 1.96 * errors_i.std() / math.sqrt(len(errors_i))
+    print(f"{name:18} {errors_i.mean():.3f} +/- {half_width:.3f}")
+l1_label, l2_label = list(chosen)[1:]
+difference = squared[l2_label] - squared[l1_label]
+half_width = 1.96 * difference.std() / math.sqrt(len(difference))
+print(f"L2 minus L1: {difference.mean():.3f} +/- {half_width:.3f}")
+# --8<-- [end:test]
 
 # --8<-- [start:weight-decay]
 model_a = make_model()
@@ -302,7 +414,7 @@ optimizer_a = optim.SGD(model_a.parameters(), lr=lr, weight_decay=decay)
 optimizer_b = optim.SGD(model_b.parameters(), lr=lr)
 
 
-def l2(model):
+def l2_all(model):
     return decay / 2 * sum(p.square().sum() for p in model.parameters())
 
 
@@ -312,7 +424,7 @@ def same(model_a, model_b):
 
 
 train(model_a, optimizer_a, 10)
-train(model_b, optimizer_b, 10, penalty=l2)
+train(model_b, optimizer_b, 10, penalty=l2_all)
 print(same(model_a, model_b))
 # --8<-- [end:weight-decay]
 
@@ -333,7 +445,7 @@ def run(make_optimizer, penalty=None, shrink_first=False):
 
 
 adam_decay = run(lambda p: optim.Adam(p, lr=lr, weight_decay=decay))
-adam_l2 = run(lambda p: optim.Adam(p, lr=lr), penalty=l2)
+adam_l2 = run(lambda p: optim.Adam(p, lr=lr), penalty=l2_all)
 adamw = run(lambda p: optim.AdamW(p, lr=lr, weight_decay=decay))
 adam_shrunk = run(lambda p: optim.Adam(p, lr=lr), shrink_first=True)
 print("Adam, weight_decay == Adam + L2 penalty:", same(adam_decay, adam_l2))
@@ -363,8 +475,8 @@ optimizer = optim.SGD(model.parameters(), lr=lr)
 for _ in range(num_epochs):
     train(model, optimizer, 1)
     for layer in (model[0], model[2]):
-        soft_threshold_(layer.weight, lr * l1_weight)
+        soft_threshold_(layer.weight, lr * lam)
 w = model[0].weight
 print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
-print(f"test loss {test_loss(model):.4g}")
+print(f"validation loss {evaluate(model, X_val, y_val):.4g}")
 # --8<-- [end:exercise-proximal]
