@@ -385,27 +385,6 @@ def plot_sweep(strengths, errors):
 fig = plot_sweep(strengths, errors)
 # --8<-- [end:sweep-figure]
 
-# --8<-- [start:test]
-chosen = {"no penalty": models["none"]}
-for name in sweep:
-    label = f"{name}, lambda {strengths[best[name]]:g}"
-    chosen[label] = swept[name][best[name]]
-with torch.no_grad():
-    squared = {
-        name: (model(X_test) - y_test).square().flatten()
-        for name, model in chosen.items()
-    }
-    squared["true weights"] = (X_test @ true_w - y_test.flatten()).square()
-print("test MSE, with a 95% interval (1.96 standard errors)")
-for name, errors_i in squared.items():
-    half_width = 1.96 * errors_i.std() / math.sqrt(len(errors_i))
-    print(f"{name:18} {errors_i.mean():.3f} +/- {half_width:.3f}")
-l1_label, l2_label = list(chosen)[1:]
-difference = squared[l2_label] - squared[l1_label]
-half_width = 1.96 * difference.std() / math.sqrt(len(difference))
-print(f"L2 minus L1: {difference.mean():.3f} +/- {half_width:.3f}")
-# --8<-- [end:test]
-
 # --8<-- [start:weight-decay]
 model_a = make_model()
 model_b = make_model()
@@ -452,6 +431,138 @@ print("Adam, weight_decay == Adam + L2 penalty:", same(adam_decay, adam_l2))
 print("AdamW == Adam + L2 penalty:            ", same(adamw, adam_l2))
 print("AdamW == shrink the weights, then Adam:", same(adamw, adam_shrunk))
 # --8<-- [end:adamw]
+
+# --8<-- [start:adam-decoupled]
+import inspect
+
+adam_decoupled = run(
+    lambda p: optim.Adam(
+        p, lr=lr, weight_decay=decay, decoupled_weight_decay=True
+    )
+)
+pairs = zip(adam_decoupled.parameters(), adamw.parameters(), strict=True)
+print("equal to AdamW, bit for bit:", all(torch.equal(a, b) for a, b in pairs))
+print("AdamW is a subclass of Adam:", issubclass(optim.AdamW, optim.Adam))
+source = inspect.getsource(optim.AdamW.__init__)
+print([line.strip() for line in source.splitlines() if "decoupled" in line])
+for optimizer_class in (optim.Adam, optim.AdamW):
+    defaults = optimizer_class(make_model().parameters()).defaults
+    print(f"{optimizer_class.__name__} default weight_decay:", end=" ")
+    print(defaults["weight_decay"])
+# --8<-- [end:adam-decoupled]
+
+# --8<-- [start:dropout-modes]
+torch.manual_seed(3)
+dropout = nn.Dropout(p=0.5)
+print(dropout.training, dropout(torch.ones(8)))
+dropout.eval()
+print(dropout.training, dropout(torch.ones(8)))
+# --8<-- [end:dropout-modes]
+
+
+# --8<-- [start:dropout]
+def make_dropout_model(p):
+    torch.manual_seed(2)
+    model = nn.Sequential(
+        nn.Linear(num_features, 16),
+        nn.ReLU(),
+        nn.Dropout(p),
+        nn.Linear(16, 1),
+    )
+    return model.double()
+
+
+dropout_models = {}
+print("p     train  validation  (validation in training mode)")
+for p in (0.0, 0.1, 0.2, 0.5):
+    model = make_dropout_model(p)
+    train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
+    val_in_train_mode = evaluate(model, X_val, y_val)
+    model.eval()
+    dropout_models[p] = model
+    train_loss, val_loss = evaluate(model, X, y), evaluate(model, X_val, y_val)
+    print(
+        f"{p:<4g} {train_loss:7.4g} {val_loss:11.4g} {val_in_train_mode:12.4g}"
+    )
+best_p = min(
+    (0.1, 0.2, 0.5), key=lambda p: evaluate(dropout_models[p], X_val, y_val)
+)
+print(f"lowest validation loss at p = {best_p:g}")
+# --8<-- [end:dropout]
+
+# --8<-- [start:early-stopping]
+import copy
+
+model = make_model()
+optimizer = optim.SGD(model.parameters(), lr=lr)
+patience = 100
+history = []
+best_loss, best_epoch, stop_epoch = math.inf, 0, None
+for epoch in range(1, num_epochs + 1):
+    train(model, optimizer, 1)
+    history.append((evaluate(model, X, y), evaluate(model, X_val, y_val)))
+    if history[-1][1] < best_loss:
+        best_loss, best_epoch = history[-1][1], epoch
+        best_state = copy.deepcopy(model.state_dict())
+        live_state = model.state_dict()
+    if stop_epoch is None and epoch - best_epoch >= patience:
+        stop_epoch = epoch
+print(f"best epoch {best_epoch}: validation {best_loss:.4g}")
+print(f"epoch {num_epochs}: validation {history[-1][1]:.4g}")
+print(f"patience {patience} would stop at epoch {stop_epoch}")
+same_as_now = torch.equal(live_state["0.weight"], model[0].weight)
+print("state_dict() kept at the best epoch == last weights:", same_as_now)
+model.load_state_dict(best_state)
+stopped_model = model
+print(f"restored the copy: validation {evaluate(model, X_val, y_val):.4g}")
+# --8<-- [end:early-stopping]
+
+
+# --8<-- [start:plot-history]
+def plot_history(history, best_epoch):
+    """Training and validation loss per epoch, with the best epoch."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = range(1, len(history) + 1)
+    train_losses, val_losses = zip(*history, strict=True)
+    ax.plot(epochs, train_losses, label="training")
+    ax.plot(epochs, val_losses, ls="--", label="validation")
+    ax.axvline(best_epoch, color="gray", ls=":", label="best epoch")
+    ax.set(xlabel="epoch", ylabel="mean squared error", yscale="log")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-history]
+
+# --8<-- [start:history-figure]
+fig = plot_history(history, best_epoch)
+# --8<-- [end:history-figure]
+
+# --8<-- [start:test]
+chosen = {"no penalty": models["none"]}
+for name in sweep:
+    label = f"{name}, lambda {strengths[best[name]]:g}"
+    chosen[label] = swept[name][best[name]]
+chosen[f"dropout {best_p:g}"] = dropout_models[best_p]
+chosen[f"stopped at epoch {best_epoch}"] = stopped_model
+with torch.no_grad():
+    squared = {
+        name: (model(X_test) - y_test).square().flatten()
+        for name, model in chosen.items()
+    }
+    squared["true weights"] = (X_test @ true_w - y_test.flatten()).square()
+print("test MSE, with a 95% interval (1.96 standard errors)")
+for name, errors_i in squared.items():
+    half_width = 1.96 * errors_i.std() / math.sqrt(len(errors_i))
+    print(f"{name:22} {errors_i.mean():.3f} +/- {half_width:.3f}")
+l1_label, l2_label, dropout_label = list(chosen)[1:4]
+for label in (l2_label, dropout_label):
+    difference = squared[label] - squared[l1_label]
+    half_width = 1.96 * difference.std() / math.sqrt(len(difference))
+    name = label.split(",")[0]
+    print(f"{name} minus L1: {difference.mean():.3f} +/- {half_width:.3f}")
+# --8<-- [end:test]
 
 # --8<-- [start:exercise-gradient]
 loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
