@@ -130,7 +130,8 @@ for target in (0.0, 1.0):
     (grad,) = torch.autograd.grad(summed(z, targets), z)
     exact = torch.sigmoid(z.detach().double()) - target
     error = (grad - exact).abs().max()
-    print(f"target {target:g}: largest |grad - (sigmoid(z) - y)| {error:.3g}")
+    print(f"target {target:g}: |grad - (sigmoid(z) - y)| < eps:", end=" ")
+    print(bool(error < eps))
 # --8<-- [end:logits-gradient]
 
 # --8<-- [start:logits-model]
@@ -337,28 +338,59 @@ for _ in range(10):
 print(f"crossed zero in 10 steps: {(crossed & small).sum()} of {small.sum()}")
 # --8<-- [end:oscillation]
 
+
+# --8<-- [start:proximal]
+def soft_threshold_(weight, threshold):
+    with torch.no_grad():
+        shrunk = (weight.abs() - threshold).clamp(min=0)
+        weight.copy_(weight.sign() * shrunk)
+
+
+def train_l1_proximal(model, lam, num_epochs):
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    for _ in range(num_epochs):
+        train(model, optimizer, 1)
+        for layer in (model[0], model[2]):
+            soft_threshold_(layer.weight, lr * lam)
+    return model
+
+
+model = train_l1_proximal(make_model(), lam, num_epochs)
+w = model[0].weight
+print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
+print(f"validation loss {evaluate(model, X_val, y_val):.4g}")
+# --8<-- [end:proximal]
+
+
 # --8<-- [start:sweep]
+def fit(name, lam):
+    model = make_model()
+    if name == "L1":
+        return train_l1_proximal(model, lam, num_epochs)
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    return train(model, optimizer, num_epochs, penalty=l2_penalty(lam))
+
+
 strengths = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
-sweep = {"L1": l1_penalty, "L2": l2_penalty}
-errors = {name: [] for name in sweep}
-swept = {name: [] for name in sweep}
-print("           L1 train  L1 valid.   L2 train  L2 valid.")
+errors = {"L1": [], "L2": []}
+swept = {"L1": [], "L2": []}
+print(f"{'':10}{'L1 train':>9} {'valid.':>8}   {'L2 train':>9} {'valid.':>8}")
 for lam_i in strengths:
     row = f"lam {lam_i:<6g}"
-    for name, make_penalty in sweep.items():
-        model = make_model()
-        optimizer = optim.SGD(model.parameters(), lr=lr)
-        train(model, optimizer, num_epochs, penalty=make_penalty(lam_i))
+    for name in errors:
+        model = fit(name, lam_i)
         pair = evaluate(model, X, y), evaluate(model, X_val, y_val)
         errors[name].append(pair)
         swept[name].append(model)
-        row += "".join(f"{e:11.4g}" for e in errors[name][-1])
-    print(row)
+        row += f"{pair[0]:9.4f} {pair[1]:8.4f}   "
+    print(row.rstrip())
 best = {}
-for name in sweep:
+for name in errors:
     i = min(range(len(strengths)), key=lambda i: errors[name][i][1])
     best[name] = i
     print(f"{name}: lowest validation loss at lambda {strengths[i]:g}")
+zeros = (swept["L1"][best["L1"]][0].weight == 0).sum().item()
+print(f"L1 there: {zeros} of 320 first-layer weights exactly zero")
 # --8<-- [end:sweep]
 
 
@@ -541,7 +573,7 @@ fig = plot_history(history, best_epoch)
 
 # --8<-- [start:test]
 chosen = {"no penalty": models["none"]}
-for name in sweep:
+for name in errors:
     label = f"{name}, lambda {strengths[best[name]]:g}"
     chosen[label] = swept[name][best[name]]
 chosen[f"dropout {best_p:g}"] = dropout_models[best_p]
@@ -574,20 +606,17 @@ print(torch.sigmoid(z.detach()) - target)
 # --8<-- [end:exercise-gradient]
 
 
-# --8<-- [start:exercise-proximal]
-def soft_threshold_(weight, threshold):
-    with torch.no_grad():
-        shrunk = (weight.abs() - threshold).clamp(min=0)
-        weight.copy_(weight.sign() * shrunk)
-
-
-model = make_model()
-optimizer = optim.SGD(model.parameters(), lr=lr)
-for _ in range(num_epochs):
-    train(model, optimizer, 1)
-    for layer in (model[0], model[2]):
-        soft_threshold_(layer.weight, lr * lam)
-w = model[0].weight
-print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
-print(f"validation loss {evaluate(model, X_val, y_val):.4g}")
-# --8<-- [end:exercise-proximal]
+# --8<-- [start:exercise-groups]
+model_a = make_model()
+model_b = make_model()
+weights = [model_a[0].weight, model_a[2].weight]
+biases = [model_a[0].bias, model_a[2].bias]
+groups = [
+    {"params": weights, "weight_decay": lam},
+    {"params": biases, "weight_decay": 0.0},
+]
+train(model_a, optim.SGD(groups, lr=lr), 10)
+optimizer_b = optim.SGD(model_b.parameters(), lr=lr)
+train(model_b, optimizer_b, 10, penalty=l2_penalty(lam))
+print(same(model_a, model_b))
+# --8<-- [end:exercise-groups]
