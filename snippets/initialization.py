@@ -43,6 +43,23 @@ hidden = model[1](model[0](X[:3]))
 print(hidden.detach())
 # --8<-- [end:hidden-units]
 
+# --8<-- [start:half-constant]
+torch.manual_seed(1)
+model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+nn.init.constant_(model[0].weight, 0.5)
+nn.init.zeros_(model[0].bias)
+v = model[2].weight.detach()
+print("outgoing weights:", v)
+nn.BCEWithLogitsLoss()(model(X), y).backward()
+grad = model[0].weight.grad
+print("row j of the gradient / v_j:")
+print(grad / v.T)
+model.zero_grad()
+loss = train(model)
+print(f"after training: loss {loss:.4g}")
+print(model[0].weight.data)
+# --8<-- [end:half-constant]
+
 # --8<-- [start:random-init]
 torch.manual_seed(1)
 model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
@@ -144,6 +161,17 @@ print(f"gain {nn.init.calculate_gain('leaky_relu', math.sqrt(5)):.4f}")
 # --8<-- [end:default-init]
 
 
+# --8<-- [start:tanh-float32]
+z = torch.tensor([5.0, 9.0, 10.0], requires_grad=True)
+(grad32,) = torch.autograd.grad(torch.tanh(z).sum(), z)
+z64 = z.detach().double().requires_grad_()
+(grad64,) = torch.autograd.grad(torch.tanh(z64).sum(), z64)
+print(" z    float32    float64")
+for i in range(len(z)):
+    print(f"{z[i]:2g} {grad32[i]:10.3g} {grad64[i]:10.3g}")
+# --8<-- [end:tanh-float32]
+
+
 # --8<-- [start:deep-stack]
 def make_stack(init, depth=10, width=256, activation=nn.Tanh):
     layers = []
@@ -225,6 +253,30 @@ def plot_layer_stats(stats):
 fig = plot_layer_stats(stats)
 # --8<-- [end:figure]
 
+# --8<-- [start:sigmoid]
+torch.manual_seed(1)
+model = make_stack(nn.init.xavier_normal_, activation=nn.Sigmoid)
+model = model.double()
+_, gradient_std = layer_stats(model, x)
+print("sigmoid, xavier")
+print("layer    mean     std  std over inputs  gradient std")
+h = x
+with torch.no_grad():
+    for i in range(10):
+        h = model[2 * i + 1](model[2 * i](h))
+        over_inputs = h.std(dim=0).mean()
+        print(
+            f"{i + 1:5d} {h.mean():7.3f} {h.std():7.3f}"
+            f" {over_inputs:16.3g} {gradient_std[i]:13.3g}"
+        )
+torch.manual_seed(1)
+with torch.no_grad():
+    h = make_stack(nn.init.xavier_normal_).double()(x)
+over_inputs = h.std(dim=0).mean()
+print(f"tanh, xavier, layer 10: std {h.std():.3g},", end=" ")
+print(f"over inputs {over_inputs:.3g}")
+# --8<-- [end:sigmoid]
+
 # --8<-- [start:relu]
 relu_inits = {
     "xavier": nn.init.xavier_normal_,
@@ -237,6 +289,48 @@ for name, init in relu_inits.items():
         h = model(x)
     print(f"{name:8} last layer: rms {h.square().mean().sqrt():.3g}")
 # --8<-- [end:relu]
+
+# --8<-- [start:gains]
+gains = {}
+for name in ("linear", "sigmoid", "tanh", "relu"):
+    gains[name] = nn.init.calculate_gain(name)
+for a in (0.01, 0.2, math.sqrt(5)):
+    gains[f"leaky_relu, a={a:.4g}"] = nn.init.calculate_gain("leaky_relu", a)
+gains["tanh, a=0.2"] = nn.init.calculate_gain("tanh", 0.2)
+for label, gain in gains.items():
+    print(f"{label:20} {gain:.4f}")
+torch.manual_seed(1)
+w = nn.init.kaiming_normal_(torch.empty(512, 512))
+print(f"kaiming_normal_ defaults: std {w.std():.4f}", end=" ")
+print(f"= sqrt(2)/sqrt(512) {math.sqrt(2 / 512):.4f}")
+# --8<-- [end:gains]
+
+# --8<-- [start:fan-out]
+from itertools import pairwise
+
+widths = [2048, 1024, 512, 256, 128]
+torch.manual_seed(1)
+x_wide = torch.randn(256, widths[0], dtype=torch.float64)
+print("mode     rms after layer 1..4      gradient rms at the input")
+for mode in ("fan_in", "fan_out"):
+    torch.manual_seed(1)
+    layers = []
+    for n_in, n_out in pairwise(widths):
+        linear = nn.Linear(n_in, n_out)
+        nn.init.kaiming_normal_(linear.weight, mode=mode, nonlinearity="relu")
+        nn.init.zeros_(linear.bias)
+        layers += [linear, nn.ReLU()]
+    model = nn.Sequential(*layers).double()
+    h = x_wide.clone().requires_grad_()
+    inputs, rms = h, []
+    for layer in model:
+        h = layer(h)
+        if isinstance(layer, nn.ReLU):
+            rms.append(f"{h.square().mean().sqrt():.3g}")
+    h.backward(torch.randn_like(h))
+    grad_rms = inputs.grad.square().mean().sqrt()
+    print(f"{mode:8} {' '.join(f'{r:>5}' for r in rms)} {grad_rms:17.3g}")
+# --8<-- [end:fan-out]
 
 # --8<-- [start:exercise-gain]
 gain = nn.init.calculate_gain("tanh")

@@ -89,6 +89,31 @@ for z in (2.0, 10.0, 20.0, 50.0):
     )
 # --8<-- [end:bce-vs-logits]
 
+# --8<-- [start:bce-target-one]
+print(f"smallest normal float32: {torch.finfo(torch.float32).tiny:.3g}")
+one = torch.tensor([1.0])
+print("logit         p   BCELoss       grad | BCEWithLogitsLoss   grad")
+for z in (-10.0, -20.0, -28.0, -30.0, -50.0, -88.0, -90.0, -100.0):
+    logit = torch.tensor([z], requires_grad=True)
+    p = torch.sigmoid(logit)
+    loss = loss_fn(p, one)
+    (grad,) = torch.autograd.grad(loss, logit)
+    stable = bce_logits(logit, one)
+    (stable_grad,) = torch.autograd.grad(stable, logit)
+    print(
+        f"{z:5g} {p.item():9.3g} {loss.item():9.4f} {grad.item() + 0:10.4g} |"
+        f" {stable.item():17.4f} {stable_grad.item():6.4f}"
+    )
+# --8<-- [end:bce-target-one]
+
+# --8<-- [start:bce-floor]
+p = torch.tensor([1e-11, 1e-13], requires_grad=True)
+nn.BCELoss(reduction="sum")(p, torch.ones(2)).backward()
+print("p:          ", " ".join(f"{v:9.3g}" for v in p.tolist()))
+print("d loss / dp:", " ".join(f"{v:9.3g}" for v in p.grad.tolist()))
+print("-1 / p:     ", " ".join(f"{-1 / v:9.3g}" for v in p.tolist()))
+# --8<-- [end:bce-floor]
+
 # --8<-- [start:logits-by-hand]
 z = torch.tensor([2.0, 20.0, -50.0])
 target = torch.tensor([0.0, 0.0, 1.0])
@@ -96,6 +121,18 @@ softplus = torch.log1p(torch.exp(-z.abs()))
 by_hand = (z.clamp(min=0) - z * target + softplus).mean()
 print(f"{bce_logits(z, target):.4f} {by_hand:.4f}")
 # --8<-- [end:logits-by-hand]
+
+# --8<-- [start:logits-gradient]
+z = torch.linspace(-100, 100, 2001, requires_grad=True)
+summed = nn.BCEWithLogitsLoss(reduction="sum")
+for target in (0.0, 1.0):
+    targets = torch.full_like(z, target)
+    (grad,) = torch.autograd.grad(summed(z, targets), z)
+    exact = torch.sigmoid(z.detach().double()) - target
+    error = (grad - exact).abs().max()
+    print(f"target {target:g}: |grad - (sigmoid(z) - y)| < eps:", end=" ")
+    print(bool(error < eps))
+# --8<-- [end:logits-gradient]
 
 # --8<-- [start:logits-model]
 model = nn.Sequential(
@@ -142,7 +179,8 @@ def make_data(n):
 
 X, y = make_data(200)
 X_test, y_test = make_data(1000)
-print(X.shape, y.shape, X_test.shape)
+X_val, y_val = make_data(200)
+print(X.shape, y.shape, X_val.shape, X_test.shape)
 # --8<-- [end:data]
 
 
@@ -171,9 +209,9 @@ def train(model, optimizer, num_epochs, penalty=None, log_every=None):
     return model
 
 
-def test_loss(model):
+def evaluate(model, X, y):
     with torch.no_grad():
-        return nn.functional.mse_loss(model(X_test), y_test).item()
+        return nn.functional.mse_loss(model(X), y).item()
 
 
 # --8<-- [end:train]
@@ -208,49 +246,55 @@ for name, optimizer_class in [("SGD", optim.SGD), ("Adam", optim.Adam)]:
 
 
 # --8<-- [start:l1-penalty]
-l1_weight = 0.01
+lam = 0.01
 model = make_model()
-l1_penalty = l1_weight * model[2].weight.abs().sum()
-print(l1_penalty)
-l1_penalty.backward()
+penalty = lam * model[2].weight.abs().sum()
+print(penalty)
+penalty.backward()
 print(model[2].weight.grad[0, :4])
 print(model[2].weight[0, :4].detach())
 # --8<-- [end:l1-penalty]
 
 
 # --8<-- [start:three-models]
-def l1(model):
-    penalty = model[0].weight.abs().sum() + model[2].weight.abs().sum()
-    return l1_weight * penalty
+def l1_penalty(lam):
+    def penalty(model):
+        weights = (model[0].weight, model[2].weight)
+        return lam * sum(w.abs().sum() for w in weights)
+
+    return penalty
+
+
+def l2_penalty(lam):
+    def penalty(model):
+        weights = (model[0].weight, model[2].weight)
+        return lam / 2 * sum(w.square().sum() for w in weights)
+
+    return penalty
 
 
 lr, num_epochs = 0.05, 1000
+penalties = {"none": None, "L2": l2_penalty(lam), "L1": l1_penalty(lam)}
 models = {}
-model = make_model()
-models["none"] = train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
-model = make_model()
-optimizer = optim.SGD(model.parameters(), lr=lr, weight_decay=0.01)
-models["L2"] = train(model, optimizer, num_epochs)
-model = make_model()
-optimizer = optim.SGD(model.parameters(), lr=lr)
-models["L1"] = train(model, optimizer, num_epochs, penalty=l1)
-for name, model in models.items():
-    with torch.no_grad():
-        train_loss = nn.functional.mse_loss(model(X), y).item()
-    print(f"{name:4} train {train_loss:.4g}  test {test_loss(model):.4g}")
+for name, penalty in penalties.items():
+    model = make_model()
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    models[name] = train(model, optimizer, num_epochs, penalty=penalty)
+    train_loss, val_loss = evaluate(model, X, y), evaluate(model, X_val, y_val)
+    print(f"{name:4} train {train_loss:.4g}  validation {val_loss:.4g}")
 # --8<-- [end:three-models]
 
 # --8<-- [start:near-zero]
-print("      |w| < 1e-3   inputs 1-3   inputs 4-20   dead units")
+print("      |w| < 1e-3   inputs 1-3   inputs 4-20   |v| < 1e-3")
 for name, model in models.items():
     w = model[0].weight.detach()
     small = w.abs() < 1e-3
     relevant = w[:, :3].abs().mean()
     irrelevant = w[:, 3:].abs().mean()
-    dead = (model[2].weight.detach().abs() < 1e-3).sum()
+    quiet = (model[2].weight.detach().abs() < 1e-3).sum()
     print(
         f"{name:4} {small.sum():4d} = {small.float().mean():5.1%}"
-        f"   {relevant:10.3f}   {irrelevant:11.3f}   {dead:10d}"
+        f"   {relevant:10.3f}   {irrelevant:11.3f}   {quiet:10d}"
     )
 # --8<-- [end:near-zero]
 
@@ -289,10 +333,89 @@ print("exactly zero:", (w == 0).sum().item())
 before = w.detach().sign()
 crossed = torch.zeros_like(small)
 for _ in range(10):
-    train(model, optimizer, 1, penalty=l1)
+    train(model, optimizer, 1, penalty=penalties["L1"])
     crossed |= w.detach().sign() != before
 print(f"crossed zero in 10 steps: {(crossed & small).sum()} of {small.sum()}")
 # --8<-- [end:oscillation]
+
+
+# --8<-- [start:proximal]
+def soft_threshold_(weight, threshold):
+    with torch.no_grad():
+        shrunk = (weight.abs() - threshold).clamp(min=0)
+        weight.copy_(weight.sign() * shrunk)
+
+
+def train_l1_proximal(model, lam, num_epochs):
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    for _ in range(num_epochs):
+        train(model, optimizer, 1)
+        for layer in (model[0], model[2]):
+            soft_threshold_(layer.weight, lr * lam)
+    return model
+
+
+model = train_l1_proximal(make_model(), lam, num_epochs)
+w = model[0].weight
+print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
+print(f"validation loss {evaluate(model, X_val, y_val):.4g}")
+# --8<-- [end:proximal]
+
+
+# --8<-- [start:sweep]
+def fit(name, lam):
+    model = make_model()
+    if name == "L1":
+        return train_l1_proximal(model, lam, num_epochs)
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    return train(model, optimizer, num_epochs, penalty=l2_penalty(lam))
+
+
+strengths = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
+errors = {"L1": [], "L2": []}
+swept = {"L1": [], "L2": []}
+print(f"{'':10}{'L1 train':>9} {'valid.':>8}   {'L2 train':>9} {'valid.':>8}")
+for lam_i in strengths:
+    row = f"lam {lam_i:<6g}"
+    for name in errors:
+        model = fit(name, lam_i)
+        pair = evaluate(model, X, y), evaluate(model, X_val, y_val)
+        errors[name].append(pair)
+        swept[name].append(model)
+        row += f"{pair[0]:9.4f} {pair[1]:8.4f}   "
+    print(row.rstrip())
+best = {}
+for name in errors:
+    i = min(range(len(strengths)), key=lambda i: errors[name][i][1])
+    best[name] = i
+    print(f"{name}: lowest validation loss at lambda {strengths[i]:g}")
+zeros = (swept["L1"][best["L1"]][0].weight == 0).sum().item()
+print(f"L1 there: {zeros} of 320 first-layer weights exactly zero")
+# --8<-- [end:sweep]
+
+
+# --8<-- [start:plot-sweep]
+def plot_sweep(strengths, errors):
+    """Training and validation loss against the penalty's strength."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), sharey=True)
+    for ax, (name, pairs) in zip(axes, errors.items(), strict=True):
+        train_losses, val_losses = zip(*pairs, strict=True)
+        ax.plot(strengths, train_losses, marker="o", label="training")
+        ax.plot(strengths, val_losses, marker="s", ls="--", label="validation")
+        ax.axhline(0.25, color="gray", ls=":", label="noise variance")
+        ax.set(title=name, xscale="log", yscale="log")
+        ax.set_xlabel(r"strength $\lambda$")
+    axes[0].set_ylabel("mean squared error")
+    axes[0].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-sweep]
+
+# --8<-- [start:sweep-figure]
+fig = plot_sweep(strengths, errors)
+# --8<-- [end:sweep-figure]
 
 # --8<-- [start:weight-decay]
 model_a = make_model()
@@ -302,7 +425,7 @@ optimizer_a = optim.SGD(model_a.parameters(), lr=lr, weight_decay=decay)
 optimizer_b = optim.SGD(model_b.parameters(), lr=lr)
 
 
-def l2(model):
+def l2_all(model):
     return decay / 2 * sum(p.square().sum() for p in model.parameters())
 
 
@@ -312,7 +435,7 @@ def same(model_a, model_b):
 
 
 train(model_a, optimizer_a, 10)
-train(model_b, optimizer_b, 10, penalty=l2)
+train(model_b, optimizer_b, 10, penalty=l2_all)
 print(same(model_a, model_b))
 # --8<-- [end:weight-decay]
 
@@ -333,13 +456,145 @@ def run(make_optimizer, penalty=None, shrink_first=False):
 
 
 adam_decay = run(lambda p: optim.Adam(p, lr=lr, weight_decay=decay))
-adam_l2 = run(lambda p: optim.Adam(p, lr=lr), penalty=l2)
+adam_l2 = run(lambda p: optim.Adam(p, lr=lr), penalty=l2_all)
 adamw = run(lambda p: optim.AdamW(p, lr=lr, weight_decay=decay))
 adam_shrunk = run(lambda p: optim.Adam(p, lr=lr), shrink_first=True)
 print("Adam, weight_decay == Adam + L2 penalty:", same(adam_decay, adam_l2))
 print("AdamW == Adam + L2 penalty:            ", same(adamw, adam_l2))
 print("AdamW == shrink the weights, then Adam:", same(adamw, adam_shrunk))
 # --8<-- [end:adamw]
+
+# --8<-- [start:adam-decoupled]
+import inspect
+
+adam_decoupled = run(
+    lambda p: optim.Adam(
+        p, lr=lr, weight_decay=decay, decoupled_weight_decay=True
+    )
+)
+pairs = zip(adam_decoupled.parameters(), adamw.parameters(), strict=True)
+print("equal to AdamW, bit for bit:", all(torch.equal(a, b) for a, b in pairs))
+print("AdamW is a subclass of Adam:", issubclass(optim.AdamW, optim.Adam))
+source = inspect.getsource(optim.AdamW.__init__)
+print([line.strip() for line in source.splitlines() if "decoupled" in line])
+for optimizer_class in (optim.Adam, optim.AdamW):
+    defaults = optimizer_class(make_model().parameters()).defaults
+    print(f"{optimizer_class.__name__} default weight_decay:", end=" ")
+    print(defaults["weight_decay"])
+# --8<-- [end:adam-decoupled]
+
+# --8<-- [start:dropout-modes]
+torch.manual_seed(3)
+dropout = nn.Dropout(p=0.5)
+print(dropout.training, dropout(torch.ones(8)))
+dropout.eval()
+print(dropout.training, dropout(torch.ones(8)))
+# --8<-- [end:dropout-modes]
+
+
+# --8<-- [start:dropout]
+def make_dropout_model(p):
+    torch.manual_seed(2)
+    model = nn.Sequential(
+        nn.Linear(num_features, 16),
+        nn.ReLU(),
+        nn.Dropout(p),
+        nn.Linear(16, 1),
+    )
+    return model.double()
+
+
+dropout_models = {}
+print("p     train  validation  (validation in training mode)")
+for p in (0.0, 0.1, 0.2, 0.5):
+    model = make_dropout_model(p)
+    train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
+    val_in_train_mode = evaluate(model, X_val, y_val)
+    model.eval()
+    dropout_models[p] = model
+    train_loss, val_loss = evaluate(model, X, y), evaluate(model, X_val, y_val)
+    print(
+        f"{p:<4g} {train_loss:7.4g} {val_loss:11.4g} {val_in_train_mode:12.4g}"
+    )
+best_p = min(
+    (0.1, 0.2, 0.5), key=lambda p: evaluate(dropout_models[p], X_val, y_val)
+)
+print(f"lowest validation loss at p = {best_p:g}")
+# --8<-- [end:dropout]
+
+# --8<-- [start:early-stopping]
+import copy
+
+model = make_model()
+optimizer = optim.SGD(model.parameters(), lr=lr)
+patience = 100
+history = []
+best_loss, best_epoch, stop_epoch = math.inf, 0, None
+for epoch in range(1, num_epochs + 1):
+    train(model, optimizer, 1)
+    history.append((evaluate(model, X, y), evaluate(model, X_val, y_val)))
+    if history[-1][1] < best_loss:
+        best_loss, best_epoch = history[-1][1], epoch
+        best_state = copy.deepcopy(model.state_dict())
+        live_state = model.state_dict()
+    if stop_epoch is None and epoch - best_epoch >= patience:
+        stop_epoch = epoch
+print(f"best epoch {best_epoch}: validation {best_loss:.4g}")
+print(f"epoch {num_epochs}: validation {history[-1][1]:.4g}")
+print(f"patience {patience} would stop at epoch {stop_epoch}")
+same_as_now = torch.equal(live_state["0.weight"], model[0].weight)
+print("state_dict() kept at the best epoch == last weights:", same_as_now)
+model.load_state_dict(best_state)
+stopped_model = model
+print(f"restored the copy: validation {evaluate(model, X_val, y_val):.4g}")
+# --8<-- [end:early-stopping]
+
+
+# --8<-- [start:plot-history]
+def plot_history(history, best_epoch):
+    """Training and validation loss per epoch, with the best epoch."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = range(1, len(history) + 1)
+    train_losses, val_losses = zip(*history, strict=True)
+    ax.plot(epochs, train_losses, label="training")
+    ax.plot(epochs, val_losses, ls="--", label="validation")
+    ax.axvline(best_epoch, color="gray", ls=":", label="best epoch")
+    ax.set(xlabel="epoch", ylabel="mean squared error", yscale="log")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-history]
+
+# --8<-- [start:history-figure]
+fig = plot_history(history, best_epoch)
+# --8<-- [end:history-figure]
+
+# --8<-- [start:test]
+chosen = {"no penalty": models["none"]}
+for name in errors:
+    label = f"{name}, lambda {strengths[best[name]]:g}"
+    chosen[label] = swept[name][best[name]]
+chosen[f"dropout {best_p:g}"] = dropout_models[best_p]
+chosen[f"stopped at epoch {best_epoch}"] = stopped_model
+with torch.no_grad():
+    squared = {
+        name: (model(X_test) - y_test).square().flatten()
+        for name, model in chosen.items()
+    }
+    squared["true weights"] = (X_test @ true_w - y_test.flatten()).square()
+print("test MSE, with a 95% interval (1.96 standard errors)")
+for name, errors_i in squared.items():
+    half_width = 1.96 * errors_i.std() / math.sqrt(len(errors_i))
+    print(f"{name:22} {errors_i.mean():.3f} +/- {half_width:.3f}")
+l1_label, l2_label, dropout_label = list(chosen)[1:4]
+for label in (l2_label, dropout_label):
+    difference = squared[label] - squared[l1_label]
+    half_width = 1.96 * difference.std() / math.sqrt(len(difference))
+    name = label.split(",")[0]
+    print(f"{name} minus L1: {difference.mean():.3f} +/- {half_width:.3f}")
+# --8<-- [end:test]
 
 # --8<-- [start:exercise-gradient]
 loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
@@ -351,20 +606,17 @@ print(torch.sigmoid(z.detach()) - target)
 # --8<-- [end:exercise-gradient]
 
 
-# --8<-- [start:exercise-proximal]
-def soft_threshold_(weight, threshold):
-    with torch.no_grad():
-        shrunk = (weight.abs() - threshold).clamp(min=0)
-        weight.copy_(weight.sign() * shrunk)
-
-
-model = make_model()
-optimizer = optim.SGD(model.parameters(), lr=lr)
-for _ in range(num_epochs):
-    train(model, optimizer, 1)
-    for layer in (model[0], model[2]):
-        soft_threshold_(layer.weight, lr * l1_weight)
-w = model[0].weight
-print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
-print(f"test loss {test_loss(model):.4g}")
-# --8<-- [end:exercise-proximal]
+# --8<-- [start:exercise-groups]
+model_a = make_model()
+model_b = make_model()
+weights = [model_a[0].weight, model_a[2].weight]
+biases = [model_a[0].bias, model_a[2].bias]
+groups = [
+    {"params": weights, "weight_decay": lam},
+    {"params": biases, "weight_decay": 0.0},
+]
+train(model_a, optim.SGD(groups, lr=lr), 10)
+optimizer_b = optim.SGD(model_b.parameters(), lr=lr)
+train(model_b, optimizer_b, 10, penalty=l2_penalty(lam))
+print(same(model_a, model_b))
+# --8<-- [end:exercise-groups]
