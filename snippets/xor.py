@@ -192,6 +192,45 @@ ax.set_title(f"No hidden layer: {history_linear['val_acc'][-1]:.1%} valid")
 plot_decision_regions(ax, model_linear, X_valid, y_valid)
 # --8<-- [end:linear-regions]
 
+
+# --8<-- [start:half-plane]
+def accuracy(predicted, y):
+    return (predicted == y).float().mean().item()
+
+
+def half_plane(X):
+    """Class 1 in the corner cut off by the line x1 - x0 = 2/3."""
+    return (X[:, 1] - X[:, 0] > 2 / 3).float()
+
+
+# 100,000 fresh points stand for the whole square.
+square = torch.Generator().manual_seed(0)
+X_square = torch.rand(100_000, 2, generator=square) * 2 - 1
+y_square = (X_square[:, 0] * X_square[:, 1] < 0).float()
+with torch.no_grad():
+    trained_line = (model_linear(X_square.to(device))[:, 0] >= 0).float()
+scores = {
+    "best half-plane": (
+        accuracy(half_plane(X_valid), y_valid),
+        accuracy(half_plane(X_square), y_square),
+    ),
+    "trained line": (
+        history_linear["val_acc"][-1],
+        accuracy(trained_line.cpu(), y_square),
+    ),
+}
+for name, (valid, whole) in scores.items():
+    print(f"{name:15}  valid {valid:.1%}  whole square {whole:.1%}")
+
+# The loss over the whole square at w = 0, b = 0, and its gradient.
+w = torch.zeros(2, requires_grad=True)
+b = torch.zeros(1, requires_grad=True)
+loss = nn.BCEWithLogitsLoss()(X_square @ w + b, y_square)
+loss.backward()
+gradient = " ".join(f"{g:.4f}" for g in [*w.grad, *b.grad])
+print(f"at w = 0, b = 0: loss {loss:.4f}, gradient {gradient}")
+# --8<-- [end:half-plane]
+
 # --8<-- [start:mlp]
 model = nn.Sequential(
     nn.Linear(2, 16),
