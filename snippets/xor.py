@@ -307,33 +307,85 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-architectures = [(2, 84, 1), (2, 16, 16, 1), (2, 9, 9, 9, 9, 1)]
+architectures = [(2, 84, 1), (2, 16, 16, 1), (2, 9, 10, 9, 10, 1)]
 for sizes in architectures:
     architecture = " -> ".join(map(str, sizes))
-    print(f"{architecture:26} {count_parameters(mlp(*sizes)):4d} parameters")
+    print(f"{architecture:28} {count_parameters(mlp(*sizes)):4d} parameters")
 # --8<-- [end:deep-wide]
+
+
+# --8<-- [start:he-init]
+def he_init(model):
+    """Kaiming (He) normal weights for ReLU, zero biases."""
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.zeros_(layer.bias)
+    return model
+
+
+def hidden_stds(model, X):
+    """The standard deviation of each hidden layer's ReLU output."""
+    stds = []
+    with torch.no_grad():
+        for layer in model:
+            X = layer(X)
+            if isinstance(layer, nn.ReLU):
+                stds.append(X.std().item())
+    return stds
+
+
+deep = architectures[-1]
+torch.manual_seed(1)
+default = mlp(*deep)
+torch.manual_seed(1)
+he = he_init(mlp(*deep))
+for name, candidate in [("default", default), ("He", he)]:
+    stds = "  ".join(f"{s:.3f}" for s in hidden_stds(candidate, X_valid))
+    print(f"{name:8} std after each ReLU: {stds}")
+# --8<-- [end:he-init]
 
 # --8<-- [start:deep-wide-train]
 seeds = (1, 2, 3)
+num_epochs, lr = 100, 0.1
 header = "".join(f"  seed {seed}" for seed in seeds)
-print(f"{'hidden layers':15} parameters{header}")
+print(f"{'hidden layers':15} {'init':8}{header}    mean  train loss")
 for sizes in architectures:
-    row = ""
-    for seed in seeds:
-        torch.manual_seed(seed)
-        candidate = mlp(*sizes)
-        loader = DataLoader(
-            train_ds,
-            batch_size=20,
-            shuffle=True,
-            generator=torch.Generator().manual_seed(seed),
+    for init in ("default", "He"):
+        accs, losses = [], []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            candidate = mlp(*sizes)
+            if init == "He":
+                he_init(candidate)
+            loader = DataLoader(
+                train_ds,
+                batch_size=20,
+                shuffle=True,
+                generator=torch.Generator().manual_seed(seed),
+            )
+            run = train(
+                candidate,
+                num_epochs,
+                loader,
+                X_valid,
+                y_valid,
+                lr=lr,
+                log_every=0,
+            )
+            accs.append(run["val_acc"][-1])
+            losses.append(run["loss"][-1])
+        row = "".join(f"{acc:8.1%}" for acc in accs)
+        mean = sum(accs) / len(accs)
+        hidden = " x ".join(map(str, sizes[1:-1]))
+        print(
+            f"{hidden:15} {init:8}{row}  {mean:6.1%}"
+            f"  {sum(losses) / len(losses):10.4f}"
         )
-        run = train(
-            candidate, 30, loader, X_valid, y_valid, lr=0.5, log_every=0
-        )
-        row += f"{run['val_acc'][-1]:8.1%}"
-    hidden = " x ".join(map(str, sizes[1:-1]))
-    print(f"{hidden:15} {count_parameters(candidate):10d}{row}")
+baseline = accuracy(half_plane(X_valid), y_valid)
+print(
+    f"best half-plane {baseline:.1%}, always class 0 {1 - y_valid.mean():.1%}"
+)
 # --8<-- [end:deep-wide-train]
 
 # --8<-- [start:exercise-no-relu]
