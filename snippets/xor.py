@@ -291,6 +291,76 @@ plot_decision_regions(ax, model, X_valid, y_valid)
 # --8<-- [end:mlp-regions]
 
 
+# --8<-- [start:plot-hidden-lines]
+def plot_hidden_lines(ax, model, X, y, title):
+    """Regions, the boundary, and each first-layer unit's line w.x + b = 0."""
+    grid = torch.linspace(-1, 1, 201)
+    xx0, xx1 = torch.meshgrid(grid, grid, indexing="xy")
+    points = torch.stack([xx0.ravel(), xx1.ravel()], dim=1).to(device)
+    with torch.no_grad():
+        logit = model(points).cpu().reshape(xx0.shape)
+    ax.contourf(
+        xx0,
+        xx1,
+        logit,
+        levels=[logit.min() - 1, 0, logit.max() + 1],
+        colors=["tab:blue", "tab:orange"],
+        alpha=0.25,
+    )
+    ax.contour(xx0, xx1, logit, levels=[0], colors="black", linewidths=2)
+    weight, bias = model[0].weight.detach().cpu(), model[0].bias.detach().cpu()
+    t = torch.linspace(-1, 1, 2)
+    for (w0, w1), b in zip(weight.tolist(), bias.tolist(), strict=True):
+        if abs(w1) > abs(w0):  # solve w0 x0 + w1 x1 + b = 0 for x1
+            ax.plot(t, -(w0 * t + b) / w1, "k--", linewidth=0.8)
+        else:
+            ax.plot(-(w1 * t + b) / w0, t, "k--", linewidth=0.8)
+    for label, marker, color in ((0, "o", "tab:blue"), (1, "^", "tab:orange")):
+        ax.scatter(*X[y == label].T, s=12, marker=marker, color=color)
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
+    ax.set_title(title, fontsize=10)
+
+
+# --8<-- [end:plot-hidden-lines]
+
+# --8<-- [start:boundary-epochs]
+import copy
+
+torch.manual_seed(2)
+small = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+small_dl = DataLoader(
+    train_ds,
+    batch_size=10,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(1),
+)
+snapshots, trained = {}, 0
+for epoch in (0, 10, 200):
+    # SGD keeps no state, so training in pieces is training once.
+    train(
+        small, epoch - trained, small_dl, X_valid, y_valid, lr=0.5, log_every=0
+    )
+    trained = epoch
+    small.eval()
+    with torch.no_grad():
+        logits = small(X_valid.to(device))[:, 0].cpu()
+    snapshots[epoch] = (
+        copy.deepcopy(small),
+        accuracy((logits >= 0).float(), y_valid),
+    )
+    print(f"epoch {epoch:3d}  val_acc {snapshots[epoch][1]:.1%}")
+
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
+for ax, (epoch, (snapshot, acc)) in zip(axes, snapshots.items(), strict=True):
+    plot_hidden_lines(
+        ax, snapshot, X_train, y_train, f"epoch {epoch}: {acc:.0%} valid"
+    )
+# --8<-- [end:boundary-epochs]
+
 # --8<-- [start:deep-wide]
 from itertools import pairwise
 
