@@ -135,10 +135,38 @@ print(torch.log(torch.softmax(z, dim=1)))
 print(torch.log_softmax(z, dim=1))
 # --8<-- [end:log-softmax]
 
+# --8<-- [start:split]
+n_samples = len(train_raw)
+n_val = int(0.2 * n_samples)
+shuffled_indices = torch.randperm(n_samples)
+train_indices = shuffled_indices[:-n_val]
+val_indices = shuffled_indices[-n_val:]
+
+# Normalize with the statistics of the training part alone.
+pixels = train_raw.data.unsqueeze(1).float() / 255
+mean, std = pixels[train_indices].mean(), pixels[train_indices].std()
+print(f"training part: mean {mean:.4f}, std {std:.4f}")
+X_all = (pixels - mean) / std
+X_test = (test_raw.data.unsqueeze(1).float() / 255 - mean) / std
+train_set = TensorDataset(
+    X_all[train_indices], train_raw.targets[train_indices]
+)
+val_set = TensorDataset(X_all[val_indices], train_raw.targets[val_indices])
+test_set = TensorDataset(X_test, test_raw.targets)
+print(len(train_set), len(val_set), len(test_set))
+
+train_loader = DataLoader(
+    train_set, batch_size=batch_size, shuffle=True, generator=generator
+)
+val_loader = DataLoader(val_set, batch_size=1000)
+test_loader = DataLoader(test_set, batch_size=1000)
+# --8<-- [end:split]
+
 # --8<-- [start:train]
-num_epochs = 8
+import copy
+
+num_epochs = 10
 lr = 0.001
-optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
 
 def train_epoch(model, loader, optimizer):
@@ -158,10 +186,75 @@ def train_epoch(model, loader, optimizer):
     return total_loss / seen, correct / seen
 
 
-for epoch in range(1, num_epochs + 1):
-    loss, acc = train_epoch(model, train_loader, optimizer)
-    print(f"epoch {epoch}  loss {loss:.4f}  training accuracy {acc:.1%}")
+def evaluate(model, loader):
+    """Mean loss and accuracy over ``loader``, without training."""
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    with torch.no_grad():
+        for X, y in loader:
+            X, y = X.to(device), y.to(device)
+            logits = model(X)
+            total_loss += loss_fn(logits, y).item() * len(y)
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += len(y)
+    return total_loss / seen, correct / seen
+
+
+def fit(model, num_epochs, log=True):
+    """Train with Adam; keep the weights of the best validation epoch."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"loss": [], "val_loss": [], "val_acc": []}
+    best_acc, best_epoch, best_state = -1.0, 0, None
+    for epoch in range(1, num_epochs + 1):
+        loss, acc = train_epoch(
+            model, loader=train_loader, optimizer=optimizer
+        )
+        val_loss, val_acc = evaluate(model, val_loader)
+        history["loss"].append(loss)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+        if val_acc > best_acc:
+            best_acc, best_epoch = val_acc, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        if log:
+            print(
+                f"epoch {epoch:2d}  loss {loss:.4f}  acc {acc:.1%}"
+                f"  val_loss {val_loss:.4f}  val_acc {val_acc:.1%}"
+            )
+    model.load_state_dict(best_state)
+    return history, best_epoch
+
+
+history, best_epoch = fit(model, num_epochs)
+print(f"best validation accuracy after epoch {best_epoch}")
 # --8<-- [end:train]
+
+
+# --8<-- [start:plot-history]
+import matplotlib.pyplot as plt
+
+
+def plot_history(history, best_epoch):
+    """Training and validation loss per epoch; the chosen epoch marked."""
+    epochs = range(1, len(history["loss"]) + 1)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(epochs, history["loss"], "o-", label="training")
+    ax.plot(epochs, history["val_loss"], "s--", label="validation")
+    ax.axvline(best_epoch, color="gray", linestyle=":", label="chosen epoch")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cross-entropy")
+    ax.set_title("Loss per epoch")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [end:plot-history]
+
+# --8<-- [start:history-figure]
+fig = plot_history(history, best_epoch)
+# --8<-- [end:history-figure]
 
 
 # --8<-- [start:evaluate]
@@ -176,13 +269,32 @@ def predict(model, loader):
     return torch.cat(predicted), torch.cat(true)
 
 
-predicted, true = predict(model, test_loader)
-test_accuracy = (predicted == true).float().mean().item()
-print(f"test accuracy {test_accuracy:.1%} on {len(true)} held-out digits")
+def test_once(model, name=""):
+    """Test accuracy with its binomial standard error and 95% interval."""
+    predicted, true = predict(model, test_loader)
+    accuracy = (predicted == true).float().mean().item()
+    se = math.sqrt(accuracy * (1 - accuracy) / len(true))
+    print(f"{name}test accuracy {accuracy:.1%} on {len(true)} held-out digits")
+    print(f"standard error {se:.2%}, 95% interval +/- {1.96 * se:.1%}")
+    return predicted, true
+
+
+predicted, true = test_once(model)
 # --8<-- [end:evaluate]
 
+# --8<-- [start:baseline]
+torch.manual_seed(123)
+linear = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10)).to(device)
+_, linear_epoch = fit(linear, num_epochs, log=False)
+print(f"best validation accuracy after epoch {linear_epoch}")
+predicted_linear, _ = test_once(linear, "softmax regression: ")
+# Paired: the same 1,000 digits, right (1) or wrong (0) for each model.
+gain = (predicted == true).float() - (predicted_linear == true).float()
+se = gain.std().item() / math.sqrt(len(gain))
+print(f"MLP minus softmax regression: {gain.mean():.1%} +/- {1.96 * se:.1%}")
+# --8<-- [end:baseline]
+
 # --8<-- [start:plot-predictions]
-import matplotlib.pyplot as plt
 
 
 def plot_predictions(images, predicted, true):
@@ -255,6 +367,37 @@ def plot_confusion(confusion):
 fig = plot_confusion(confusion)
 # --8<-- [end:confusion-figure]
 
+
+# --8<-- [start:plot-weights]
+def plot_weights(weight, n=8):
+    """The first n rows of a 784-input weight matrix as 28 x 28 images."""
+    fig, axes = plt.subplots(1, n, figsize=(8, 1.5), layout="constrained")
+    for i, ax in enumerate(axes):
+        image = weight[i].reshape(28, 28).cpu()
+        limit = image.abs().max().item()
+        ax.imshow(image.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"unit {i}", fontsize=9)
+        ax.set_axis_off()
+    fig.suptitle("First-layer weights (red positive, blue negative)")
+    return fig
+
+
+# --8<-- [end:plot-weights]
+
+# --8<-- [start:weights-figure]
+weight = model[1].weight.detach()
+model.eval()
+with torch.no_grad():  # the first ReLU's output on every training digit
+    hidden = model[:3](train_set.tensors[0].to(device))
+active = (hidden > 0).float().mean(dim=0)
+print(tuple(weight.shape), f"unit 3 active on {active[3]:.1%} of digits")
+print(
+    "units zero on every training digit:",
+    (active == 0).nonzero()[:, 0].tolist(),
+)
+fig = plot_weights(weight)
+# --8<-- [end:weights-figure]
+
 # --8<-- [start:saliency]
 digits = X_test[:4].to(device).requires_grad_()
 scores = model(digits)
@@ -323,10 +466,11 @@ for head in ("logits", "softmax"):
     candidate_optimizer = torch.optim.Adam(candidate.parameters(), lr=lr)
     for _ in range(2):
         loss, acc = train_epoch(candidate, train_loader, candidate_optimizer)
-    predicted_c, true_c = predict(candidate, test_loader)
+    _, val_acc = evaluate(candidate, val_loader)
+    se = math.sqrt(val_acc * (1 - val_acc) / len(val_set))
     print(
         f"{head:8} after 2 epochs: training loss {loss:.4f}, "
-        f"test accuracy {(predicted_c == true_c).float().mean():.1%}"
+        f"validation accuracy {val_acc:.1%} +/- {1.96 * se:.1%}"
     )
 # --8<-- [end:softmax-run]
 

@@ -192,6 +192,45 @@ ax.set_title(f"No hidden layer: {history_linear['val_acc'][-1]:.1%} valid")
 plot_decision_regions(ax, model_linear, X_valid, y_valid)
 # --8<-- [end:linear-regions]
 
+
+# --8<-- [start:half-plane]
+def accuracy(predicted, y):
+    return (predicted == y).float().mean().item()
+
+
+def half_plane(X):
+    """Class 1 in the corner cut off by the line x1 - x0 = 2/3."""
+    return (X[:, 1] - X[:, 0] > 2 / 3).float()
+
+
+# 100,000 fresh points stand for the whole square.
+square = torch.Generator().manual_seed(0)
+X_square = torch.rand(100_000, 2, generator=square) * 2 - 1
+y_square = (X_square[:, 0] * X_square[:, 1] < 0).float()
+with torch.no_grad():
+    trained_line = (model_linear(X_square.to(device))[:, 0] >= 0).float()
+scores = {
+    "best half-plane": (
+        accuracy(half_plane(X_valid), y_valid),
+        accuracy(half_plane(X_square), y_square),
+    ),
+    "trained line": (
+        history_linear["val_acc"][-1],
+        accuracy(trained_line.cpu(), y_square),
+    ),
+}
+for name, (valid, whole) in scores.items():
+    print(f"{name:15}  valid {valid:.1%}  whole square {whole:.1%}")
+
+# The loss over the whole square at w = 0, b = 0, and its gradient.
+w = torch.zeros(2, requires_grad=True)
+b = torch.zeros(1, requires_grad=True)
+loss = nn.BCEWithLogitsLoss()(X_square @ w + b, y_square)
+loss.backward()
+gradient = " ".join(f"{g:.4f}" for g in [*w.grad, *b.grad])
+print(f"at w = 0, b = 0: loss {loss:.4f}, gradient {gradient}")
+# --8<-- [end:half-plane]
+
 # --8<-- [start:mlp]
 model = nn.Sequential(
     nn.Linear(2, 16),
@@ -252,6 +291,76 @@ plot_decision_regions(ax, model, X_valid, y_valid)
 # --8<-- [end:mlp-regions]
 
 
+# --8<-- [start:plot-hidden-lines]
+def plot_hidden_lines(ax, model, X, y, title):
+    """Regions, the boundary, and each first-layer unit's line w.x + b = 0."""
+    grid = torch.linspace(-1, 1, 201)
+    xx0, xx1 = torch.meshgrid(grid, grid, indexing="xy")
+    points = torch.stack([xx0.ravel(), xx1.ravel()], dim=1).to(device)
+    with torch.no_grad():
+        logit = model(points).cpu().reshape(xx0.shape)
+    ax.contourf(
+        xx0,
+        xx1,
+        logit,
+        levels=[logit.min() - 1, 0, logit.max() + 1],
+        colors=["tab:blue", "tab:orange"],
+        alpha=0.25,
+    )
+    ax.contour(xx0, xx1, logit, levels=[0], colors="black", linewidths=2)
+    weight, bias = model[0].weight.detach().cpu(), model[0].bias.detach().cpu()
+    t = torch.linspace(-1, 1, 2)
+    for (w0, w1), b in zip(weight.tolist(), bias.tolist(), strict=True):
+        if abs(w1) > abs(w0):  # solve w0 x0 + w1 x1 + b = 0 for x1
+            ax.plot(t, -(w0 * t + b) / w1, "k--", linewidth=0.8)
+        else:
+            ax.plot(-(w1 * t + b) / w0, t, "k--", linewidth=0.8)
+    for label, marker, color in ((0, "o", "tab:blue"), (1, "^", "tab:orange")):
+        ax.scatter(*X[y == label].T, s=12, marker=marker, color=color)
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
+    ax.set_title(title, fontsize=10)
+
+
+# --8<-- [end:plot-hidden-lines]
+
+# --8<-- [start:boundary-epochs]
+import copy
+
+torch.manual_seed(2)
+small = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+small_dl = DataLoader(
+    train_ds,
+    batch_size=10,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(1),
+)
+snapshots, trained = {}, 0
+for epoch in (0, 10, 200):
+    # SGD keeps no state, so training in pieces is training once.
+    train(
+        small, epoch - trained, small_dl, X_valid, y_valid, lr=0.5, log_every=0
+    )
+    trained = epoch
+    small.eval()
+    with torch.no_grad():
+        logits = small(X_valid.to(device))[:, 0].cpu()
+    snapshots[epoch] = (
+        copy.deepcopy(small),
+        accuracy((logits >= 0).float(), y_valid),
+    )
+    print(f"epoch {epoch:3d}  val_acc {snapshots[epoch][1]:.1%}")
+
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
+for ax, (epoch, (snapshot, acc)) in zip(axes, snapshots.items(), strict=True):
+    plot_hidden_lines(
+        ax, snapshot, X_train, y_train, f"epoch {epoch}: {acc:.0%} valid"
+    )
+# --8<-- [end:boundary-epochs]
+
 # --8<-- [start:deep-wide]
 from itertools import pairwise
 
@@ -268,33 +377,85 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-architectures = [(2, 84, 1), (2, 16, 16, 1), (2, 9, 9, 9, 9, 1)]
+architectures = [(2, 84, 1), (2, 16, 16, 1), (2, 9, 10, 9, 10, 1)]
 for sizes in architectures:
     architecture = " -> ".join(map(str, sizes))
-    print(f"{architecture:26} {count_parameters(mlp(*sizes)):4d} parameters")
+    print(f"{architecture:28} {count_parameters(mlp(*sizes)):4d} parameters")
 # --8<-- [end:deep-wide]
+
+
+# --8<-- [start:he-init]
+def he_init(model):
+    """Kaiming (He) normal weights for ReLU, zero biases."""
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.zeros_(layer.bias)
+    return model
+
+
+def hidden_stds(model, X):
+    """The standard deviation of each hidden layer's ReLU output."""
+    stds = []
+    with torch.no_grad():
+        for layer in model:
+            X = layer(X)
+            if isinstance(layer, nn.ReLU):
+                stds.append(X.std().item())
+    return stds
+
+
+deep = architectures[-1]
+torch.manual_seed(1)
+default = mlp(*deep)
+torch.manual_seed(1)
+he = he_init(mlp(*deep))
+for name, candidate in [("default", default), ("He", he)]:
+    stds = "  ".join(f"{s:.3f}" for s in hidden_stds(candidate, X_valid))
+    print(f"{name:8} std after each ReLU: {stds}")
+# --8<-- [end:he-init]
 
 # --8<-- [start:deep-wide-train]
 seeds = (1, 2, 3)
+num_epochs, lr = 100, 0.1
 header = "".join(f"  seed {seed}" for seed in seeds)
-print(f"{'hidden layers':15} parameters{header}")
+print(f"{'hidden layers':15} {'init':8}{header}    mean  train loss")
 for sizes in architectures:
-    row = ""
-    for seed in seeds:
-        torch.manual_seed(seed)
-        candidate = mlp(*sizes)
-        loader = DataLoader(
-            train_ds,
-            batch_size=20,
-            shuffle=True,
-            generator=torch.Generator().manual_seed(seed),
+    for init in ("default", "He"):
+        accs, losses = [], []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            candidate = mlp(*sizes)
+            if init == "He":
+                he_init(candidate)
+            loader = DataLoader(
+                train_ds,
+                batch_size=20,
+                shuffle=True,
+                generator=torch.Generator().manual_seed(seed),
+            )
+            run = train(
+                candidate,
+                num_epochs,
+                loader,
+                X_valid,
+                y_valid,
+                lr=lr,
+                log_every=0,
+            )
+            accs.append(run["val_acc"][-1])
+            losses.append(run["loss"][-1])
+        row = "".join(f"{acc:8.1%}" for acc in accs)
+        mean = sum(accs) / len(accs)
+        hidden = " x ".join(map(str, sizes[1:-1]))
+        print(
+            f"{hidden:15} {init:8}{row}  {mean:6.1%}"
+            f"  {sum(losses) / len(losses):10.4f}"
         )
-        run = train(
-            candidate, 30, loader, X_valid, y_valid, lr=0.5, log_every=0
-        )
-        row += f"{run['val_acc'][-1]:8.1%}"
-    hidden = " x ".join(map(str, sizes[1:-1]))
-    print(f"{hidden:15} {count_parameters(candidate):10d}{row}")
+baseline = accuracy(half_plane(X_valid), y_valid)
+print(
+    f"best half-plane {baseline:.1%}, always class 0 {1 - y_valid.mean():.1%}"
+)
 # --8<-- [end:deep-wide-train]
 
 # --8<-- [start:exercise-no-relu]
