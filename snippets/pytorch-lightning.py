@@ -149,6 +149,14 @@ print(pl.utilities.model_summary.ModelSummary(model))
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 # --8<-- [end:module]
 
+# --8<-- [start:flops]
+model.example_input_array = torch.zeros(1, 1, 28, 28)  # one image
+summary = pl.utilities.model_summary.ModelSummary(model)
+print(f"{summary.total_flops:,} FLOPs for one image")
+weights = 28 * 28 * 128 + 128 * 64 + 64 * 10
+print(f"2 x {weights:,} weights = {2 * weights:,}")
+# --8<-- [end:flops]
+
 # --8<-- [start:fit]
 import tempfile
 from pathlib import Path
@@ -242,8 +250,13 @@ saved = torch.load(best_path, weights_only=False)  # a file this page wrote
 best_epoch = saved["epoch"]
 print(best_path.name, "holds:")
 print(textwrap.indent(textwrap.fill(", ".join(sorted(saved)), 68), "  "))
+print("hyper_parameters:", saved["hyper_parameters"])
 best = LitMLP.load_from_checkpoint(best_path)
-print(best.hparams)
+print(type(best).__name__, best.hparams)
+try:  # the file names no class: the base class gets lr=0.001
+    pl.LightningModule.load_from_checkpoint(best_path)
+except TypeError as error:
+    print("TypeError:", error)
 with harmless_warnings_ignored():
     validated = trainer.validate(best, datamodule=dm, verbose=False)
     results = trainer.test(best, datamodule=dm, verbose=False)
@@ -257,6 +270,8 @@ workdir.cleanup()
 # --8<-- [end:checkpoint]
 
 # --8<-- [start:accelerator]
+from lightning.pytorch.accelerators import CPUAccelerator, CUDAAccelerator
+
 trainer = pl.Trainer(
     accelerator="auto",
     devices="auto",
@@ -266,8 +281,14 @@ trainer = pl.Trainer(
     enable_progress_bar=False,
     enable_model_summary=False,
 )
+print("CUDA available:", torch.cuda.is_available())
 print(type(trainer.accelerator).__name__, trainer.num_devices)
-print(trainer.strategy.root_device)
+print(trainer.strategy.root_device, type(trainer.strategy).__name__)
+counts = [CPUAccelerator.auto_device_count()]
+counts.append(CUDAAccelerator.auto_device_count())  # all visible GPUs
+print("auto_device_count: CPU {}, CUDA {}".format(*counts))
+two = pl.Trainer(accelerator="cpu", devices=2, logger=False)
+print("devices=2:", two.num_devices, type(two.strategy).__name__)
 # --8<-- [end:accelerator]
 
 
@@ -306,6 +327,42 @@ with harmless_warnings_ignored():
     print(trainer.global_step, "optimizer step")
     print(sorted(trainer.callback_metrics))
     trainer.test(trainer.lightning_module, datamodule=dm, verbose=False)
+
+
+def probe_test(**kwargs):
+    """A one-batch test with the ModeProbe, under a fresh Trainer."""
+    trainer = pl.Trainer(
+        fast_dev_run=True,
+        logger=False,
+        callbacks=[ModeProbe()],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **kwargs,
+    )
+    trainer.test(LitMLP(), datamodule=dm, verbose=False)
+
+
+import os
+
+import torch.distributed as dist
+
+with harmless_warnings_ignored():
+    print("inference_mode=False:")
+    probe_test(inference_mode=False)
+    print("a gloo process group of one process:")
+    with tempfile.TemporaryDirectory() as store:
+        dist.init_process_group(
+            "gloo",
+            init_method="file://" + os.path.join(store, "store"),
+            rank=0,
+            world_size=1,
+        )
+        # One process: there is nothing for sync_dist to synchronize.
+        warnings.filterwarnings(
+            "ignore", ".*sync_dist=True", PossibleUserWarning
+        )
+        probe_test()
+        dist.destroy_process_group()
 # --8<-- [end:exercise-fast-dev-run]
 
 # --8<-- [start:exercise-plain-model]
