@@ -269,6 +269,62 @@ print(f"test accuracy (best checkpoint): {results[0]['test_acc']:.1%}")
 workdir.cleanup()
 # --8<-- [end:checkpoint]
 
+# --8<-- [start:resplit]
+val_acc = per_epoch.loc[best_epoch, "val_acc"]
+test_acc = results[0]["test_acc"]
+variances = []
+for name, acc, n in (("validation", val_acc, 500), ("test", test_acc, 1000)):
+    variances.append(acc * (1 - acc) / n)
+    se = variances[-1] ** 0.5
+    print(f"{name:10}  {acc:.1%} +/- {se:.1%} (standard error, {n} digits)")
+se_gap = sum(variances) ** 0.5
+print(f"gap {test_acc - val_acc:.1%} +/- {se_gap:.1%}")
+
+train = datasets.MNIST("data", train=True, download=False)
+test = datasets.MNIST("data", train=False, download=False)
+X_all, y_all = train.data.unsqueeze(1).float() / 255, train.targets
+X_test, y_test = test.data.unsqueeze(1).float() / 255, test.targets
+
+
+def resplit_accuracies(seed, num_epochs=best_epoch + 1):
+    """Validation and test accuracy after training on another split."""
+    generator = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(X_all), generator=generator)
+    val, fit = perm[:500], perm[500:]
+    mean, std = X_all[fit].mean(), X_all[fit].std()
+    X_fit, X_val = (X_all[fit] - mean) / std, (X_all[val] - mean) / std
+    loaders = [
+        DataLoader(TensorDataset(X_fit, y_all[fit]), 64, shuffle=True),
+        DataLoader(TensorDataset(X_val, y_all[val]), 1000),
+        DataLoader(TensorDataset((X_test - mean) / std, y_test), 1000),
+    ]
+    torch.manual_seed(seed)
+    model = LitMLP()
+    trainer = pl.Trainer(
+        max_epochs=num_epochs,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with harmless_warnings_ignored():
+        trainer.fit(model, loaders[0], loaders[1])
+        val_result = trainer.validate(model, loaders[1], verbose=False)
+        test_result = trainer.test(model, loaders[2], verbose=False)
+    return val_result[0]["val_acc"], test_result[0]["test_acc"]
+
+
+gaps = []
+for seed in (1, 2, 3):
+    val_acc, test_acc = resplit_accuracies(seed)
+    gaps.append(test_acc - val_acc)
+    print(
+        f"split {seed}: validation {val_acc:.1%}, test {test_acc:.1%},"
+        f" gap {gaps[-1]:.1%}"
+    )
+print(f"mean gap {sum(gaps) / len(gaps):.1%}")
+# --8<-- [end:resplit]
+
 # --8<-- [start:accelerator]
 from lightning.pytorch.accelerators import CPUAccelerator, CUDAAccelerator
 
