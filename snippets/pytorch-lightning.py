@@ -325,6 +325,97 @@ for seed in (1, 2, 3):
 print(f"mean gap {sum(gaps) / len(gaps):.1%}")
 # --8<-- [end:resplit]
 
+# --8<-- [start:callbacks]
+from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor
+
+
+class LitMLPCosine(LitMLP):
+    """LitMLP with a cosine learning-rate schedule over num_epochs."""
+
+    def __init__(self, lr=0.001, num_epochs=10):
+        super().__init__(lr)
+        self.save_hyperparameters()  # now lr and num_epochs
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=self.hparams.num_epochs
+        )
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
+
+
+def cosine_trainer(name):
+    """A Trainer that stops early, logs the rate, keeps every epoch."""
+    return pl.Trainer(
+        max_epochs=10,
+        deterministic=True,
+        logger=CSVLogger(workdir.name, name=name),
+        callbacks=[
+            EarlyStopping(monitor="val_loss", mode="min", patience=2),
+            LearningRateMonitor(logging_interval="epoch"),
+            ModelCheckpoint(
+                dirpath=Path(workdir.name) / "checkpoints",
+                monitor="val_loss",
+                mode="min",
+                save_top_k=-1,
+            ),
+        ],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+
+
+def history(trainer):
+    """The rate and the validation loss of each epoch, from metrics.csv."""
+    metrics = pd.read_csv(Path(trainer.logger.log_dir) / "metrics.csv")
+    # The monitor logs the rate at an epoch's first step, with no epoch.
+    rates = metrics.dropna(subset="lr-Adam")
+    rates.index = rates["step"] // trainer.num_training_batches
+    val_loss = metrics.dropna(subset="val_loss").set_index("epoch")["val_loss"]
+    table = pd.DataFrame({"lr": rates["lr-Adam"], "val_loss": val_loss})
+    return table.rename_axis("epoch").round(5)
+
+
+workdir = tempfile.TemporaryDirectory()
+trainer = cosine_trainer("cosine")
+torch.manual_seed(123)
+with harmless_warnings_ignored():
+    trainer.fit(LitMLPCosine(), datamodule=dm)
+print(history(trainer).to_string())
+print("stopped after epoch", trainer.early_stopping_callback.stopped_epoch)
+print("best:", Path(trainer.checkpoint_callback.best_model_path).name)
+# --8<-- [end:callbacks]
+
+
+# --8<-- [start:test-best]
+with harmless_warnings_ignored():
+    results = trainer.test(datamodule=dm, ckpt_path="best", verbose=False)
+print("tested:", Path(trainer.ckpt_path).name)
+print(f"test accuracy: {results[0]['test_acc']:.1%}")
+# --8<-- [end:test-best]
+
+# --8<-- [start:resume]
+epoch_3 = Path(workdir.name) / "checkpoints" / "epoch=3-step=220.ckpt"
+states = torch.load(epoch_3, weights_only=False)["callbacks"]
+stopping = next(v for k, v in states.items() if k.startswith("EarlyStop"))
+print(
+    f"saved EarlyStopping: best_score {stopping['best_score']:.5f},"
+    f" wait_count {stopping['wait_count']}"
+)
+resumed = cosine_trainer("resumed")
+with harmless_warnings_ignored():
+    # On purpose: the resumed run writes where the first one did.
+    warnings.filterwarnings(
+        "ignore", "Checkpoint directory .* is not empty", UserWarning
+    )
+    resumed.fit(LitMLPCosine(), datamodule=dm, ckpt_path=epoch_3)
+print("resumed from", epoch_3.name)
+print(history(resumed).to_string())
+print("stopped after epoch", resumed.early_stopping_callback.stopped_epoch)
+print(resumed.global_step, "optimizer steps in all")
+workdir.cleanup()
+# --8<-- [end:resume]
+
 # --8<-- [start:accelerator]
 from lightning.pytorch.accelerators import CPUAccelerator, CUDAAccelerator
 
