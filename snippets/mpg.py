@@ -14,8 +14,14 @@ print(df.head().to_string())
 # --8<-- [start:split]
 from sklearn.model_selection import train_test_split
 
-df_train, df_test = train_test_split(df, test_size=0.2, random_state=1)
-print(len(df_train), "training cars,", len(df_test), "test cars")
+df_train_all, df_test = train_test_split(df, test_size=0.2, random_state=1)
+generator = torch.Generator().manual_seed(1)
+perm = torch.randperm(len(df_train_all), generator=generator).numpy()
+num_val = len(df_train_all) // 5
+df_val = df_train_all.iloc[perm[:num_val]]
+df_train = df_train_all.iloc[perm[num_val:]]
+print(len(df_train_all), "cars to learn from,", len(df_test), "test cars")
+print(len(df_train), "training cars,", len(df_val), "validation cars")
 # --8<-- [end:split]
 
 # --8<-- [start:scale]
@@ -29,7 +35,7 @@ numeric_columns = [
     "Acceleration",
 ]
 scaler = StandardScaler().fit(df_train[numeric_columns])
-for name, frame in (("train", df_train), ("test", df_test)):
+for name, frame in (("train", df_train), ("val", df_val), ("test", df_test)):
     scaled = scaler.transform(frame[numeric_columns])
     print(f"{name:5} mean", scaled.mean(axis=0).round(2) + 0.0)
     print(f"{name:5} std ", scaled.std(axis=0).round(2) + 0.0)
@@ -62,11 +68,15 @@ def features(frame):
     return torch.cat(columns, dim=1).float()
 
 
-X_train, X_test = features(df_train), features(df_test)
-y_train = torch.tensor(df_train["MPG"].to_numpy()).float()
-y_test = torch.tensor(df_test["MPG"].to_numpy()).float()
+def target(frame):
+    return torch.tensor(frame["MPG"].to_numpy()).float()
+
+
+X_train, y_train = features(df_train), target(df_train)
+X_val, y_val = features(df_val), target(df_val)
+X_test, y_test = features(df_test), target(df_test)
 print(X_train.shape, y_train.shape, X_train.dtype)
-print(X_test.shape, y_test.shape)
+print(X_val.shape, X_test.shape)
 print([round(value, 3) for value in X_train[0].tolist()])
 # --8<-- [end:features]
 
@@ -74,12 +84,6 @@ print([round(value, 3) for value in X_train[0].tolist()])
 from torch.utils.data import DataLoader, TensorDataset
 
 batch_size = 8
-train_dl = DataLoader(
-    TensorDataset(X_train, y_train),
-    batch_size=batch_size,
-    shuffle=True,
-    generator=torch.Generator().manual_seed(1),
-)
 
 
 def make_model(hidden_units):
@@ -94,55 +98,23 @@ def make_model(hidden_units):
 
 
 hidden_units = [8, 4]
-model = make_model(hidden_units).to(device)
-print(model)
+print(make_model(hidden_units))
 # --8<-- [end:model]
 
+
 # --8<-- [start:train]
-loss_fn = nn.MSELoss()
-lr = 0.01
-num_epochs = 30
-optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-    optimizer, T_max=num_epochs
-)
-for epoch in range(1, num_epochs + 1):
-    model.train()
-    epoch_lr = scheduler.get_last_lr()[0]  # the rate this epoch uses
-    total_loss = 0.0
-    for X_batch, y_batch in train_dl:
-        X_batch, y_batch = X_batch.to(device), y_batch.to(device)
-        pred = model(X_batch)[:, 0]
-        loss = loss_fn(pred, y_batch)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        total_loss += loss.item() * len(y_batch)
-    scheduler.step()
-    if epoch == 1 or epoch % 5 == 0:
-        print(
-            f"epoch {epoch:2d}  lr {epoch_lr:.5f}"
-            f"  train MSE {total_loss / len(y_train):.4g}"
-        )
-# --8<-- [end:train]
-
-# --8<-- [start:evaluate]
-model.eval()
-with torch.no_grad():
-    pred = model(X_test.to(device))[:, 0].cpu()
-mse = nn.functional.mse_loss(pred, y_test).item()
-mae = nn.functional.l1_loss(pred, y_test).item()
-print(f"test MSE {mse:.4g} (mpg squared)")
-print(f"test MAE {mae:.4g} mpg")
-# --8<-- [end:evaluate]
+def predict(model, X):
+    """The model's MPG for each row of X, in evaluation mode."""
+    model.eval()
+    with torch.no_grad():
+        return model(X.to(device))[:, 0].cpu()
 
 
-# --8<-- [start:seeds]
-def test_mae(seed):
-    """Train a fresh model as above from ``seed``; its test MAE in mpg."""
+def train_model(lr, num_epochs, seed=1, report=False):
+    """Train a fresh model with Adam and a cosine schedule."""
     torch.manual_seed(seed)
     model = make_model(hidden_units).to(device)
-    loader = DataLoader(
+    train_dl = DataLoader(
         TensorDataset(X_train, y_train),
         batch_size=batch_size,
         shuffle=True,
@@ -152,52 +124,130 @@ def test_mae(seed):
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=num_epochs
     )
-    for _ in range(num_epochs):
+    history = {"train": [], "val": []}
+    for epoch in range(1, num_epochs + 1):
         model.train()
-        for X_batch, y_batch in loader:
+        epoch_lr = scheduler.get_last_lr()[0]  # the rate this epoch uses
+        total_loss = 0.0
+        for X_batch, y_batch in train_dl:
             X_batch, y_batch = X_batch.to(device), y_batch.to(device)
-            loss = loss_fn(model(X_batch)[:, 0], y_batch)
+            pred = model(X_batch)[:, 0]
+            loss = loss_fn(pred, y_batch)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
+            total_loss += loss.item() * len(y_batch)
         scheduler.step()
-    model.eval()
-    with torch.no_grad():
-        pred = model(X_test.to(device))[:, 0].cpu()
-    return nn.functional.l1_loss(pred, y_test).item()
+        history["train"].append(total_loss / len(y_train))
+        history["val"].append(loss_fn(predict(model, X_val), y_val).item())
+        if report and (epoch == 1 or epoch % 5 == 0):
+            print(
+                f"epoch {epoch:2d}  lr {epoch_lr:.5f}"
+                f"  train MSE {history['train'][-1]:.4g}"
+                f"  val MSE {history['val'][-1]:.4g}"
+            )
+    return model, history
 
 
-maes = [mae]  # seed 1: the model trained above
-for seed in (2, 3, 4):
-    maes.append(test_mae(seed))
-for seed, seed_mae in enumerate(maes, start=1):
-    print(f"seed {seed}  test MAE {seed_mae:.3f} mpg")
-print(f"spread (largest - smallest): {max(maes) - min(maes):.2f} mpg")
-# --8<-- [end:seeds]
+loss_fn = nn.MSELoss()
+lr = 0.01
+num_epochs = 30
+model, history = train_model(lr, num_epochs, report=True)
+final = loss_fn(predict(model, X_train), y_train).item()
+print(f"final weights, train MSE {final:.4g}")
+print(f"MPG std: train {y_train.std():.2f}, val {y_val.std():.2f}")
+# --8<-- [end:train]
 
-# --8<-- [start:plot-function]
+# --8<-- [start:plot-curves]
 import matplotlib.pyplot as plt
 
 
-def plot_predictions(actual, predicted, title):
-    """Predicted against actual MPG, with the diagonal of perfect ones."""
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.scatter(actual, predicted, edgecolor="black", linewidth=0.5, alpha=0.8)
-    limits = [5, 50]
-    ax.plot(
-        limits,
-        limits,
-        color="gray",
-        linestyle="--",
-        label="perfect prediction",
+def plot_curves(history):
+    """Training and validation MSE per epoch, on a log scale."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = range(1, len(history["train"]) + 1)
+    ax.plot(epochs, history["train"], "o-", markersize=3, label="training")
+    ax.plot(epochs, history["val"], "s--", markersize=3, label="validation")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean squared error (mpg squared)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+# --8<-- [end:plot-curves]
+
+# --8<-- [start:curves]
+fig = plot_curves(history)
+# --8<-- [end:curves]
+
+# --8<-- [start:choose]
+l1 = nn.functional.l1_loss
+runs = {(lr, num_epochs): model}  # the run above
+for lr in (0.001, 0.01, 0.1):
+    for num_epochs in (15, 30):
+        if (lr, num_epochs) not in runs:
+            runs[lr, num_epochs] = train_model(lr, num_epochs)[0]
+val_mae = {key: l1(predict(m, X_val), y_val).item() for key, m in runs.items()}
+print("validation MAE (mpg)  15 epochs  30 epochs")
+for lr in (0.001, 0.01, 0.1):
+    print(
+        f"lr {lr:<5}              "
+        f"{val_mae[lr, 15]:9.3f}  {val_mae[lr, 30]:9.3f}"
     )
-    ax.set_xlim(limits)
-    ax.set_ylim(limits)
-    ax.set_aspect("equal")
+lr, num_epochs = min(val_mae, key=val_mae.get)
+print(f"chosen: lr {lr}, {num_epochs} epochs")
+# --8<-- [end:choose]
+
+# --8<-- [start:seeds]
+maes = [val_mae[lr, num_epochs]]  # seed 1: the chosen run
+for seed in (2, 3):
+    seed_model = train_model(lr, num_epochs, seed=seed)[0]
+    maes.append(l1(predict(seed_model, X_val), y_val).item())
+for seed, seed_mae in enumerate(maes, start=1):
+    print(f"seed {seed}  validation MAE {seed_mae:.3f} mpg")
+print(f"spread (largest - smallest): {max(maes) - min(maes):.2f} mpg")
+# --8<-- [end:seeds]
+
+# --8<-- [start:evaluate]
+model = runs[lr, num_epochs]
+pred = predict(model, X_test)
+errors = (pred - y_test).abs()
+mse = nn.functional.mse_loss(pred, y_test).item()
+mae = errors.mean().item()
+se = errors.std().item() / len(errors) ** 0.5
+# Bootstrap: the MAE of 10,000 resamples of the test cars.
+generator = torch.Generator().manual_seed(1)
+resamples = torch.randint(
+    len(errors), (10_000, len(errors)), generator=generator
+)
+boot = errors[resamples].mean(dim=1)
+low, high = torch.quantile(boot, torch.tensor([0.025, 0.975]))
+baseline = (y_train.mean() - y_test).abs().mean().item()
+print(f"test MSE {mse:.4g} (mpg squared)")
+print(f"test MAE {mae:.4g} mpg")
+print(f"standard error {se:.2f} mpg")
+print(f"bootstrap 95% interval {low:.2f} to {high:.2f} mpg")
+print(f"baseline (training mean {y_train.mean():.2f}) MAE {baseline:.4g} mpg")
+# --8<-- [end:evaluate]
+
+
+# --8<-- [start:plot-function]
+def plot_residuals(actual, predicted):
+    """Residual (predicted - actual) against the actual MPG."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.scatter(
+        actual,
+        predicted - actual,
+        edgecolor="black",
+        linewidth=0.5,
+        alpha=0.8,
+    )
+    ax.axhline(0, color="gray", linestyle="--", label="perfect prediction")
     ax.set_xlabel("actual MPG")
-    ax.set_ylabel("predicted MPG")
-    ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.set_ylabel("predicted - actual (mpg)")
+    ax.legend(loc="lower left")
     ax.grid(alpha=0.3)
     return fig
 
@@ -205,16 +255,29 @@ def plot_predictions(actual, predicted, title):
 # --8<-- [end:plot-function]
 
 # --8<-- [start:plot]
-fig = plot_predictions(y_test, pred, f"Test cars: MAE {mae:.2f} mpg")
+fig = plot_residuals(y_test, pred)
+residual = pred - y_test
+high_mpg = y_test >= 38
+print(f"{high_mpg.sum()} test cars at 38 mpg or more,")
+print(f"{(residual[high_mpg] < 0).sum()} of them predicted too low")
+print(f"mean residual below 38 mpg   {residual[~high_mpg].mean():+.2f} mpg")
+print(f"mean residual at 38 or more  {residual[high_mpg].mean():+.2f} mpg")
+num_high = (y_train >= 38).sum()
+print(f"{num_high} of {len(y_train)} training cars at 38 mpg or more")
 # --8<-- [end:plot]
 
 # --8<-- [start:exercise-baseline]
 from sklearn.linear_model import LinearRegression
 
-baseline = LinearRegression().fit(X_train.numpy(), y_train.numpy())
-baseline_pred = torch.tensor(baseline.predict(X_test.numpy()))
-baseline_mae = (baseline_pred - y_test).abs().mean()
-print(f"linear regression test MAE {baseline_mae:.4g} mpg")
+linear = LinearRegression().fit(X_train.numpy(), y_train.numpy())
+linear_pred = torch.tensor(linear.predict(X_test.numpy())).float()
+linear_errors = (linear_pred - y_test).abs()
+print(f"linear regression test MAE {linear_errors.mean():.4g} mpg")
+# The same resamples of the test cars, for both models at once.
+gap = (linear_errors - errors)[resamples].mean(dim=1)
+low, high = torch.quantile(gap, torch.tensor([0.025, 0.975]))
+print(f"gap {(linear_errors - errors).mean():.3f} mpg")
+print(f"bootstrap 95% interval of the gap {low:.2f} to {high:.2f} mpg")
 # --8<-- [end:exercise-baseline]
 
 
@@ -261,3 +324,10 @@ print(
 print(torch.bucketize(years, boundaries, right=True))
 print(torch.bucketize(years, boundaries, right=False))
 # --8<-- [end:exercise-right]
+
+# --8<-- [start:exercise-wider]
+wider = train_model(0.3, 30)[0]
+wider_mae = l1(predict(wider, X_val), y_val).item()
+print(f"lr 0.3, 30 epochs: validation MAE {wider_mae:.3f} mpg")
+print(f"lr 0.1, 30 epochs: validation MAE {val_mae[0.1, 30]:.3f} mpg")
+# --8<-- [end:exercise-wider]

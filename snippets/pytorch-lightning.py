@@ -149,6 +149,14 @@ print(pl.utilities.model_summary.ModelSummary(model))
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 # --8<-- [end:module]
 
+# --8<-- [start:flops]
+model.example_input_array = torch.zeros(1, 1, 28, 28)  # one image
+summary = pl.utilities.model_summary.ModelSummary(model)
+print(f"{summary.total_flops:,} FLOPs for one image")
+weights = 28 * 28 * 128 + 128 * 64 + 64 * 10
+print(f"2 x {weights:,} weights = {2 * weights:,}")
+# --8<-- [end:flops]
+
 # --8<-- [start:fit]
 import tempfile
 from pathlib import Path
@@ -242,8 +250,13 @@ saved = torch.load(best_path, weights_only=False)  # a file this page wrote
 best_epoch = saved["epoch"]
 print(best_path.name, "holds:")
 print(textwrap.indent(textwrap.fill(", ".join(sorted(saved)), 68), "  "))
+print("hyper_parameters:", saved["hyper_parameters"])
 best = LitMLP.load_from_checkpoint(best_path)
-print(best.hparams)
+print(type(best).__name__, best.hparams)
+try:  # the file names no class: the base class gets lr=0.001
+    pl.LightningModule.load_from_checkpoint(best_path)
+except TypeError as error:
+    print("TypeError:", error)
 with harmless_warnings_ignored():
     validated = trainer.validate(best, datamodule=dm, verbose=False)
     results = trainer.test(best, datamodule=dm, verbose=False)
@@ -256,7 +269,156 @@ print(f"test accuracy (best checkpoint): {results[0]['test_acc']:.1%}")
 workdir.cleanup()
 # --8<-- [end:checkpoint]
 
+# --8<-- [start:resplit]
+val_acc = per_epoch.loc[best_epoch, "val_acc"]
+test_acc = results[0]["test_acc"]
+variances = []
+for name, acc, n in (("validation", val_acc, 500), ("test", test_acc, 1000)):
+    variances.append(acc * (1 - acc) / n)
+    se = variances[-1] ** 0.5
+    print(f"{name:10}  {acc:.1%} +/- {se:.1%} (standard error, {n} digits)")
+se_gap = sum(variances) ** 0.5
+print(f"gap {test_acc - val_acc:.1%} +/- {se_gap:.1%}")
+
+train = datasets.MNIST("data", train=True, download=False)
+test = datasets.MNIST("data", train=False, download=False)
+X_all, y_all = train.data.unsqueeze(1).float() / 255, train.targets
+X_test, y_test = test.data.unsqueeze(1).float() / 255, test.targets
+
+
+def resplit_accuracies(seed, num_epochs=best_epoch + 1):
+    """Validation and test accuracy after training on another split."""
+    generator = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(X_all), generator=generator)
+    val, fit = perm[:500], perm[500:]
+    mean, std = X_all[fit].mean(), X_all[fit].std()
+    X_fit, X_val = (X_all[fit] - mean) / std, (X_all[val] - mean) / std
+    loaders = [
+        DataLoader(TensorDataset(X_fit, y_all[fit]), 64, shuffle=True),
+        DataLoader(TensorDataset(X_val, y_all[val]), 1000),
+        DataLoader(TensorDataset((X_test - mean) / std, y_test), 1000),
+    ]
+    torch.manual_seed(seed)
+    model = LitMLP()
+    trainer = pl.Trainer(
+        max_epochs=num_epochs,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with harmless_warnings_ignored():
+        trainer.fit(model, loaders[0], loaders[1])
+        val_result = trainer.validate(model, loaders[1], verbose=False)
+        test_result = trainer.test(model, loaders[2], verbose=False)
+    return val_result[0]["val_acc"], test_result[0]["test_acc"]
+
+
+gaps = []
+for seed in (1, 2, 3):
+    val_acc, test_acc = resplit_accuracies(seed)
+    gaps.append(test_acc - val_acc)
+    print(
+        f"split {seed}: validation {val_acc:.1%}, test {test_acc:.1%},"
+        f" gap {gaps[-1]:.1%}"
+    )
+print(f"mean gap {sum(gaps) / len(gaps):.1%}")
+# --8<-- [end:resplit]
+
+# --8<-- [start:callbacks]
+from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor
+
+
+class LitMLPCosine(LitMLP):
+    """LitMLP with a cosine learning-rate schedule over num_epochs."""
+
+    def __init__(self, lr=0.001, num_epochs=10):
+        super().__init__(lr)
+        self.save_hyperparameters()  # now lr and num_epochs
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=self.hparams.num_epochs
+        )
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
+
+
+def cosine_trainer(name):
+    """A Trainer that stops early, logs the rate, keeps every epoch."""
+    return pl.Trainer(
+        max_epochs=10,
+        deterministic=True,
+        logger=CSVLogger(workdir.name, name=name),
+        callbacks=[
+            EarlyStopping(monitor="val_loss", mode="min", patience=2),
+            LearningRateMonitor(logging_interval="epoch"),
+            ModelCheckpoint(
+                dirpath=Path(workdir.name) / "checkpoints",
+                monitor="val_loss",
+                mode="min",
+                save_top_k=-1,
+            ),
+        ],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+
+
+def history(trainer):
+    """The rate and the validation loss of each epoch, from metrics.csv."""
+    metrics = pd.read_csv(Path(trainer.logger.log_dir) / "metrics.csv")
+    # The monitor logs the rate at an epoch's first step, with no epoch.
+    rates = metrics.dropna(subset="lr-Adam")
+    rates.index = rates["step"] // trainer.num_training_batches
+    val_loss = metrics.dropna(subset="val_loss").set_index("epoch")["val_loss"]
+    table = pd.DataFrame({"lr": rates["lr-Adam"], "val_loss": val_loss})
+    return table.rename_axis("epoch").round(5)
+
+
+workdir = tempfile.TemporaryDirectory()
+trainer = cosine_trainer("cosine")
+torch.manual_seed(123)
+with harmless_warnings_ignored():
+    trainer.fit(LitMLPCosine(), datamodule=dm)
+print(history(trainer).to_string())
+print("stopped after epoch", trainer.early_stopping_callback.stopped_epoch)
+print("best:", Path(trainer.checkpoint_callback.best_model_path).name)
+# --8<-- [end:callbacks]
+
+
+# --8<-- [start:test-best]
+with harmless_warnings_ignored():
+    results = trainer.test(datamodule=dm, ckpt_path="best", verbose=False)
+print("tested:", Path(trainer.ckpt_path).name)
+print(f"test accuracy: {results[0]['test_acc']:.1%}")
+# --8<-- [end:test-best]
+
+# --8<-- [start:resume]
+epoch_3 = Path(workdir.name) / "checkpoints" / "epoch=3-step=220.ckpt"
+states = torch.load(epoch_3, weights_only=False)["callbacks"]
+stopping = next(v for k, v in states.items() if k.startswith("EarlyStop"))
+print(
+    f"saved EarlyStopping: best_score {stopping['best_score']:.5f},"
+    f" wait_count {stopping['wait_count']}"
+)
+resumed = cosine_trainer("resumed")
+with harmless_warnings_ignored():
+    # On purpose: the resumed run writes where the first one did.
+    warnings.filterwarnings(
+        "ignore", "Checkpoint directory .* is not empty", UserWarning
+    )
+    resumed.fit(LitMLPCosine(), datamodule=dm, ckpt_path=epoch_3)
+print("resumed from", epoch_3.name)
+print(history(resumed).to_string())
+print("stopped after epoch", resumed.early_stopping_callback.stopped_epoch)
+print(resumed.global_step, "optimizer steps in all")
+workdir.cleanup()
+# --8<-- [end:resume]
+
 # --8<-- [start:accelerator]
+from lightning.pytorch.accelerators import CPUAccelerator, CUDAAccelerator
+
 trainer = pl.Trainer(
     accelerator="auto",
     devices="auto",
@@ -266,8 +428,14 @@ trainer = pl.Trainer(
     enable_progress_bar=False,
     enable_model_summary=False,
 )
+print("CUDA available:", torch.cuda.is_available())
 print(type(trainer.accelerator).__name__, trainer.num_devices)
-print(trainer.strategy.root_device)
+print(trainer.strategy.root_device, type(trainer.strategy).__name__)
+counts = [CPUAccelerator.auto_device_count()]
+counts.append(CUDAAccelerator.auto_device_count())  # all visible GPUs
+print("auto_device_count: CPU {}, CUDA {}".format(*counts))
+two = pl.Trainer(accelerator="cpu", devices=2, logger=False)
+print("devices=2:", two.num_devices, type(two.strategy).__name__)
 # --8<-- [end:accelerator]
 
 
@@ -306,6 +474,42 @@ with harmless_warnings_ignored():
     print(trainer.global_step, "optimizer step")
     print(sorted(trainer.callback_metrics))
     trainer.test(trainer.lightning_module, datamodule=dm, verbose=False)
+
+
+def probe_test(**kwargs):
+    """A one-batch test with the ModeProbe, under a fresh Trainer."""
+    trainer = pl.Trainer(
+        fast_dev_run=True,
+        logger=False,
+        callbacks=[ModeProbe()],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **kwargs,
+    )
+    trainer.test(LitMLP(), datamodule=dm, verbose=False)
+
+
+import os
+
+import torch.distributed as dist
+
+with harmless_warnings_ignored():
+    print("inference_mode=False:")
+    probe_test(inference_mode=False)
+    print("a gloo process group of one process:")
+    with tempfile.TemporaryDirectory() as store:
+        dist.init_process_group(
+            "gloo",
+            init_method="file://" + os.path.join(store, "store"),
+            rank=0,
+            world_size=1,
+        )
+        # One process: there is nothing for sync_dist to synchronize.
+        warnings.filterwarnings(
+            "ignore", ".*sync_dist=True", PossibleUserWarning
+        )
+        probe_test()
+        dist.destroy_process_group()
 # --8<-- [end:exercise-fast-dev-run]
 
 # --8<-- [start:exercise-plain-model]
