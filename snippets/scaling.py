@@ -136,25 +136,6 @@ except ValueError as error:
 dist.destroy_process_group()
 # --8<-- [end:sync-batch-norm]
 
-# --8<-- [start:ddp-same-classes]
-import ast
-from pathlib import Path
-
-
-def class_definitions(path):
-    """Each top-level class of a Python file, as a comparable syntax tree."""
-    tree = ast.parse(Path(path).read_text())
-    return {
-        c.name: ast.dump(c) for c in tree.body if isinstance(c, ast.ClassDef)
-    }
-
-
-chapter = class_definitions("snippets/pytorch-lightning.py")
-script = class_definitions("snippets/ddp/lightning_ddp.py")
-for name in ["MNISTDataModule", "LitMLP"]:
-    print(name, "identical" if script[name] == chapter[name] else "DIFFERENT")
-# --8<-- [end:ddp-same-classes]
-
 # --8<-- [start:ddp-run]
 import contextlib
 import os
