@@ -81,38 +81,60 @@ X, y = torch.randn(128, 4), torch.randn(128, 1)
 loss_fn = nn.MSELoss()
 
 
-def gradient(X, y):
+def gradient(model, X, y):
     """The gradient of the mean loss over one batch, as one flat tensor."""
     model.zero_grad()
     loss_fn(model(X), y).backward()
     return torch.cat([p.grad.flatten() for p in model.parameters()])
 
 
-whole = gradient(X, y)
-halves = (gradient(X[:64], y[:64]) + gradient(X[64:], y[64:])) / 2
+whole = gradient(model, X, y)
+halves = (
+    gradient(model, X[:64], y[:64]) + gradient(model, X[64:], y[64:])
+) / 2
 print("batch of 128:     ", whole)
 print("average of 2 x 64:", halves)
 print(f"largest difference: {(whole - halves).abs().max():.0e}")
 # --8<-- [end:gradient-average]
 
-# --8<-- [start:ddp-same-classes]
-import ast
-from pathlib import Path
+
+# --8<-- [start:batch-norm]
+def gradient_difference(model):
+    """How far the average over 2 x 64 is from the batch of 128."""
+    whole = gradient(model, X, y)
+    first, last = (
+        gradient(model, X[:64], y[:64]),
+        gradient(model, X[64:], y[64:]),
+    )
+    return (whole - (first + last) / 2).abs().max()
 
 
-def class_definitions(path):
-    """Each top-level class of a Python file, as a comparable syntax tree."""
-    tree = ast.parse(Path(path).read_text())
-    return {
-        c.name: ast.dump(c) for c in tree.body if isinstance(c, ast.ClassDef)
-    }
+print("feature means, batch of 128:", X.mean(dim=0))
+print("feature means, first 64:    ", X[:64].mean(dim=0))
+print("feature means, last 64:     ", X[64:].mean(dim=0))
+batch_norm = nn.Sequential(nn.BatchNorm1d(4), model)  # the same Linear
+layer_norm = nn.Sequential(nn.LayerNorm(4), model)
+print(
+    f"BatchNorm1d, largest difference: {gradient_difference(batch_norm):.2e}"
+)
+print(
+    f"LayerNorm, largest difference:   {gradient_difference(layer_norm):.0e}"
+)
+# --8<-- [end:batch-norm]
 
+# --8<-- [start:sync-batch-norm]
+import torch.distributed as dist
 
-chapter = class_definitions("lightning_chapter.py")
-script = class_definitions("lightning_ddp.py")
-for name in ["MNISTDataModule", "LitMLP"]:
-    print(name, "identical" if script[name] == chapter[name] else "DIFFERENT")
-# --8<-- [end:ddp-same-classes]
+sync_norm = nn.SyncBatchNorm(4)
+print("no process group, output:", tuple(sync_norm(X).shape))
+# A process group of one process, so that SyncBatchNorm tries to synchronize.
+dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+try:
+    sync_norm(X)
+except ValueError as error:
+    print("ValueError:", error)
+dist.destroy_process_group()
+# --8<-- [end:sync-batch-norm]
 
 # --8<-- [start:ddp-run]
 import contextlib
@@ -178,8 +200,6 @@ print(run_script("lightning_ddp.py", weights_path), end="")
 
 # --8<-- [start:fail-fast]
 from datetime import timedelta
-
-import torch.distributed as dist
 
 print("default timeout:", dist.default_pg_timeout)
 try:  # a rendezvous for 2 processes that only 1 process reaches
@@ -280,7 +300,9 @@ print(
 # --8<-- [end:exercise-sampler]
 
 # --8<-- [start:exercise-uneven]
-uneven = (gradient(X[:100], y[:100]) + gradient(X[100:], y[100:])) / 2
+uneven = (
+    gradient(model, X[:100], y[:100]) + gradient(model, X[100:], y[100:])
+) / 2
 print("batch of 128:       ", whole)
 print("average of 100 + 28:", uneven)
 

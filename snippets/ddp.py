@@ -1,0 +1,225 @@
+# --8<-- [start:run-script]
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+
+TIME_LIMIT = 300  # seconds for the whole run
+
+
+def run_script(*args, time_limit=TIME_LIMIT):
+    """Run a Python script in a fresh process and return what it printed.
+
+    The script runs in a new session, which also holds every process it
+    starts, so that one os.killpg stops them all: at the time limit, and
+    after the script ends, whatever it left behind.
+    """
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        script = subprocess.Popen(
+            [sys.executable, *args],
+            stdout=out,
+            stderr=err,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            script.wait(timeout=time_limit)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        with contextlib.suppress(ProcessLookupError):  # none left
+            os.killpg(script.pid, signal.SIGKILL)
+        script.wait()
+        out.seek(0)
+        err.seek(0)
+        printed, errors = out.read(), err.read()
+    command = " ".join(args)
+    if timed_out:
+        raise RuntimeError(
+            f"{command!r} ran past {time_limit} s: stopped, with every "
+            "process it started"
+        )
+    if script.returncode != 0:
+        # The last "SomeError: message" line: the exception that ended it.
+        raised = re.findall(r"^[\w.]+(?:Error|Exception)\b.*", errors, re.M)
+        raise RuntimeError(
+            f"{command!r} failed (exit status {script.returncode}): "
+            + (raised[-1] if raised else errors.strip()[-500:])
+        )
+    return printed
+
+
+# --8<-- [end:run-script]
+
+# --8<-- [start:run-plain]
+torchrun = [
+    "-m",
+    "torch.distributed.run",
+    "--standalone",
+    "--nproc-per-node=2",
+]
+print(run_script(*torchrun, "plain_ddp.py"), end="")
+# --8<-- [end:run-plain]
+
+# --8<-- [start:set-epoch]
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from torch.utils.data.distributed import DistributedSampler
+
+sampler = DistributedSampler(range(8), num_replicas=2, rank=0, seed=123)
+for epoch in range(2):
+    print(f"epoch {epoch}, no set_epoch:", list(sampler))
+for epoch in range(2):
+    sampler.set_epoch(epoch)
+    print(f"epoch {epoch}, set_epoch:   ", list(sampler))
+# --8<-- [end:set-epoch]
+
+# --8<-- [start:padding]
+from collections import Counter
+
+digits = range(1001)  # a test set of 1,001 digits, for 2 processes
+for drop_last in (False, True):
+    shares = [
+        list(
+            DistributedSampler(
+                digits,
+                num_replicas=2,
+                rank=rank,
+                shuffle=False,
+                drop_last=drop_last,
+            )
+        )
+        for rank in range(2)
+    ]
+    counts = Counter(shares[0] + shares[1])
+    twice = [digit for digit, count in counts.items() if count > 1]
+    never = [digit for digit in digits if digit not in counts]
+    print(
+        f"drop_last={drop_last}: {len(shares[0])} + {len(shares[1])}"
+        f" = {counts.total()} counted, twice: {twice}, never: {never}"
+    )
+# --8<-- [end:padding]
+
+# --8<-- [start:linear-scaling]
+torch.manual_seed(123)
+X, y = torch.randn(128, 4), torch.randn(128, 1)
+loss_fn = nn.MSELoss()
+
+
+def sgd(batches, lr):
+    """The weights after one SGD step per batch, from the same start."""
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for X_batch, y_batch in batches:
+        optimizer.zero_grad()
+        loss_fn(model(X_batch), y_batch).backward()
+        optimizer.step()
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+start = sgd([], lr=0.0)
+for lr in (0.01, 0.1, 0.5):
+    two_small = sgd([(X[:64], y[:64]), (X[64:], y[64:])], lr=lr)
+    one_large = sgd([(X, y)], lr=2 * lr)
+    moved = (two_small - start).abs().max()
+    apart = (two_small - one_large).abs().max()
+    print(f"lr {lr}: moved {moved:.4f}, apart {apart:.4f}")
+# --8<-- [end:linear-scaling]
+
+# --8<-- [start:warm-up]
+batch_size, lr = 64, 0.001  # a setting tuned on one process
+k = 8  # processes, each with batches of batch_size
+model = nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=k * lr)
+warm_up = torch.optim.lr_scheduler.LinearLR(
+    optimizer, start_factor=1 / k, total_iters=5
+)
+for step in range(7):
+    print(f"step {step}: lr {optimizer.param_groups[0]['lr']:.4f}")
+    optimizer.step()  # after the step's backward
+    warm_up.step()
+# --8<-- [end:warm-up]
+
+# --8<-- [start:adam-scale]
+torch.manual_seed(123)
+gradients = torch.randn(5, 3)  # five steps' gradients for 3 parameters
+
+for optimizer_class in (torch.optim.SGD, torch.optim.Adam):
+    for scale in (1, 10):
+        weights = torch.zeros(3, requires_grad=True)
+        optimizer = optimizer_class([weights], lr=0.01)
+        for gradient in gradients:
+            weights.grad = scale * gradient
+            optimizer.step()
+        name = optimizer_class.__name__
+        print(f"{name:4}, gradients x {scale:2}:", weights.detach())
+# --8<-- [end:adam-scale]
+
+# --8<-- [start:memory]
+torch.manual_seed(123)
+model = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 128),
+    nn.ReLU(),
+    nn.Linear(128, 64),
+    nn.ReLU(),
+    nn.Linear(64, 10),
+)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+loss_fn = nn.CrossEntropyLoss()
+X, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+loss_fn(model(X), y).backward()
+optimizer.step()
+
+
+def numbers(tensors):
+    return sum(t.numel() for t in tensors)
+
+
+params = list(model.parameters())
+state = [t for s in optimizer.state.values() for t in s.values() if t.ndim]
+print(f"parameters:       {numbers(params):,}")
+print(f"gradients:        {numbers(p.grad for p in params):,}")
+print(f"Adam's two means: {numbers(state):,}")
+# --8<-- [end:memory]
+
+# --8<-- [start:exercise-padding]
+for shuffle in (False, True):
+    shares = [
+        list(
+            DistributedSampler(
+                range(10), num_replicas=4, rank=rank, shuffle=shuffle, seed=0
+            )
+        )
+        for rank in range(4)
+    ]
+    print(f"shuffle={shuffle}:", shares)
+# --8<-- [end:exercise-padding]
+
+
+# --8<-- [start:exercise-warm-up]
+train_digits = range(3500)
+for k in (1, 2, 8):
+    sampler = DistributedSampler(train_digits, num_replicas=k, rank=0)
+    loader = DataLoader(train_digits, batch_size=64, sampler=sampler)
+    warm_up_steps = 5 * len(loader)
+    optimizer = torch.optim.SGD(nn.Linear(4, 1).parameters(), lr=k * 0.001)
+    warm_up = torch.optim.lr_scheduler.LinearLR(
+        optimizer, start_factor=1 / k, total_iters=warm_up_steps
+    )
+    for _ in range(warm_up_steps):
+        optimizer.step()
+        warm_up.step()
+    print(
+        f"k = {k}: {len(loader)} steps per epoch, warm-up of"
+        f" {warm_up_steps} steps, to lr {optimizer.param_groups[0]['lr']:.4f}"
+    )
+# --8<-- [end:exercise-warm-up]

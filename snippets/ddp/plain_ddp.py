@@ -1,0 +1,149 @@
+# --8<-- [start:imports]
+"""Train the Lightning chapter's MNIST model with plain PyTorch DDP.
+
+Start one copy per process with torchrun, which tells each copy its rank:
+
+    torchrun --standalone --nproc-per-node=2 snippets/ddp/plain_ddp.py
+"""
+
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+from mechanics.mnist import prepare_mnist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, TensorDataset, random_split
+from torch.utils.data.distributed import DistributedSampler
+from torchvision import datasets
+
+# --8<-- [end:imports]
+
+
+# --8<-- [start:data-model]
+def mnist_datasets(root="data", num_val=500):
+    """The three datasets of MNISTDataModule.setup: same digits, same split."""
+    train = datasets.MNIST(root, train=True, download=False)
+    test = datasets.MNIST(root, train=False, download=False)
+    X_train = train.data.unsqueeze(1).float() / 255
+    X_test = test.data.unsqueeze(1).float() / 255
+    generator = torch.Generator().manual_seed(0)
+    sizes = [len(X_train) - num_val, num_val]
+    fit, val = random_split(range(len(X_train)), sizes, generator)
+    fit, val = fit.indices, val.indices
+    mean, std = X_train[fit].mean(), X_train[fit].std()
+    X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+    y_train = train.targets
+    return (
+        TensorDataset(X_train[fit], y_train[fit]),
+        TensorDataset(X_train[val], y_train[val]),
+        TensorDataset(X_test, test.targets),
+    )
+
+
+def mlp():
+    """The layers of LitMLP."""
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 128),
+        nn.ReLU(),
+        nn.Linear(128, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
+    )
+
+
+# --8<-- [end:data-model]
+
+
+# --8<-- [start:helpers]
+def print0(*args):
+    """Print from the process of rank 0 only."""
+    if dist.get_rank() == 0:
+        print(*args, flush=True)
+
+
+def every_rank(value):
+    """A number from every process, gathered in rank order."""
+    values = [None] * dist.get_world_size()
+    dist.all_gather_object(values, value)
+    return ", ".join(f"{v:.4f}" for v in values)
+
+
+def accuracy(model, dataset):
+    """Accuracy over a dataset shared out by a DistributedSampler."""
+    sampler = DistributedSampler(dataset, shuffle=False)
+    loader = DataLoader(dataset, batch_size=1000, sampler=sampler)
+    counts = torch.zeros(2)  # correct, seen
+    with torch.no_grad():
+        for X, y in loader:
+            correct = (model(X).argmax(dim=1) == y).sum()
+            counts += torch.tensor([correct, len(y)])
+    dist.all_reduce(counts)  # sums the counts of all processes
+    return counts[0] / counts[1], int(counts[1])
+
+
+# --8<-- [end:helpers]
+
+
+# --8<-- [start:main]
+TIMEOUT = timedelta(seconds=60)  # how long the processes wait for each other
+
+
+def main(num_epochs=3, batch_size=64, lr=0.001):
+    # torchrun's environment variables say where rank 0 listens, and the
+    # rank and the world size of this process.
+    dist.init_process_group("gloo", timeout=TIMEOUT)
+    rank, world_size = dist.get_rank(), dist.get_world_size()
+    print0(f"{world_size} processes, backend {dist.get_backend()}")
+    if rank == 0:
+        prepare_mnist("data")
+    dist.barrier()  # the others wait until rank 0 has written the files
+    train_set, val_set, test_set = mnist_datasets()
+
+    torch.manual_seed(123 + rank)  # a different model on every rank
+    model = mlp()
+    first = model[1].weight[0, 0].item()
+    print0("first weight, before DDP:", every_rank(first))
+    model = DistributedDataParallel(model)  # broadcasts rank 0's
+    first = model.module[1].weight[0, 0].item()
+    print0("first weight, after DDP: ", every_rank(first))
+
+    sampler = DistributedSampler(train_set, shuffle=True, seed=123)
+    loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    print0(f"{len(loader)} batches per process and epoch")
+
+    # One batch, backward without and with the all-reduce.
+    X, y = next(iter(loader))
+    with model.no_sync():  # this process's own gradient
+        loss_fn(model(X), y).backward()
+    own = model.module[-1].bias.grad.clone()
+    model.zero_grad()
+    loss_fn(model(X), y).backward()  # the all-reduce
+    total = own.clone()
+    dist.all_reduce(total)  # the sum of every process's own gradient
+    same = torch.equal(model.module[-1].bias.grad, total / world_size)
+    print0("DDP's gradient is the sum / world size:", same)
+
+    steps = 0
+    for epoch in range(num_epochs):
+        sampler.set_epoch(epoch)  # a new shuffle, the same on every rank
+        for X, y in loader:
+            loss = loss_fn(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()  # all-reduces the gradients
+            optimizer.step()
+            steps += 1
+    print0(f"{steps} optimizer steps")
+    val_acc, val_seen = accuracy(model, val_set)
+    print0(f"validation accuracy {val_acc:.1%} ({val_seen} digits)")
+    test_acc, test_seen = accuracy(model, test_set)
+    print0(f"test accuracy {test_acc:.1%} ({test_seen} digits)")
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
+# --8<-- [end:main]
