@@ -82,3 +82,34 @@ def test_running_the_snippet_file_prints_the_page():
     outputs = [normalize(item.expected or "") for item in page.listings]
     expected = "\n".join(out for out in outputs if out)
     assert normalize(done.stdout) == expected
+
+
+def test_every_chapter_has_a_card_on_the_home_page():
+    """A new chapter is in the nav and has its card on the home page."""
+    home = (PROJECT.docs_dir / "index.md").read_text()
+    cards = set(
+        re.findall(r"^-   :[\w-]+: \*\*\[[^\]]+\]\(([\w-]+\.md)\)\*\*", home, re.M)
+    )
+    chapters = {path.name for path in PAGES}
+    assert chapters - cards == set(), "chapters without a card on docs/index.md"
+    nav = (REPO / "mkdocs.yml").read_text().split("\nnav:", 1)[1]
+    assert all(f": {name}" in nav for name in chapters), "a chapter is not in the nav"
+
+
+def test_the_ddp_script_holds_the_lightning_chapters_classes_unchanged():
+    """The Scaling page says its script's MNISTDataModule and LitMLP are the
+    Lightning chapter's own: their syntax trees are the same."""
+    import ast
+
+    def classes(path):
+        tree = ast.parse(path.read_text())
+        return {
+            node.name: ast.dump(node)
+            for node in tree.body
+            if isinstance(node, ast.ClassDef)
+        }
+
+    chapter = classes(REPO / "snippets" / "pytorch-lightning.py")
+    script = classes(REPO / "snippets" / "ddp" / "lightning_ddp.py")
+    for name in ("MNISTDataModule", "LitMLP"):
+        assert script[name] == chapter[name], f"{name} differs"
