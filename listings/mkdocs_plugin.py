@@ -32,6 +32,7 @@ from mkdocs.structure.files import File, Files
 
 from . import api_links, prose
 from .files import version, write_if_changed
+from .jupyter_markdown import chapter_link
 from .mathml import arithmatex_to_mathml
 from .notebook import page_notebook, view_html
 from .page import Page, PageError
@@ -152,6 +153,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.views: dict[str, NotebookView] = {}
         self.resolutions: api_links.Resolutions | None = None
         self.seconds = 0.0  # in this plugin's handlers, this build
+        self.site_url = ""
 
     # Set-up -----------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     @timed
     def on_config(self, config):
         self.seconds = 0.0
+        self.site_url = config.site_url or ""
         root = Path(config.config_file_path).parent
         overrides = {
             name: self.config[name]
@@ -289,7 +292,12 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         )
         setup = setup_code(entry.page, project.root, settings)
         expand = project.snippets.expand
-        return page_notebook(entry.page, entry.results, intro, expand, links, setup)
+        # The download links to the published site; the view, to the site
+        # it is on (its links are fitted to the site in on_page_content).
+        link = chapter_link(self.site_url, file.src_uri) if links is None else None
+        return page_notebook(
+            entry.page, entry.results, intro, expand, links, setup, link or str
+        )
 
     def _add_notebooks(self, files: Files, config, file: File) -> None:
         """The chapter's notebook for download and, with mkdocs-jupyter, its view."""

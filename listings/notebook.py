@@ -15,18 +15,32 @@ from collections.abc import Callable
 import nbformat
 from nbformat import v4
 
+from .jupyter_markdown import Converter, Notes
 from .mathml import mathml
 from .page import Page, fence_info
 from .result import Result
 
-ADMONITION = re.compile(
-    r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"(?P<title>[^"]*)")?\s*$'
-)
 MARK_OR_EXPECTED = re.compile(r"^\s*<!--[-\s]*pytest[.-].*-->\s*$")
 ATTRIBUTE_FENCE = re.compile(r"^(?P<indent>\s*)(?P<ticks>`{3,})\s*(?P<info>\{.*\})\s*$")
 
 
-def _prose(lines: list[str], expand: Callable[[str], str]) -> str:
+def _outdented(lines: list[str]) -> list[str]:
+    """A piece of prose that starts inside a block an earlier piece opened
+    (the rest of an exercise's solution, after its listing): its first
+    indented lines as plain text, not as an indented code block."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    top = next(
+        (
+            i
+            for i, line in enumerate(lines[first:], first)
+            if line.strip() and line[0] != " "
+        ),
+        len(lines),
+    )
+    return [*textwrap.dedent("\n".join(lines[:top])).split("\n"), *lines[top:]]
+
+
+def _prose(lines: list[str], expand: Callable[[str], str], convert) -> str:
     out = []
     for line in expand("\n".join(lines)).split("\n"):
         if MARK_OR_EXPECTED.match(line):
@@ -35,12 +49,8 @@ def _prose(lines: list[str], expand: Callable[[str], str]) -> str:
         if fence:  # Jupyter knows ```python, not ``` { .python .no-run }
             language, _ = fence_info(fence["info"])
             line = f"{fence['indent']}{fence['ticks']}{language}"
-        m = ADMONITION.match(line)
-        if m:
-            title = m.group("title") or ""
-            line = f"{m.group('indent')}**{title}**" if title else ""
         out.append(line)
-    return textwrap.dedent("\n".join(out)).strip("\n")
+    return convert("\n".join(_outdented(out))).strip("\n")
 
 
 def _outputs(result: Result, links: list[str] | None = None) -> list[dict]:
@@ -76,11 +86,14 @@ def page_notebook(
     expand: Callable[[str], str] = lambda text: text,
     figure_links: list[list[str]] | None = None,
     setup: str | None = None,
+    link: Callable[[str], str] = lambda href: href,
 ) -> str:
     """The notebook's JSON text (nbformat 4.5); ``intro`` opens it as a Markdown cell.
 
     ``setup``, the code that writes the files the page needs beside it, is
-    its first code cell (the page's run runs it first, too).
+    its first code cell (the page's run runs it first, too). The prose is
+    written in Jupyter's Markdown (``listings.jupyter_markdown``); ``link``
+    gives a link to another page its address (the published site's).
 
     ``expand`` resolves snippet includes left in the prose (code shown, not run).
     ``figure_links`` (per listing, per figure) makes the figures references to
@@ -91,6 +104,8 @@ def page_notebook(
     tests validate the result instead.
     """
     lines = page.text.split("\n")
+    notes = Notes(expand(page.text), link)
+    convert = Converter(notes, link).convert
     cells = [_markdown(intro)]
     first = 1
     if setup:
@@ -108,7 +123,7 @@ def page_notebook(
     for count, (listing, result) in enumerate(
         zip(page.listings, results, strict=True), start=first
     ):
-        prose = _prose(lines[position : listing.fence_line], expand)
+        prose = _prose(lines[position : listing.fence_line], expand, convert)
         if prose:
             cells.append(_markdown(prose))
         cells.append(
@@ -124,9 +139,11 @@ def page_notebook(
         )
         end = listing.output_span[1] if listing.output_span else listing.fence_end
         position = end + 1
-    rest = _prose(lines[position:], expand)
+    rest = _prose(lines[position:], expand, convert)
     if rest:
         cells.append(_markdown(rest))
+    if notes.cell():
+        cells.append(_markdown(notes.cell()))
     # Stable cell ids: the same page always gives the same file.
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"

@@ -60,7 +60,7 @@ def test_prose_listings_outputs_and_solutions_become_cells(site):
     assert notebook.cells[1].source == "# Page\n\nSome *prose*."
     assert notebook.cells[2].source == 'print("one")'
     assert notebook.cells[2].outputs[0].text == "one\n"
-    assert "**Solution**" in notebook.cells[3].source
+    assert "<details><summary>Solution</summary>" in notebook.cells[3].source
     assert "pytest" not in notebook.cells[3].source
     assert notebook.cells[4].outputs[1].data["image/png"]
     assert notebook.cells[5].source == "The end."
