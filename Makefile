@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 # the site uses only the HTML exporter, which this leaves as it is.
 export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
-.PHONY: serve test build update drift lint browser clean
+.PHONY: serve test build build-zensical update drift lint browser clean
 
 serve: $(STAMP)  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
 	$(BIN)/mkdocs serve -a $(ADDR)
@@ -26,6 +26,12 @@ test: $(STAMP) browser  ## Run every page (its notebook's cells), the engine tes
 
 build: $(STAMP)  ## Build the static site into site/ (fails on any unverified output)
 	$(BIN)/mkdocs build --strict
+
+build-zensical: $(STAMP)  ## Build the site with Zensical too, into site-zensical/, and compare it with the MkDocs build
+	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ".[zensical]"
+	$(BIN)/python -m listings prebuild
+	$(BIN)/zensical build -f zensical.yml
+	$(BIN)/pytest -m zensical tests/test_zensical.py
 
 update: $(STAMP)  ## Rewrite committed outputs from a fresh run: make update PAGES="tensors"
 	$(BIN)/python -m listings update $(PAGES)
@@ -50,4 +56,4 @@ $(STAMP):
 	touch $@
 
 clean:
-	rm -rf site .cache .pytest_cache
+	rm -rf site site-zensical .cache .pytest_cache

@@ -27,6 +27,9 @@ import re
 import warnings
 from pathlib import Path
 
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+
 from .files import version, write_atomically
 
 # How pages write a package (d2l and the Lightning docs use these aliases).
@@ -487,3 +490,32 @@ def unresolved_message(where: str, source: str, code: str, name: str, reason: st
         f"{package} {versions()[package]} ({reason}); spell it as the reference "
         "does, or drop the module prefix if it is not an API name"
     )
+
+
+class ApiLinksExtension(Extension):
+    """``markdown_extensions: [listings.api_links]``: API names linked for a
+    generator that runs no MkDocs plugin (Zensical); the MkDocs plugin links
+    them itself and fails the strict build on a name that does not resolve."""
+
+    def __init__(self, **kwargs):
+        self.config = {"cache": [".cache/api_links.json", "where resolutions are kept"]}
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md):
+        resolutions = Resolutions(Path(self.getConfig("cache")))
+        md.postprocessors.register(_Linker(md, resolutions), "listings-api-links", 4)
+
+
+class _Linker(Postprocessor):
+    def __init__(self, md, resolutions: Resolutions):
+        super().__init__(md)
+        self.resolutions = resolutions
+
+    def run(self, text: str) -> str:
+        text, _ = link_api_names(text, self.resolutions, lambda *found: None)
+        self.resolutions.save()
+        return text
+
+
+def makeExtension(**kwargs):
+    return ApiLinksExtension(**kwargs)

@@ -1,9 +1,11 @@
-"""``listings update``: rewrite committed outputs from fresh runs, or report drift.
+"""``listings update``: rewrite committed outputs from fresh runs, or report drift;
+``listings prebuild``: the verified docs, for a generator that runs no plugins.
 
     python -m listings update                 every page
     python -m listings update tensors mnist   some pages
     python -m listings update --dry-run       what would change; write nothing
     python -m listings update --dry-run --env OMP_NUM_THREADS=1 ...
+    python -m listings prebuild [--out .cache/zensical/docs]
 
 Each page runs twice, in two fresh workers. A listing that prints something
 else in the second run is not written (its page is left as it was): the
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import shutil
 import sys
 from pathlib import Path
 
+from . import site
 from .files import write_atomically
 from .page import Listing, Page, PageError
 from .project import Project
@@ -147,6 +151,59 @@ def update(
     return status
 
 
+def prebuild(project: Project, out: Path) -> int:
+    """Write the docs folder a generator that runs no MkDocs plugin (Zensical)
+    builds: every page with its fresh outputs, figures, provenance line and
+    notebook, as the MkDocs plugin shows them. Verifies as the build does:
+    exit status 1, and every problem printed, if a listing fails its page."""
+    docs = project.docs_dir
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(docs, out, ignore=shutil.ignore_patterns("*.md"))
+    found: list[str] = []
+    pages = []
+    for path in project.page_paths():
+        try:
+            pages.append(project.load(path))
+        except PageError as exc:
+            found.append(str(exc))
+    running = [page for page in pages if page.listings]
+    outcomes = {o.page.name: o for o in project.run(running)}
+    results = [r for o in outcomes.values() for r in o.results]
+    for page in pages:
+        src_uri = Path(page.path).relative_to(docs).as_posix()
+        outcome = outcomes.get(page.name)
+        text = page.text.replace(
+            site.VERIFIED_WITH, site.site_provenance(results, len(outcomes))
+        )
+        found += site.prose_problems(
+            project, text, page.name, outcome and page, outcome and outcome.results
+        )
+        if outcome is not None:
+            text, problems_ = site.page_markdown(
+                project, page, outcome.results, src_uri
+            )
+            found += problems_
+            uris = site.figure_uris(src_uri, page, outcome.results)
+            for result, row in zip(outcome.results, uris, strict=True):
+                for number, (light, dark) in enumerate(row):
+                    write_atomically(out / light, result.figures[number])
+                    if dark:
+                        write_atomically(out / dark, result.dark_figures[number])
+            notebook = site.notebook(
+                project, page, outcome.results, src_uri, project.site_url
+            )
+            write_atomically(out / site.notebook_uri(src_uri), notebook)
+            for snippet in page.snippets:
+                name = project.snippets.relative(snippet)
+                write_atomically(out / site.SNIPPETS / name, snippet.read_bytes())
+        write_atomically(out / src_uri, text)
+    for problem in found:
+        print(problem)
+    print(f"{out}: {len(pages)} pages, {len(results)} listings, {len(found)} problems")
+    return 1 if found else 0
+
+
 def _env_pair(pair: str) -> tuple[str, str]:
     name, sep, value = pair.partition("=")
     if not sep or not name:
@@ -173,8 +230,15 @@ def main(argv: list[str] | None = None) -> int:
         help="an environment variable for the page's runs (repeatable)",
     )
     up.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
+    pre = commands.add_parser(
+        "prebuild", help="write the verified docs for a generator without plugins"
+    )
+    pre.add_argument("--out", default=".cache/zensical/docs", help="the folder")
+    pre.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
     args = parser.parse_args(argv)
     project = Project.from_root(args.root)
+    if args.command == "prebuild":
+        return prebuild(project, project.root / args.out)
     try:
         return update(project, args.pages, args.dry_run, dict(args.env))
     except FileNotFoundError as exc:

@@ -7,6 +7,8 @@ import html
 import re
 
 from latex2mathml.converter import convert
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 
 # pymdownx.arithmatex (generic mode) leaves \( \) and \[ \] in these wrappers.
 ARITHMATEX = re.compile(
@@ -31,3 +33,20 @@ def arithmatex_to_mathml(html_text: str) -> str:
         return f'<{match["tag"]} class="math">{body}</{match["tag"]}>'
 
     return ARITHMATEX.sub(replace, html_text)
+
+
+class MathMLExtension(Extension):
+    """``markdown_extensions: [listings.mathml]``: the same MathML for a
+    generator that runs no MkDocs plugin (Zensical)."""
+
+    def extendMarkdown(self, md):
+        md.postprocessors.register(_MathML(md), "listings-mathml", 5)
+
+
+class _MathML(Postprocessor):
+    def run(self, text: str) -> str:
+        return arithmatex_to_mathml(text)
+
+
+def makeExtension(**kwargs):
+    return MathMLExtension(**kwargs)

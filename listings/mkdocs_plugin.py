@@ -30,24 +30,17 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import api_links, prose
-from .files import version, write_if_changed
-from .jupyter_markdown import chapter_link
+from . import api_links, site
+from .files import write_if_changed
 from .mathml import arithmatex_to_mathml
-from .notebook import page_notebook, view_html
+from .notebook import view_html
 from .page import Page, PageError
 from .project import Project
 from .result import Result
-from .rewrite import fence, rendered
-from .run import setup_code
-from .verify import problems
+from .rewrite import fence
 from .warm import Previews, supported
 
 log = logging.getLogger("mkdocs.plugins.listings")
-FIGURES = "figures"
-NOTEBOOKS = "notebooks"
-SNIPPETS = "snippets"
-VERIFIED_WITH = "<!--listings:verified-with-->"
 
 
 class ListingsConfig(Config):
@@ -105,40 +98,6 @@ def timed(handler):
             self.seconds += time.perf_counter() - started
 
     return wrapper
-
-
-def _stem(src_uri: str) -> str:
-    return posixpath.splitext(src_uri)[0]
-
-
-def figure_uri(src_uri: str, listing: str, number: int, dark: bool = False) -> str:
-    suffix = "-dark" if dark else ""
-    return f"{FIGURES}/{_stem(src_uri)}/{listing}-{number}{suffix}.png"
-
-
-def notebook_uri(src_uri: str) -> str:
-    """The chapter's notebook for download, in the folder of its view."""
-    stem = _stem(src_uri)
-    return f"{NOTEBOOKS}/{stem}/{posixpath.basename(stem)}.ipynb"
-
-
-def view_uri(src_uri: str) -> str:
-    """The notebook view's source: mkdocs-jupyter makes it ``notebooks/<stem>/``."""
-    return f"{NOTEBOOKS}/{_stem(src_uri)}.ipynb"
-
-
-def verified_with(results: list[Result]) -> str:
-    """The torch build and device the outputs come from, read at build time."""
-    devices = sorted({r.device for r in results})
-    where = " and ".join("the CPU" if d == "cpu" else d for d in devices)
-    return f"torch {version('torch')} on {where}"
-
-
-def _title(page: Page, fallback: str) -> str:
-    titles = (
-        line[2:].strip() for line in page.text.split("\n") if line.startswith("# ")
-    )
-    return next(titles, fallback)
 
 
 class ListingsPlugin(BasePlugin[ListingsConfig]):
@@ -220,7 +179,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             self.pages[file.src_uri] = PageEntry(page, outcome.results, figures)
             self._add_notebooks(files, config, file)
             for snippet in page.snippets:
-                uri = f"{SNIPPETS}/{project.snippets.relative(snippet)}"
+                uri = f"{site.SNIPPETS}/{project.snippets.relative(snippet)}"
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(snippet)))
         project.cache.clean(pages)
@@ -260,57 +219,37 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             )
 
     def _add_figures(self, files, config, file, page, results) -> list:
-        uris = []
-        for listing, result in zip(page.listings, results, strict=True):
-            row = []
-            for number, image in enumerate(result.figures, start=1):
-                light = figure_uri(file.src_uri, listing.name, number)
-                files.append(File.generated(config, light, content=image))
-                dark = None
-                if number <= len(result.dark_figures):
-                    dark = figure_uri(file.src_uri, listing.name, number, dark=True)
-                    image = result.dark_figures[number - 1]
+        uris = site.figure_uris(file.src_uri, page, results)
+        for result, row in zip(results, uris, strict=True):
+            for number, (light, dark) in enumerate(row):
+                files.append(
+                    File.generated(config, light, content=result.figures[number])
+                )
+                if dark is not None:
+                    image = result.dark_figures[number]
                     files.append(File.generated(config, dark, content=image))
-                row.append((light, dark))
-            uris.append(row)
         return uris
 
     # Notebooks ------------------------------------------------------------------
 
     def _notebook(self, file: File, links=None) -> str:
-        entry, project = self.pages[file.src_uri], self.project
-        settings = project.settings
-        intro = settings.notebook_intro.format(
-            page=entry.page.name, versions=verified_with(entry.results)
-        )
-        names = [*settings.packages, *settings.requirements]
-        pins = " ".join(f'"{name}=={version(name)}"' for name in names)
-        intro += (
-            "\n\nIt runs in a folder of its own, in a fresh kernel. It needs "
-            "these packages (the versions its outputs came from):\n\n"
-            f"```bash\npip install {pins}\n```"
-        )
-        setup = setup_code(entry.page, project.root, settings)
-        expand = project.snippets.expand
-        # The download links to the published site; the view, to the site
-        # it is on (its links are fitted to the site in on_page_content).
-        link = chapter_link(self.site_url, file.src_uri) if links is None else None
-        return page_notebook(
-            entry.page, entry.results, intro, expand, links, setup, link or str
+        entry = self.pages[file.src_uri]
+        return site.notebook(
+            self.project, entry.page, entry.results, file.src_uri, self.site_url, links
         )
 
     def _add_notebooks(self, files: Files, config, file: File) -> None:
         """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
-        download = notebook_uri(file.src_uri)
+        download = site.notebook_uri(file.src_uri)
         files.append(File.generated(config, download, content=self._notebook(file)))
         if "mkdocs-jupyter" not in config.plugins:
             return
         entry = self.pages[file.src_uri]
-        uri = view_uri(file.src_uri)
-        stem = _stem(uri)
+        uri = site.view_uri(file.src_uri)
+        stem = site.stem(uri)
         here = stem if config.use_directory_urls else posixpath.dirname(stem)
         view = NotebookView(
-            file, _title(entry.page, posixpath.basename(stem)), download
+            file, site.title_of(entry.page, posixpath.basename(stem)), download
         )
         links = []
         for listing, uris in zip(entry.page.listings, entry.figures, strict=True):
@@ -349,11 +288,21 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             # A notebook view repeats its chapter: search finds the chapter.
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
             return markdown
-        if VERIFIED_WITH in markdown:
-            markdown = markdown.replace(VERIFIED_WITH, self._site_provenance())
+        if site.VERIFIED_WITH in markdown:
+            results = [r for entry in self.pages.values() for r in entry.results]
+            said = site.site_provenance(results, len(self.pages))
+            markdown = markdown.replace(site.VERIFIED_WITH, said)
         entry = self.pages.get(src_uri)
         if src_uri not in self.broken:
-            self._check_prose(page, entry)
+            root = self.project.root
+            path = Path(page.file.abs_src_path).resolve()
+            where = path.relative_to(root).as_posix()
+            text = entry.page.text if entry else path.read_text(encoding="utf-8")
+            found = site.prose_problems(
+                self.project, text, where, entry and entry.page, entry and entry.results
+            )
+            for problem in found:
+                log.error("prose: %s", problem)
         if entry is None:
             return markdown
         current = entry.page
@@ -363,75 +312,13 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             except PageError as exc:
                 log.error(str(exc))
                 return markdown
-        found = []
-        for listing, result in zip(current.listings, entry.results, strict=True):
-            issues = problems(listing, result, self.project.root)
-            for issue in issues:
-                log.error(issue)
-            found.append(issues)
-        here = posixpath.dirname(src_uri) or "."
-        light = [[posixpath.relpath(u, here) for u, _ in row] for row in entry.figures]
-        dark = [
-            [posixpath.relpath(u, here) for _, u in row if u is not None]
-            for row in entry.figures
-        ]
-        text = rendered(current, entry.results, light, found, dark)
-        return self._with_provenance(text, entry, src_uri)
-
-    def _check_prose(self, page, entry: PageEntry | None) -> None:
-        """A number in the prose must be one a listing of the page printed."""
-        root = self.project.root
-        if entry is None:
-            path = Path(page.file.abs_src_path)
-            text, outputs, code = path.read_text(encoding="utf-8"), [], []
-            where = path.resolve().relative_to(root).as_posix()
-        else:
-            source = entry.page
-            text, where = source.text, source.name
-            outputs = [result.stdout for result in entry.results]
-            # A listing with a tolerance may print other last digits than its
-            # committed output (which the build verified within the tolerance).
-            outputs += [
-                item.expected or ""
-                for item in source.listings
-                if item.mark("tolerance")
-            ]
-            code = [item.code for item in source.listings]
-        for problem in prose.check(text, where, outputs, code):
-            log.error("prose: %s", problem)
-
-    def _site_provenance(self) -> str:
-        results = [r for entry in self.pages.values() for r in entry.results]
-        return (
-            f"The outputs on this site were printed by {verified_with(results)}: "
-            f"{len(results)} listings on {len(self.pages)} pages."
+        view = site.view_uri(src_uri) in self.views
+        text, found = site.page_markdown(
+            self.project, current, entry.results, src_uri, view
         )
-
-    def _with_provenance(self, markdown: str, entry: PageEntry, src_uri: str) -> str:
-        """Under the page's title: what printed its outputs, its code, its notebook."""
-        here = posixpath.dirname(src_uri) or "."
-        snippets = self.project.snippets
-        uris = [f"{SNIPPETS}/{snippets.relative(p)}" for p in entry.page.snippets]
-        code = ", ".join(f"[`{u}`]({posixpath.relpath(u, here)})" for u in uris)
-        name = posixpath.basename(_stem(src_uri))
-        notebook = posixpath.relpath(notebook_uri(src_uri), here)
-        view = ""
-        if view_uri(src_uri) in self.views:
-            view = (
-                f"[View as notebook]({posixpath.relpath(view_uri(src_uri), here)}) · "
-            )
-        said = self.project.settings.provenance.format(
-            versions=verified_with(entry.results), page=entry.page.name
-        )
-        line = (
-            f"{said} Code: {code} · {view}"
-            f'[Download notebook]({notebook}){{ download="{name}.ipynb" }}\n'
-            "{ .page-provenance }"
-        )
-        lines = markdown.split("\n")
-        title = next((i for i, text in enumerate(lines) if text.startswith("# ")), -1)
-        lines[title + 1 : title + 1] = ["", line]
-        return "\n".join(lines)
+        for problem in found:
+            log.error(problem)
+        return text
 
     @timed
     def on_page_content(self, html_text: str, page, config, files) -> str:

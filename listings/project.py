@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,21 @@ from .settings import Settings
 
 
 class _TolerantLoader(yaml.SafeLoader):
-    """mkdocs.yml uses !ENV and !!python/name tags; their values are not needed."""
+    """mkdocs.yml uses !ENV and !!python/name tags: an !ENV [NAME, default]
+    is read as MkDocs reads it; the other tags' values are not needed."""
 
 
+def _env(loader, node):
+    names = (
+        loader.construct_sequence(node)
+        if isinstance(node, yaml.SequenceNode)
+        else [loader.construct_scalar(node)]
+    )
+    *variables, default = names if len(names) > 1 else [*names, None]
+    return next((os.environ[v] for v in variables if v in os.environ), default)
+
+
+_TolerantLoader.add_constructor("!ENV", _env)
 _TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 _TolerantLoader.add_multi_constructor(
     "tag:yaml.org,2002:python/", lambda loader, suffix, node: None
@@ -39,6 +52,7 @@ class Project:
     docs_dir: Path
     snippet_dirs: list[Path]
     settings: Settings
+    site_url: str = ""
 
     @classmethod
     def from_root(cls, root: Path | str, **overrides) -> Project:
@@ -55,6 +69,7 @@ class Project:
             docs_dir=root / config.get("docs_dir", "docs"),
             snippet_dirs=[root / b for b in base],
             settings=Settings.read(root, **overrides),
+            site_url=config.get("site_url") or "",
         )
 
     @property

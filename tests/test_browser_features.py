@@ -155,3 +155,18 @@ def test_the_shared_tab_opens_each_visit_as_a_first_one(base_url, browser):
         assert holder.fresh() is not w
     finally:
         holder.close()
+
+
+def test_the_mnist_notebook_view_shows_what_you_will_learn_as_a_list(base_url, tab):
+    """The chapter's admonition reaches the notebook as a block quote whose
+    list Jupyter's renderer (mkdocs-jupyter's, here) shows as a list, not as
+    a grey code block with its Markdown visible."""
+    w = tab
+    w.page.goto(base_url + "notebooks/mnist/", wait_until="load")
+    quote = w.page.locator("blockquote", has_text="What you will learn").first
+    assert quote.locator("strong", has_text="What you will learn").count() == 1
+    items = quote.locator("li")
+    assert items.count() >= 3
+    assert items.first.is_visible()
+    assert quote.locator("pre, code.language-text").count() == 0
+    assert w.errors == []
