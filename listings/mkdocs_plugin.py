@@ -362,23 +362,37 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     @staticmethod
     def _whole_headings(page, chapter, html_text: str) -> None:
         """mkdocs-jupyter's table of contents stops a heading at its inline
-        code ("Batches: the" for "Batches: the `DataLoader`"), and its link
-        then misses the heading; the chapter's entries, for the same
-        headings in the same order, are whole."""
+        code ("Batches: the" for "Batches: the `DataLoader`"; nothing at all
+        for "`nn.Sequential`"), and its link then misses the heading. Each
+        entry takes the chapter's entry for the same heading (the same
+        anchor, or one whose words hold its anchor's in order), if the view
+        has that anchor; an entry left without a title goes."""
 
         def flat(items):
             for item in items:
                 yield item
                 yield from flat(item.children)
 
-        if chapter is None:
-            return
-        ours, theirs = list(flat(page.toc)), list(flat(chapter.toc))
-        if len(ours) != len(theirs):
-            return
-        for item, whole in zip(ours, theirs, strict=True):
-            if f'id="{whole.id}"' in html_text:
+        def titled(items):
+            kept = [item for item in items if item.title.strip()]
+            for item in kept:
+                item.children = titled(item.children)
+            return kept
+
+        def within(short: str, long: str) -> bool:
+            """The words of ``short`` appear in ``long``, in order."""
+            words = iter(long.split("-"))
+            return bool(short) and all(word in words for word in short.split("-"))
+
+        theirs = list(flat(chapter.toc)) if chapter is not None else []
+        for item in flat(page.toc):
+            whole = next((c for c in theirs if c.id == item.id), None) or next(
+                (c for c in theirs if within(item.id, c.id)), None
+            )
+            if whole is not None and f'id="{whole.id}"' in html_text:
                 item.title, item.id = whole.title, whole.id
+                theirs.remove(whole)
+        page.toc.items = titled(page.toc.items)
 
     def _view_heading(self, view: NotebookView, page, files) -> str:
         chapter = html.escape(view.chapter.url_relative_to(page.file), quote=True)

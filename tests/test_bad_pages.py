@@ -289,3 +289,4 @@ def test_the_real_server_shows_a_broken_page_and_recovers_when_it_is_fixed(tmp_p
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
+        server.stdout.close()

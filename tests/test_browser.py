@@ -106,3 +106,23 @@ def test_built_site_references_no_external_host(site_dir):
     assert not any('class="mermaid"' in page for page in pages)
     config = (REPO / "mkdocs.yml").read_text()
     assert not re.search(r"^repo_url:", config, re.MULTILINE)
+
+
+def test_every_notebook_views_contents_link_to_its_headings_whole(site_dir):
+    """A view's table of contents: every entry has its heading's whole title
+    and goes to an anchor the view has (mkdocs-jupyter's own entries stop at
+    inline code and miss it)."""
+    found = []
+    views = sorted((site_dir / "notebooks").glob("*/index.html"))
+    assert views
+    for view in views:
+        text = view.read_text(encoding="utf-8")
+        toc = text.split('data-md-component="toc"', 1)[1].split("</nav>", 1)[0]
+        for anchor, title in re.findall(
+            r'href="#([^"]+)"[^>]*>\s*<span class="md-ellipsis">\s*(.*?)\s*</span>',
+            toc,
+            re.S,
+        ):
+            if not title.strip() or f'id="{anchor}"' not in text:
+                found.append(f"{view.parent.name}: #{anchor} {title!r}")
+    assert not found, found
