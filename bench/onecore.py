@@ -11,6 +11,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,19 +35,31 @@ def _one_cpu() -> None:
 
 
 def run(page: str) -> PageRun:
-    """Run ``snippets/<page>.py`` on one core; raise if it fails."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-P", f"snippets/{page}.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        preexec_fn=_one_cpu,
+    """Run ``snippets/<page>.py`` on one core, in a folder that holds the
+    page's support files (as its notebook's folder does); raise if it fails."""
+    from listings import Project
+    from listings.run import support
+
+    project = Project.from_root(ROOT)
+    files = support(
+        project.load(project.docs_dir / f"{page}.md"), ROOT, project.settings
     )
-    wall = time.perf_counter() - started
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    with tempfile.TemporaryDirectory(prefix="onecore-") as folder:
+        for name, text in files.items():
+            (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(folder) / name).write_text(text, encoding="utf-8")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "snippets" / f"{page}.py")],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            preexec_fn=_one_cpu,
+        )
+        wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:

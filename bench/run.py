@@ -413,6 +413,7 @@ class Rebuild:
     seconds: float
     handlers: float | None = None  # the plugin's handlers' seconds
     previewed: tuple[int, int] | None = None  # resumed from listing K of N
+    preview: float | None = None  # the seconds the plugin logged for it
     executed: list[str] = field(default_factory=list)  # pages run from the top
 
     @property
@@ -423,11 +424,14 @@ class Rebuild:
 def rebuild_facts(seconds: float, log: str, page: str | None = None) -> Rebuild:
     """A rebuild's time and what its log says: the plugin's handlers' time,
     and whether ``page`` was previewed (resumed) or run from the top."""
-    previewed = None
+    previewed = preview = None
     for match in PREVIEWED.finditer(log):
         if page is None or match["page"] == page:
             previewed = (int(match["k"]), int(match["n"]))
-    return Rebuild(seconds, handlers_seconds(log), previewed, [*executed_pages(log)])
+            preview = float(match["s"])
+    return Rebuild(
+        seconds, handlers_seconds(log), previewed, preview, [*executed_pages(log)]
+    )
 
 
 def rebuild_after(
@@ -536,9 +540,13 @@ def median_of(values: list[float | None], unit: str = " s") -> tuple[str, float 
     return f"{middle:.1f}{unit} (median of {each}{unit})", middle
 
 
-def resumed(rebuild: Rebuild) -> str:
+def resumed(rebuild: Rebuild, seconds: bool = True) -> str:
+    """Whether the rebuild resumed the page, ran it or ran nothing."""
     if rebuild.previewed is not None:
-        return "resumed from listing {} of {}".format(*rebuild.previewed)
+        said = "resumed from listing {} of {}".format(*rebuild.previewed)
+        if seconds and rebuild.preview is not None:
+            said += f", in {rebuild.preview:.1f} s of it"
+        return said
     if rebuild.executed:
         return "ran from the top"
     return "nothing ran"
@@ -593,10 +601,14 @@ def serve_rows(figures: ServeFigures, warm_page: str, cold_pages: dict) -> list[
     idle = (
         "the warm-up did not end within 900 s"
         if figures.idle_after is None
-        else f"every page warm {figures.idle_after:.0f} s after it"
+        else f"every page warm {figures.idle_after:.0f} s after the first edit"
     )
     last, last_s = median_of([r.seconds if r else None for r in figures.last])
-    how = sorted({resumed(r) for r in figures.last if r})
+    done = [r for r in figures.last if r]
+    how = sorted({resumed(r, seconds=False) for r in done})
+    previews = [r.preview for r in done if r.preview is not None]
+    if previews:
+        how.append(f"the preview itself: {statistics.median(previews):.1f} s")
     rows.append(
         Row(
             f"… the next edits ({EDITS} in a row; {idle})",

@@ -1,4 +1,4 @@
-"""Time the MNIST, Lightning and scaling pages on one core; check their targets.
+"""Time the MNIST, Lightning, scaling and DDP pages on one core; check their targets.
 
     .venv/bin/python bench/targets_mnist.py
 
@@ -20,7 +20,7 @@ from onecore import run
 
 PAGE_SECONDS = 20.0
 MNIST_ACCURACY = 0.93
-PAGES = ["mnist", "pytorch-lightning", "scaling"]
+PAGES = ["mnist", "pytorch-lightning", "scaling", "ddp"]
 ACCURACY = re.compile(r"^test accuracy (\d+\.\d)% on 1000 held-out digits$", re.M)
 
 
