@@ -25,6 +25,8 @@ import threading
 import time
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, event_priority
@@ -65,6 +67,21 @@ class ListingsConfig(Config):
         default="The chapter {chapter} as a Jupyter notebook, with the outputs "
         "its listings printed.",
     )
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """The theme's compiled templates, kept in memory across the rebuilds of
+    ``mkdocs serve`` (Jinja's public bytecode cache; nothing read from disk)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
 class PageEntry:
@@ -113,6 +130,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.resolutions: api_links.Resolutions | None = None
         self.seconds = 0.0  # in this plugin's handlers, this build
         self.site_url = ""
+        self.templates = TemplateCache()
 
     # Set-up -----------------------------------------------------------------
 
@@ -146,6 +164,11 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.project = Project.from_root(root, **overrides)
         self.resolutions = api_links.Resolutions(root / ".cache" / "api_links.json")
         return config
+
+    def on_env(self, env, config, files):
+        if env.bytecode_cache is None:
+            env.bytecode_cache = self.templates
+        return env
 
     # Running the pages --------------------------------------------------------
 

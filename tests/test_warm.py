@@ -148,3 +148,22 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
     assert cache._file(page).read_bytes() == stored  # the previews stored nothing
     html = (site.root / "site" / "page" / "index.html").read_text()
     assert "100" in html
+
+
+def test_the_theme_templates_are_compiled_once_for_every_rebuild():
+    """The plugin's in-memory bytecode cache (set in on_env): a second
+    environment, as the next rebuild makes, renders from what the first
+    compiled."""
+    import jinja2
+
+    from listings.mkdocs_plugin import TemplateCache
+
+    cache = TemplateCache()
+    loader = jinja2.DictLoader({"page.html": "Hello {{ name }}"})
+    first = jinja2.Environment(loader=loader, bytecode_cache=cache)
+    assert first.get_template("page.html").render(name="a") == "Hello a"
+    assert len(cache.compiled) == 1
+    stored = dict(cache.compiled)
+    second = jinja2.Environment(loader=loader, bytecode_cache=cache)
+    assert second.get_template("page.html").render(name="b") == "Hello b"
+    assert cache.compiled == stored  # loaded, not compiled again
