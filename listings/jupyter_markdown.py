@@ -13,6 +13,7 @@ site, and attribute lists (``{ .class }``) go.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import textwrap
@@ -59,6 +60,7 @@ def _tab(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+@functools.cache
 def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.use(admon_plugin).use(footnote_plugin)
@@ -70,6 +72,22 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
+@functools.lru_cache(maxsize=64)
+def definitions(page_text: str) -> dict[str, str]:
+    """A page's footnote definitions, by label (the page's two notebooks,
+    for download and for its view, share them)."""
+    texts: dict[str, str] = {}
+    label = None
+    for token in parser().parse(page_text):
+        if token.type == "footnote_open":
+            label = token.meta.get("label")
+        elif token.type == "inline" and label is not None:
+            texts.setdefault(label, token.content)
+        elif token.type == "footnote_close":
+            label = None
+    return texts
+
+
 class Notes:
     """A page's footnotes: numbered in the order they are first referred to,
     listed at the notebook's end."""
@@ -77,16 +95,7 @@ class Notes:
     def __init__(self, page_text: str, link: Callable[[str], str]):
         self.link = link
         self.numbers: dict[str, int] = {}
-        self.texts: dict[str, str] = {}
-        tokens = parser().parse(page_text)
-        label = None
-        for token in tokens:
-            if token.type == "footnote_open":
-                label = token.meta.get("label")
-            elif token.type == "inline" and label is not None:
-                self.texts.setdefault(label, token.content)
-            elif token.type == "footnote_close":
-                label = None
+        self.texts = definitions(page_text)
 
     def number(self, label: str) -> int:
         return self.numbers.setdefault(label, len(self.numbers) + 1)
@@ -108,13 +117,23 @@ class Converter:
     def __init__(self, notes: Notes, link: Callable[[str], str]):
         self.notes, self.link = notes, link
 
-    def inline(self, text: str) -> str:
-        """Footnote references, links to pages and attribute lists in a line."""
-        for token in parser().parse(text):
-            for child in token.children or []:
-                if child.type == "link_open":
-                    href = child.attrs.get("href", "")
-                    text = text.replace(f"]({href}", f"]({self.link(href)}")
+    @staticmethod
+    def _links(tokens) -> set[str]:
+        return {
+            child.attrs.get("href", "")
+            for token in tokens
+            for child in token.children or []
+            if child.type == "link_open"
+        }
+
+    def inline(self, text: str, links: set[str] | None = None) -> str:
+        """Footnote references, links to pages and attribute lists in a line
+        (``links``: the targets the parser found in its piece of prose)."""
+        if links is None:
+            links = self._links(parser().parse(text))
+        for href in links:
+            if f"]({href}" in text:
+                text = text.replace(f"]({href}", f"]({self.link(href)}")
         # The page's footnote labels (its definitions are elsewhere on it).
         for label in self.notes.texts:
             reference = f"[^{label}]"
@@ -141,22 +160,13 @@ class Converter:
     def convert(self, text: str) -> str:
         lines = self._without_definitions(text.split("\n"))
         text = "\n".join(lines)
-        blocks = []  # (first line, end line, the token that opens the block)
-        note = None
-        for token in parser().parse(text):
-            if token.type in {"admonition_open", "tab_open"} and token.map:
-                blocks.append((*token.map, token))
-            elif token.type == "footnote_open":
-                note = [len(lines), 0, token]
-            elif token.type == "footnote_close" and note is not None:
-                if note[1] > note[0]:
-                    blocks.append(tuple(note))
-                note = None
-            elif note is not None and token.map:
-                note[0], note[1] = (
-                    min(note[0], token.map[0]),
-                    max(note[1], token.map[1]),
-                )
+        tokens = parser().parse(text)
+        links = self._links(tokens)
+        blocks = [  # (first line, end line, the token that opens the block)
+            (*token.map, token)
+            for token in tokens
+            if token.type in {"admonition_open", "tab_open"} and token.map
+        ]
         # The last block first, so that the lines of those before it stay
         # where they are; a block that holds a rewritten one grows or shrinks.
         done: list[tuple[int, int, int]] = []
@@ -177,7 +187,7 @@ class Converter:
                 continue
             if fence is not None and stripped.startswith(fence):
                 fence = None
-            out.append(line if fence is not None else self.inline(line))
+            out.append(line if fence is not None else self.inline(line, links))
         return "\n".join(out).strip("\n")
 
     def _block(self, token, lines: list[str]) -> list[str]:

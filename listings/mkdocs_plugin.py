@@ -18,7 +18,9 @@ links to the chapters, dark figures).
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
+import json
 import logging
 import posixpath
 import threading
@@ -131,6 +133,9 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.seconds = 0.0  # in this plugin's handlers, this build
         self.site_url = ""
         self.templates = TemplateCache()
+        # Notebook texts by what they are made of: the last build's, this one's.
+        self.notebooks: dict[str, str] = {}
+        self.notebooks_now: dict[str, str] = {}
 
     # Set-up -----------------------------------------------------------------
 
@@ -176,6 +181,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     @timed
     def on_files(self, files: Files, config) -> Files:
         project = self.project
+        self.notebooks, self.notebooks_now = self.notebooks_now, {}
         self.pages.clear()
         self.views.clear()
         self.broken.clear()
@@ -256,10 +262,22 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     # Notebooks ------------------------------------------------------------------
 
     def _notebook(self, file: File, links=None) -> str:
+        """``site.notebook``, kept across the rebuilds of ``mkdocs serve`` by
+        everything it is made of (the page, the files it includes, the
+        results, the figure links), so an unchanged chapter's notebooks are
+        not made again after each edit."""
         entry = self.pages[file.src_uri]
-        return site.notebook(
+        key = hashlib.sha256(repr((entry.page.text, links, self.site_url)).encode())
+        for path in entry.page.snippets:
+            key.update(path.read_bytes())
+        for result in entry.results:
+            key.update(json.dumps(result.to_json(), sort_keys=True).encode())
+        key = key.hexdigest()
+        text = self.notebooks.get(key) or site.notebook(
             self.project, entry.page, entry.results, file.src_uri, self.site_url, links
         )
+        self.notebooks_now[key] = text
+        return text
 
     def _add_notebooks(self, files: Files, config, file: File) -> None:
         """The chapter's notebook for download and, with mkdocs-jupyter, its view."""

@@ -104,7 +104,7 @@ def page_notebook(
     tests validate the result instead.
     """
     lines = page.text.split("\n")
-    notes = Notes(expand(page.text), link)
+    notes = Notes(page.text, link)  # the definitions are on the page itself
     convert = Converter(notes, link).convert
     cells = [_markdown(intro)]
     first = 1
