@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -165,3 +166,40 @@ def test_pages_are_scheduled_slow_first_then_by_size_then_the_tests(pytester, si
         "a.md::one",
         "test_after.py::test_x",
     ]
+
+
+def test_under_xdist_each_page_runs_once_on_one_worker(site):
+    """``--dist loadgroup`` keeps a page's items together (their
+    ``xdist_group``): every listing of a page reports from one worker, and
+    the page's code runs once (each run appends a line to a file)."""
+    runs = site.root / "runs.txt"
+    for name in ("one", "two"):
+        site.snippet(
+            name,
+            "".join(
+                f"# --8<-- [start:s{i}]\n"
+                f"with open({str(runs)!r}, 'a') as log:\n"
+                f"    log.write('{name} {i}\\n')\n"
+                f"print({i})\n"
+                f"# --8<-- [end:s{i}]\n\n"
+                for i in range(4)
+            ),
+        )
+        site.page(
+            name, "".join(listing(f"s{i}", str(i), f"{name}.py") for i in range(4))
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "listings.pytest_plugin", "-p",
+         "no:cacheprovider", "-n", "2", "--dist", "loadgroup", "-v", "docs"],
+        cwd=site.root, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    workers = {}
+    for line in done.stdout.splitlines():
+        m = re.search(r"\[(gw\d)\].*PASSED docs/(\w+)\.md::", line)
+        if m:
+            workers.setdefault(m.group(2), set()).add(m.group(1))
+    assert sorted(workers) == ["one", "two"]
+    assert all(len(seen) == 1 for seen in workers.values()), workers
+    lines = sorted(runs.read_text().splitlines())
+    assert lines == sorted(f"{name} {i}" for name in ("one", "two") for i in range(4))
