@@ -141,7 +141,10 @@ def test_the_shared_tab_opens_each_visit_as_a_first_one(base_url, browser):
         w.page.locator("form[data-md-component='palette'] label:not([hidden])").click()
         w.page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
         w.page.evaluate("setTimeout(() => { throw new Error('broken script') })")
-        w.page.wait_for_timeout(200)
+        for _ in range(50):  # the page's error event reaches us asynchronously
+            if w.errors:
+                break
+            w.page.wait_for_timeout(100)
         assert w.errors
         holder.reset()
         again = holder.fresh()
