@@ -208,7 +208,7 @@ try:  # a rendezvous for 2 processes that only 1 process reaches
         0,
         world_size=2,
         is_master=True,
-        timeout=timedelta(seconds=0.2),
+        timeout=timedelta(seconds=1),
     )
 except dist.DistStoreError as error:
     print(type(error).__name__ + ":", str(error).split(". ")[-1])
