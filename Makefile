@@ -19,7 +19,7 @@ export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 .PHONY: serve test build build-zensical update drift lint browser clean
 
 serve: $(STAMP)  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
-	$(BIN)/mkdocs serve -a $(ADDR)
+	$(BIN)/mkdocs serve --dirty -a $(ADDR)
 
 test: $(STAMP) browser  ## Run every page (its notebook's cells), the engine tests and the browser tests
 	$(BIN)/pytest -n auto

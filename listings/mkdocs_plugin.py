@@ -17,6 +17,7 @@ links to the chapters, dark figures).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -124,6 +125,13 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def __init__(self) -> None:
         self.serving = False
+        self.dirty = False  # `--dirty`: MkDocs rebuilds only the pages it sees changed
+        # What every page shows (the navigation, the shared files; the home
+        # page's provenance line), at the last build; what has changed since.
+        self.shared: tuple | None = None
+        self.provenance: str | None = None
+        self.stale: set[str] = set()
+        self.everything = False
         self.previews: Previews | None = None
         self.project: Project | None = None
         self.pages: dict[str, PageEntry] = {}
@@ -141,6 +149,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def on_startup(self, *, command, dirty) -> None:
         self.serving = command == "serve" and supported()
+        self.dirty = dirty
 
     def on_shutdown(self) -> None:
         if self.previews is not None:
@@ -182,6 +191,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     def on_files(self, files: Files, config) -> Files:
         project = self.project
         self.notebooks, self.notebooks_now = self.notebooks_now, {}
+        before = {uri: entry.results for uri, entry in self.pages.items()}
+        broken_before = set(self.broken)
         self.pages.clear()
         self.views.clear()
         self.broken.clear()
@@ -201,7 +212,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         # The first build of `mkdocs serve` runs the pages as `mkdocs build`
         # does (and stores them in the cache); the rebuilds after it show
         # edits from warm preview workers, whose results are never stored.
-        outcomes = project.run(pages, previews=self.previews)
+        outcomes = list(project.run(pages, previews=self.previews))
         for (file, page), outcome in zip(loaded, outcomes, strict=True):
             self._log_run(outcome)
             figures = self._add_figures(files, config, file, page, outcome.results)
@@ -212,7 +223,81 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(snippet)))
         project.cache.clean(pages)
+        if self.dirty:
+            self._mark_stale(loaded, outcomes, before, broken_before)
         return files
+
+    # `--dirty` ------------------------------------------------------------------
+
+    def _mark_stale(self, loaded, outcomes, before, broken_before) -> None:
+        """Under ``--dirty``, MkDocs builds a page again only when its Markdown
+        file is newer than its HTML. A chapter also changes when one of its
+        snippets is edited, when its results differ from the last build's
+        (with no last build: when they were not in the cache), and when it
+        was an error page; every page when the home page's provenance line
+        changes. ``on_nav`` removes their HTML, so that MkDocs builds them."""
+        self.stale = set(broken_before)
+        for (file, page), outcome in zip(loaded, outcomes, strict=True):
+            if file.src_uri in before:
+                changed = _shown(before[file.src_uri]) != _shown(outcome.results)
+            else:
+                changed = not outcome.cached
+            built = Path(file.abs_dest_path)
+            if changed or any(_newer(path, built) for path in page.snippets):
+                self.stale.add(file.src_uri)
+        results = [r for entry in self.pages.values() for r in entry.results]
+        provenance = site.site_provenance(results, len(self.pages))
+        self.everything = self.provenance not in (None, provenance)
+        self.provenance = provenance
+
+    @timed
+    def on_nav(self, nav, config, files):
+        """Under ``--dirty``: every page shows the navigation, the theme's
+        templates and the files every page includes (the glossary), so when
+        one of them changes, every page is built again. So is every page when
+        more than one changes: Material's search index, in a dirty build,
+        replaces the entries of the first page built only (and of every page
+        whose address starts with its address: the home page's is empty)."""
+        if not self.dirty:
+            return nav
+        state = (_outline(nav), self._shared_files(config))
+        everything = self.everything or self.shared not in (None, state)
+        self.shared = state
+        pages = files.documentation_pages()
+        chapters = [file for file in pages if file.src_uri not in self.views]
+        built = [f for f in chapters if f.src_uri in self.stale or f.is_modified()]
+        if len(built) == 1:
+            url = _address(built[0])
+            everything |= any(
+                _address(f).startswith(url) for f in chapters if f is not built[0]
+            )
+        else:
+            everything |= len(built) > 1
+        for file in pages if everything else built:
+            Path(file.abs_dest_path).unlink(missing_ok=True)
+        return nav
+
+    def _shared_files(self, config) -> tuple:
+        """The watched files and theme overrides that are not one page's own
+        (its snippets) or data (which reach a page through its results), with
+        their times, and the configuration file's."""
+        own = {path for entry in self.pages.values() for path in entry.page.snippets}
+        folders = [Path(folder) for folder in config.watch]
+        if config.theme.custom_dir:
+            folders.append(Path(config.theme.custom_dir))
+        if config.config_file_path:
+            folders.append(Path(config.config_file_path))
+        root = self.project.root
+        data = [(root / folder).resolve() for folder in self.project.settings.data_dirs]
+        found = []
+        for folder in folders:
+            for path in [folder] if folder.is_file() else folder.rglob("*"):
+                resolved = path.resolve()
+                if not path.is_file() or resolved in own:
+                    continue
+                if not any(resolved.is_relative_to(folder) for folder in data):
+                    found.append((str(path), path.stat().st_mtime))
+        return tuple(sorted(found))
 
     def on_post_build(self, config) -> None:
         self.resolutions.save()
@@ -231,6 +316,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         kept = previews.resumed.get(outcome.page.name) if previews else None
         if outcome.cached:
             log.debug("%s from cache", outcome.page.name)
+        elif kept == len(outcome.page.listings):
+            log.debug("%s unchanged since its last preview", outcome.page.name)
         elif kept:
             log.info(
                 "previewed %s from listing %d of %d in %.1f s",
@@ -446,6 +533,29 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             f'<p class="page-provenance">{said} '
             f'<a href="{notebook}" download="{name}">Download notebook</a></p>'
         )
+
+
+def _shown(results: list[Result]) -> list[Result]:
+    """What a page shows of its results (not how long they took)."""
+    return [dataclasses.replace(result, seconds=0.0) for result in results]
+
+
+def _newer(path: Path, than: Path) -> bool:
+    return than.exists() and path.stat().st_mtime > than.stat().st_mtime
+
+
+def _address(file: File) -> str:
+    """A page's address as Material's search index has it (the home page's is
+    empty)."""
+    return "" if file.url in (".", "./") else file.url
+
+
+def _outline(items) -> tuple:
+    """The navigation's titles and addresses, as every page shows them."""
+    return tuple(
+        (item.title, getattr(item, "url", None), _outline(item.children or []))
+        for item in items
+    )
 
 
 def _error_page(file: File, message: str) -> str:

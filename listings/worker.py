@@ -454,6 +454,9 @@ def main(argv: list[str]) -> None:
         out.flush()
         worker = Worker(root, requests_fd, out, figures)
         if mode == "snapshots":
+            # A preview worker warms in the background of `mkdocs serve`: the
+            # server's own rebuild comes first.
+            os.nice(10)
             worker.serve_snapshots()
         else:
             watch_engine(replies_fd)

@@ -253,19 +253,24 @@ def _get(url: str) -> str:
 
 
 def test_the_real_server_shows_a_broken_page_and_recovers_when_it_is_fixed(tmp_path):
-    """A section name misspelt under `mkdocs serve`: the server stays up,
-    shows the page's error, and shows the listing again once it is fixed."""
+    """Under `mkdocs serve --dirty`, as `make serve` runs it (each rebuild
+    builds only the pages that changed): a section name misspelt in the page,
+    then in the snippet. The server stays up, shows the page's error, and
+    shows the listing again once it is fixed; an edit of the snippet alone,
+    and of the glossary every page includes, shows too."""
     root = tmp_path / "site"
     root.mkdir()
     make_site(root, Row("good", GOOD, None))
     real_config_site(root)
     page = root / "docs" / "page.md"
+    snippet = root / "snippets" / "page.py"
+    glossary = root / "includes" / "abbreviations.md"
     good = page.read_text()
     page.write_text(good.replace("page.py:greet", "page.py:gret"))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = mkdocs(root, "serve", "-a", f"127.0.0.1:{port}",
+    server = mkdocs(root, "serve", "--dirty", "-a", f"127.0.0.1:{port}",
                     start_new_session=True)  # fmt: skip
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
@@ -286,7 +291,16 @@ def test_the_real_server_shows_a_broken_page_and_recovers_when_it_is_fixed(tmp_p
         wait_for("This page cannot be built")
         assert "has no section 'gret' (its sections: greet)" in "".join(lines)
         page.write_text(good)
-        wait_for("hello")
+        assert "This page cannot be built" not in wait_for("hello")
+        # The page's Markdown is older than its HTML from here on.
+        snippet.write_text(SNIPPET.replace("greet", "grete"))
+        wait_for("This page cannot be built")
+        snippet.write_text(SNIPPET)
+        assert "This page cannot be built" not in wait_for("hello")
+        snippet.write_text(SNIPPET.replace("hello", "hello again"))
+        wait_for("hello again")
+        glossary.write_text(glossary.read_text() + "*[Page]: A page of the site.\n")
+        wait_for('title="A page of the site."')
         assert server.poll() is None
         assert "Traceback" not in "".join(lines), "".join(lines)
     finally:

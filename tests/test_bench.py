@@ -190,10 +190,11 @@ def test_serve_rows_hold_the_targets():
         first=_rebuild(1.0, 0.3, (38, 38), 0.2),
         last=[_rebuild(0.9, None, (38, 38), 0.2), _rebuild(2.5, None, (38, 38), 0.4)],
         prose=[_rebuild(2.0, 0.4), _rebuild(2.0, 0.2), _rebuild(4.0, 2.0)],
+        page_prose=[_rebuild(1.0, 0.3), _rebuild(1.2, 0.3), _rebuild(1.1, 0.3)],
     )
     cold = {"docs/autograd.md": (38, 8.0)}
     rows = bench.serve_rows(figures, "docs/autograd.md", cold)
-    prose, share, first, nxt = rows
+    prose, share, first, nxt, same_page = rows
     assert (prose.target, prose.met) == ("≤ 3 s", True)  # median 2.0 s
     assert (share.target, share.met) == ("≤ 0.3", True)  # shares 0.2, 0.1, 0.5
     assert share.figure == "0.20 (median; handlers 0.40 s)"
@@ -205,12 +206,18 @@ def test_serve_rows_hold_the_targets():
         "1.7 s (median of 0.9, 2.5 s) (resumed from listing 38 of 38; "
         "the preview itself: 0.3 s)"
     )
+    # The preview's median, 1.7 s, over the page's prose edits' median, 1.1 s.
+    assert (
+        same_page.figure
+        == "1.1 s (median of 1.0, 1.2, 1.1 s); the preview: +0.6 s over it"
+    )
+    assert (same_page.target, same_page.met) == ("preview ≤ it + 0.5 s", False)
 
 
 def test_serve_rows_without_a_rebuild():
     figures = bench.ServeFigures(first=None, last=[None], prose=[None])
     rows = bench.serve_rows(figures, "docs/autograd.md", {})
-    assert [row.met for row in rows] == [None, None, None, None]
+    assert [row.met for row in rows] == [None, None, None, None, None]
     assert rows[0].figure == "no rebuild"
 
 

@@ -112,6 +112,25 @@ def test_the_time_limit_holds_and_closing_stops_every_snapshot(site):
     previews.close()
 
 
+def test_a_preview_worker_yields_to_the_servers_rebuild(site):
+    """Preview workers warm in the background of `mkdocs serve` at a lower
+    priority (niceness + 10) than the server, whose rebuild comes first; a
+    build's worker runs at the caller's."""
+    site.snippet(
+        "page",
+        "# --8<-- [start:nice]\nimport os\nprint(os.nice(0))\n# --8<-- [end:nice]\n",
+    )
+    site.page("page", "<!--pytest.mark.no_output-->\n" + listing("nice", None))
+    previews = Previews(site.root)
+    try:
+        [shown] = previews.run(site.load("page"))
+    finally:
+        previews.close()
+    [built] = run_page(site.load("page"), site.root).results
+    assert int(built.stdout) == os.nice(0)
+    assert int(shown.stdout) == min(os.nice(0) + 10, 19)
+
+
 def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, caplog):
     """`mkdocs serve`'s first build runs a page fresh and stores it, as
     `mkdocs build` does (a restarted serve starts from the cache); the
