@@ -632,21 +632,17 @@ def serve_rows(figures: ServeFigures, warm_page: str, cold_pages: dict) -> list[
     page_prose, page_prose_s = median_of(
         [r.seconds if r else None for r in figures.page_prose]
     )
+    over = None if page_prose_s is None or last_s is None else last_s - page_prose_s
+    if over is not None:  # +0.0, never -0.0
+        page_prose += f"; the preview: {round(over, 1) + 0.0:+.1f} s over it"
     rows.append(
         Row(
             f"… against a prose edit of {warm_page} ({EDITS} in a row; it makes the "
             "page and its notebook view again, as a listing edit does): the next "
             "edits' preview over it",
-            page_prose
-            + (
-                ""
-                if page_prose_s is None or last_s is None
-                else f"; the preview: {last_s - page_prose_s:+.1f} s over it"
-            ),
+            page_prose,
             "preview ≤ it + 0.5 s",
-            None
-            if page_prose_s is None or last_s is None
-            else last_s <= page_prose_s + 0.5,
+            None if over is None else over <= 0.5,
         )
     )
     return rows
