@@ -245,10 +245,14 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             built = Path(file.abs_dest_path)
             if changed or any(_newer(path, built) for path in page.snippets):
                 self.stale.add(file.src_uri)
-        results = [r for entry in self.pages.values() for r in entry.results]
-        provenance = site.site_provenance(results, len(self.pages))
+        provenance = self._provenance()
         self.everything = self.provenance not in (None, provenance)
         self.provenance = provenance
+
+    def _provenance(self) -> str:
+        """The home page's line on what printed every page's outputs."""
+        results = [r for entry in self.pages.values() for r in entry.results]
+        return site.site_provenance(results, len(self.pages))
 
     @timed
     def on_nav(self, nav, config, files):
@@ -288,14 +292,13 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         if config.config_file_path:
             folders.append(Path(config.config_file_path))
         root = self.project.root
-        data = [(root / folder).resolve() for folder in self.project.settings.data_dirs]
+        data = [(root / name).resolve() for name in self.project.settings.data_dirs]
         found = []
         for folder in folders:
+            if any(folder.resolve().is_relative_to(each) for each in data):
+                continue
             for path in [folder] if folder.is_file() else folder.rglob("*"):
-                resolved = path.resolve()
-                if not path.is_file() or resolved in own:
-                    continue
-                if not any(resolved.is_relative_to(folder) for folder in data):
+                if path.is_file() and path.resolve() not in own:
                     found.append((str(path), path.stat().st_mtime))
         return tuple(sorted(found))
 
@@ -417,9 +420,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
             return markdown
         if site.VERIFIED_WITH in markdown:
-            results = [r for entry in self.pages.values() for r in entry.results]
-            said = site.site_provenance(results, len(self.pages))
-            markdown = markdown.replace(site.VERIFIED_WITH, said)
+            markdown = markdown.replace(site.VERIFIED_WITH, self._provenance())
         entry = self.pages.get(src_uri)
         if src_uri not in self.broken:
             root = self.project.root
