@@ -294,6 +294,24 @@ se = gain.std().item() / math.sqrt(len(gain))
 print(f"MLP minus softmax regression: {gain.mean():.1%} +/- {1.96 * se:.1%}")
 # --8<-- [end:baseline]
 
+# --8<-- [start:sum-order]
+values = torch.tensor([1 / k for k in range(1, 1001)])  # float32
+forward = torch.tensor(0.0)
+for value in values:
+    forward += value
+backward = torch.tensor(0.0)
+for value in values.flip(0):
+    backward += value
+print(
+    f"largest first {forward.item():.7f},"
+    f" smallest first {backward.item():.7f}"
+)
+step = torch.nextafter(forward, torch.tensor(float("inf"))) - forward
+steps = ((forward - backward).abs() / step).item()
+print(f"{steps:.0f} float32 steps apart (one step here is {step.item():.1e})")
+print(f"in float64: {sum(1 / k for k in range(1, 1001)):.7f}")
+# --8<-- [end:sum-order]
+
 # --8<-- [start:plot-predictions]
 
 

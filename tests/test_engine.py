@@ -9,6 +9,8 @@ from conftest import listing
 
 from listings import PageError, PageRun, problems
 from listings.cli import update
+from listings.page import Mark
+from listings.verify import DIFFERS, WITHIN_TOLERANCE, compare
 
 
 def run(site, name):
@@ -283,6 +285,17 @@ def test_tolerance_compares_numbers_within_bounds_and_text_exactly(site):
     assert found[0] == []
     assert "printed something else" in found[1][0]
     assert "printed something else" in found[2][0]
+
+
+def test_tolerance_lets_a_right_aligned_column_widen():
+    tolerance = Mark("tolerance", kwargs={"atol": 2})
+    expected = "    7    0   99    0\n    8    3   84    1"
+    widened = "    7    1  100    0\n    8    3   84    1"
+    assert compare(expected, widened, tolerance) == WITHIN_TOLERANCE
+    assert compare(expected, "    7    0  100    0\n    8    3   84", tolerance) == (
+        DIFFERS
+    )
+    assert compare(expected, "    7    0  100    0", None) == DIFFERS
 
 
 def test_update_writes_outputs_and_dry_run_reports_drift(site, capsys):
