@@ -303,8 +303,7 @@ backward = torch.tensor(0.0)
 for value in values.flip(0):
     backward += value
 print(
-    f"largest first {forward.item():.7f},"
-    f" smallest first {backward.item():.7f}"
+    f"largest first {forward.item():.7f}, smallest first {backward.item():.7f}"
 )
 step = torch.nextafter(forward, torch.tensor(float("inf"))) - forward
 steps = ((forward - backward).abs() / step).item()
