@@ -21,7 +21,6 @@ import dataclasses
 import functools
 import hashlib
 import html
-import json
 import logging
 import posixpath
 import threading
@@ -144,6 +143,9 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         # Notebook texts by what they are made of: the last build's, this one's.
         self.notebooks: dict[str, str] = {}
         self.notebooks_now: dict[str, str] = {}
+        # Each page as the last build loaded it, with the bytes of its file
+        # and of its snippet files.
+        self.loaded: dict[Path, tuple] = {}
 
     # Set-up -----------------------------------------------------------------
 
@@ -193,13 +195,14 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.notebooks, self.notebooks_now = self.notebooks_now, {}
         before = {uri: entry.results for uri, entry in self.pages.items()}
         broken_before = set(self.broken)
+        loaded_before, self.loaded = self.loaded, {}
         self.pages.clear()
         self.views.clear()
         self.broken.clear()
         loaded = []
         for file in list(files.documentation_pages()):
             try:
-                page = project.load(Path(file.abs_src_path))
+                page = self._load(file, loaded_before)
             except PageError as exc:
                 log.error(str(exc))
                 self.broken.add(file.src_uri)
@@ -226,6 +229,22 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         if self.dirty:
             self._mark_stale(loaded, outcomes, before, broken_before)
         return files
+
+    def _load(self, file: File, before: dict[Path, tuple]) -> Page:
+        """``project.load``, kept across the rebuilds of ``mkdocs serve`` while
+        the page's file, the snippet folders and the snippet files it shows
+        are unchanged."""
+        path = Path(file.abs_src_path)
+        source = (path.read_bytes(), tuple(self.project.snippet_dirs))
+        kept = before.get(path)
+        unchanged = kept is not None and kept[0] == source
+        if unchanged and all(_read(shown) == text for shown, text in kept[1]):
+            self.loaded[path] = kept
+            return kept[2]
+        page = self.project.load(path)
+        snippets = [(shown, _read(shown)) for shown in page.snippets]
+        self.loaded[path] = (source, snippets, page)
+        return page
 
     # `--dirty` ------------------------------------------------------------------
 
@@ -361,7 +380,10 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         for path in entry.page.snippets:
             key.update(path.read_bytes())
         for result in entry.results:
-            key.update(json.dumps(result.to_json(), sort_keys=True).encode())
+            for image in result.figures + result.dark_figures:
+                key.update(hashlib.sha256(image).digest())
+            bare = dataclasses.replace(result, figures=[], dark_figures=[], seconds=0)
+            key.update(repr(bare).encode())
         key = key.hexdigest()
         text = self.notebooks.get(key) or site.notebook(
             self.project, entry.page, entry.results, file.src_uri, self.site_url, links
@@ -539,6 +561,13 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 def _shown(results: list[Result]) -> list[Result]:
     """What a page shows of its results (not how long they took)."""
     return [dataclasses.replace(result, seconds=0.0) for result in results]
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _newer(path: Path, than: Path) -> bool:
