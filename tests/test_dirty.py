@@ -20,7 +20,8 @@ MKDOCS_YML = (
 
 
 def snippet(said: str) -> str:
-    return f'# --8<-- [start:say]\nprint("{said}")\n# --8<-- [end:say]\n'
+    """A listing whose output (upper case) is not in its code."""
+    return f'# --8<-- [start:say]\nprint("{said}".upper())\n# --8<-- [end:say]\n'
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def dirty_site(tmp_path, monkeypatch):
     (tmp_path / "docs" / "index.md").write_text("# Home\n\nThe home page.\n")
     for name in "ab":
         (tmp_path / "snippets" / f"{name}.py").write_text(snippet(name))
-        page = f"# Page {name}\n\n" + listing("say", name, file=f"{name}.py")
+        page = f"# Page {name}\n\n" + listing("say", name.upper(), file=f"{name}.py")
         (tmp_path / "docs" / f"{name}.md").write_text(page)
     monkeypatch.chdir(tmp_path)  # as `mkdocs serve` run there
     configs = []
@@ -78,7 +79,7 @@ def test_a_dirty_build_builds_what_changed_and_keeps_search_whole(dirty_site):
     # A snippet alone: MkDocs sees no change of a.md; the plugin builds it.
     (root / "snippets" / "a.py").write_text(snippet("a, edited"))
     after = build_dirty()
-    assert "a, edited" in (root / "site" / "a" / "index.html").read_text()
+    assert "A, EDITED" in (root / "site" / "a" / "index.html").read_text()
     assert [after[n] == first[n] for n in ("index", "a", "b")] == [True, False, True]
     assert search_pages(root) == pages
     # The home page's address is a prefix of every other: all are built.
