@@ -919,6 +919,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the parallel and serial cold builds",
     )
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help="only the test run over its irreducible work",
+    )
     args = parser.parse_args(argv)
     # Make SIGTERM unwind like Ctrl-C, so the finally blocks stop the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -934,6 +939,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.parallel:
             print(f"Benchmark: {about}\n")
             print(table(parallel_rows(root, site_dir)))
+            return 0
+        if args.suite:
+            print(f"Benchmark: {about}\n")
+            print(table(suite_rows(root, site_dir, args.workers)))
             return 0
         say("cold build (empty listings cache)")
         cold_s, cold_log = build(root, site_dir)
