@@ -18,7 +18,6 @@ each component a chapter may use; it is audited and driven like the site.
 from __future__ import annotations
 
 import functools
-import http.server
 import re
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from conftest import PREFIX, REPO, _Handler, expected_pages, site_pages
+from conftest import PREFIX, REPO, SiteServer, _Handler, expected_pages, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -384,7 +383,7 @@ def sampler_url(tmp_path_factory):
     )
     assert done.returncode == 0, done.stderr[-5000:]
     handler = functools.partial(_Handler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = SiteServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
     server.shutdown()

@@ -7,10 +7,11 @@ JavaScript are scanned for anything that would load from outside the site.
 from __future__ import annotations
 
 import html.parser
+import http.server
 import re
 
 import pytest
-from conftest import REPO, expected_pages, site_pages
+from conftest import REPO, SiteServer, expected_pages, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +127,18 @@ def test_every_notebook_views_contents_link_to_its_headings_whole(site_dir):
             if not title.strip() or f'id="{anchor}"' not in text:
                 found.append(f"{view.parent.name}: #{anchor} {title!r}")
     assert not found, found
+
+
+def test_the_site_server_is_quiet_only_about_a_browser_that_went_away(capsys):
+    server = SiteServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    try:
+        for error in (BrokenPipeError("gone"), ValueError("a fault")):
+            try:
+                raise error
+            except Exception:
+                server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server_close()
+    printed = capsys.readouterr().err
+    assert "ValueError: a fault" in printed
+    assert "BrokenPipeError" not in printed
