@@ -21,6 +21,7 @@ except RuntimeError as err:
     print(err)
 counts = torch.tensor([1, 2, 3])
 print(counts.to(torch.float32).requires_grad_())
+print((b > 1).requires_grad, b.argmax().requires_grad)
 # --8<-- [end:int-error]
 
 
@@ -231,9 +232,9 @@ p = torch.tensor(1.0, requires_grad=True)
 q = torch.tensor(2.0, requires_grad=True)
 s = p + q
 print(grad(s, p), grad(s, p))
-mul = (x1 * w1).grad_fn
-print([name for name in dir(mul) if name.startswith("_saved")])
 print([name for name in dir(s.grad_fn) if name.startswith("_saved")])
+for product in (p * q, x1 * w1):
+    print(product.grad_fn._saved_self, product.grad_fn._saved_other)
 # --8<-- [end:nothing-saved]
 
 # --8<-- [start:gradcheck]
@@ -248,7 +249,8 @@ with warnings.catch_warnings(record=True) as caught:
         gradcheck(torch.sigmoid, (z32,))
     except RuntimeError as err:
         print(str(err).split(",")[0])
-print(str(caught[0].message).split(". ")[0] + ".")
+    print(str(caught[0].message).split(". ")[0] + ".")
+    print(gradcheck(torch.sigmoid, (z32,), eps=1e-3))
 
 z64 = torch.linspace(-3.0, 3.0, 5, dtype=torch.float64, requires_grad=True)
 print(gradcheck(torch.sigmoid, (z64,)))
@@ -424,9 +426,10 @@ handle.remove()
 
 w.grad = None
 h = 3 * w
+print(h.retain_grad())
 h.register_hook(lambda grad: grad.clamp(-1.0, 1.0))
 (h**2).backward()
-print(w.grad)
+print(h.grad, w.grad)
 # --8<-- [end:hook]
 
 # --8<-- [start:inplace-error]
@@ -464,14 +467,19 @@ with torch.no_grad():
 print(a_inference.requires_grad, a_inference.is_inference())
 print(a_no_grad.requires_grad, a_no_grad.is_inference())
 print((w1 * a_no_grad).grad_fn.name())
-try:
-    product = w1 * a_inference
-except RuntimeError as err:
-    print(str(err).split(". ")[0] + ".")
-try:
-    print(a_inference._version)
-except RuntimeError as err:
-    print(err)
+print((w1 + a_inference).grad_fn.name(), grad((w1 + a_inference).sum(), w1))
+attempts = {
+    "w1 * a_inference": lambda: w1 * a_inference,
+    "a_inference.add_(1)": lambda: a_inference.add_(1),
+    "a_inference.requires_grad_()": lambda: a_inference.requires_grad_(),
+    "a_inference._version": lambda: a_inference._version,
+}
+for code, attempt in attempts.items():
+    try:
+        attempt()
+    except RuntimeError as err:
+        print(f"{code}: {str(err).split('.')[0]}.")
+print((w1 * a_inference.clone()).grad_fn.name())
 # --8<-- [end:inference-mode]
 
 # --8<-- [start:detach]
@@ -488,7 +496,7 @@ except RuntimeError as err:
     print(err)
 frozen = a.detach()
 print(frozen, frozen.requires_grad)
-print(frozen.numpy())
+print(frozen.numpy(), a.numpy(force=True))
 # --8<-- [end:detach]
 
 # --8<-- [start:detach-shares]
@@ -511,6 +519,25 @@ except RuntimeError as err:
     print(str(err).split(" Hint")[0])
 # --8<-- [end:version]
 
+# --8<-- [start:version-shared]
+t = torch.zeros(3)
+view, detached, data = t[1:], t.detach(), t.data
+view.add_(1)
+detached.add_(1)
+print(t._version, view._version, detached._version, data._version)
+data.add_(1)
+print(t._version, data._version)
+# --8<-- [end:version-shared]
+
+# --8<-- [start:data-silent]
+z = torch.zeros(1, requires_grad=True)
+a = torch.sigmoid(z)
+a.data.fill_(0.9)
+print(a._version, a)
+a.backward()
+print(z.grad, "instead of sigmoid'(0) =", 0.5 * (1 - 0.5))
+# --8<-- [end:data-silent]
+
 # --8<-- [start:inplace-ok]
 x = torch.tensor([1.0, 2.0], requires_grad=True)
 y = x * 2
@@ -529,6 +556,22 @@ y = x.exp() + 1
 y.sum().backward()
 print(x.grad)
 # --8<-- [end:inplace-ok]
+
+# --8<-- [start:inplace-now]
+y = x * 2
+first, second = y.unbind()
+with torch.no_grad():
+    head = y[:1]
+attempts = {
+    "first.add_(1)": lambda: first.add_(1),
+    "head.add_(1)": lambda: head.add_(1),
+}
+for code, attempt in attempts.items():
+    try:
+        attempt()
+    except RuntimeError as err:
+        print(f"{code}: {str(err).split('. ')[0]}.")
+# --8<-- [end:inplace-now]
 
 # --8<-- [start:thermometer]
 celsius = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -669,6 +712,7 @@ t_us = (t_u - t_u.mean()) / t_u.std()
 inputs = {
     "t_u": t_u,
     "0.1 * t_u": t_un,
+    "0.001 * t_u": 0.001 * t_u,
     "centred": t_u - t_u.mean(),
     "standardized": t_us,
 }
@@ -677,7 +721,7 @@ for name, x in inputs.items():
     low, high = torch.linalg.eigvalsh(H)
     print(
         f"{name:12}  d2L/dw db {H[0, 1].abs():6.2f}"
-        f"  eigenvalues {low:<5.3g} {high:<6.4g}"
+        f"  eigenvalues {low:<8.3g} {high:<6.4g}"
         f"  condition number {high / low:.4g}"
     )
 # --8<-- [end:conditioning]
