@@ -139,12 +139,16 @@ try:
 except RuntimeError as err:
     print(err)
 print(layer.weight.detach().numpy().shape)
+forced = layer.weight.numpy(force=True)
+print(np.shares_memory(forced, layer.weight.detach().numpy()))
 # --8<-- [end:numpy-sharing]
 
 # --8<-- [start:item]
 loss = torch.tensor([0.25, 0.75]).mean()
 print(loss, loss.item(), type(loss.item()).__name__)
 print(torch.tensor([[7]]).item())
+for one in (torch.tensor([True]), torch.tensor(1 + 2j)):
+    print(one.dtype, type(one.item()).__name__)
 try:
     torch.tensor([0.25, 0.75]).item()
 except RuntimeError as err:
@@ -171,12 +175,18 @@ print(tensor2d.is_contiguous())
 print(tensor2d.as_strided((6,), (1,)))
 # --8<-- [end:strides]
 
+
 # --8<-- [start:transpose]
+def same_storage(a, b):
+    """Whether a and b read the same block of memory."""
+    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+
+
 transposed = tensor2d.T
 print(transposed)
 print(transposed.stride())
 print(transposed.is_contiguous())
-print(transposed.data_ptr() == tensor2d.data_ptr())
+print(same_storage(transposed, tensor2d))
 print(transposed.as_strided((6,), (1,)))
 # --8<-- [end:transpose]
 
@@ -303,6 +313,12 @@ for name, view in views.items():
 draw_storage(views)
 # --8<-- [end:storage-figure]
 
+# --8<-- [start:offset-address]
+right = tensor2d[:, 1:]
+print(right.data_ptr() - tensor2d.data_ptr(), tensor2d.element_size())
+print(same_storage(right, tensor2d))
+# --8<-- [end:offset-address]
+
 # --8<-- [start:view-error]
 try:
     transposed.view(6)
@@ -314,8 +330,8 @@ except RuntimeError as err:
 flat = transposed.reshape(6)
 print(flat)
 print(flat.is_contiguous())
-print(flat.data_ptr() == tensor2d.data_ptr())
-print(tensor2d.reshape(3, 2).data_ptr() == tensor2d.data_ptr())
+print(same_storage(flat, tensor2d))
+print(same_storage(tensor2d.reshape(3, 2), tensor2d))
 # --8<-- [end:reshape-copies]
 
 # --8<-- [start:sharing]
@@ -335,7 +351,7 @@ print(odd.stride(), odd.storage_offset(), odd.is_contiguous())
 print(odd.stride(0) == odd.stride(1) * odd.size(1))
 odd_flat = odd.view(6)
 print(odd_flat, odd_flat.stride(), odd_flat.storage_offset())
-print(odd_flat.data_ptr() == odd.data_ptr())
+print(same_storage(odd_flat, grid))
 odd_flat[0] = -1
 print(grid[0])
 # --8<-- [end:view-rule]
@@ -343,7 +359,7 @@ print(grid[0])
 # --8<-- [start:view-rule-size-one]
 row = grid[:, :1].T
 print(row.shape, row.stride(), row.stride(0) == row.stride(1) * row.size(1))
-print(row.view(3), row.view(3).data_ptr() == row.data_ptr())
+print(row.view(3), same_storage(row.view(3), grid))
 # --8<-- [end:view-rule-size-one]
 
 # --8<-- [start:view-rule-fails]
@@ -355,10 +371,7 @@ try:
     left.view(6)
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
-left_flat = left.reshape(6)
-print(left_flat.data_ptr() == left.data_ptr())
-left_flat[0] = 100
-print(grid[0])
+print(same_storage(left.reshape(6), grid))
 # --8<-- [end:view-rule-fails]
 
 # --8<-- [start:view-split]
@@ -370,7 +383,7 @@ except RuntimeError as err:
     print(type(err).__name__)
 split = columns.view(2, 2, 3)
 print(split.shape, split.stride())
-print(split.data_ptr() == columns.data_ptr())
+print(same_storage(split, grid))
 print(torch.equal(split[1, 0], columns[2]))
 # --8<-- [end:view-split]
 
@@ -383,13 +396,30 @@ print(tensor2d.contiguous() is tensor2d)
 
 # --8<-- [start:indexing]
 X = torch.arange(12.0).reshape(6, 2)
-sliced = X[:2]
-picked = X[torch.tensor([0, 1])]
-print(torch.equal(sliced, picked))
-print(sliced.data_ptr() == X.data_ptr(), picked.data_ptr() == X.data_ptr())
-masked = X[X[:, 0] > 6]
-print(masked.tolist(), masked.data_ptr() == X.data_ptr())
+results = {
+    "X[:2]": X[:2],
+    "X[1]": X[1],
+    "X[torch.tensor(1)]": X[torch.tensor(1)],
+    "X[torch.tensor([0, 1])]": X[torch.tensor([0, 1])],
+    "X[[0, 1]]": X[[0, 1]],
+    "X[X[:, 0] > 6]": X[X[:, 0] > 6],
+}
+for name, result in results.items():
+    print(f"{name:24} {result.tolist()!s:27} {same_storage(result, X)}")
 # --8<-- [end:indexing]
+
+# --8<-- [start:indexing-argmax]
+scores = torch.tensor([0.1, 2.0, 0.3])
+rows = torch.zeros(3, 2)
+i = scores.argmax()
+print(i, i.shape)
+best = rows[i]
+best += 1
+print(rows.tolist(), same_storage(best, rows))
+kept = rows[i].clone()
+kept += 1
+print(rows.tolist(), same_storage(kept, rows))
+# --8<-- [end:indexing-argmax]
 
 # --8<-- [start:indexing-split]
 shuffled = torch.randperm(6)
@@ -409,9 +439,8 @@ print(X[:, 0].tolist())
 a, b = torch.zeros(2, 3), torch.ones(2, 3)
 print(torch.cat([a, b]).shape, torch.cat([a, b], dim=1).shape)
 print(torch.stack([a, b]).shape, torch.stack([a, b], dim=-1).shape)
-inputs = (a.data_ptr(), b.data_ptr())
-print(torch.cat([a, b]).data_ptr() in inputs)
-print(torch.stack([a, b]).data_ptr() in inputs)
+for joined in (torch.cat([a, b]), torch.stack([a, b]), torch.cat([a])):
+    print(same_storage(joined, a) or same_storage(joined, b))
 images = [torch.zeros(1, 28, 28) for _ in range(32)]
 print(torch.stack(images).shape)
 try:
@@ -445,7 +474,7 @@ w = torch.ones(())
 z = torch.zeros(5)
 print(w + z)
 stretched = torch.broadcast_to(w, z.shape)
-print(stretched.stride(), stretched.data_ptr() == w.data_ptr())
+print(stretched.stride(), same_storage(stretched, w))
 rows = torch.arange(3).unsqueeze(1)
 cols = torch.arange(4)
 print(rows.shape, cols.shape)
@@ -539,15 +568,14 @@ print(t.permute(2, 0, 1).is_contiguous())
 column = t[:, :, 0]
 print(column.shape, column.stride(), column.is_contiguous())
 print(column.view(6), column.view(6).stride())
-column.reshape(6)[1] = -4
-print(t[0, 1])
+print("reshape(6) shares t's storage:", same_storage(column.reshape(6), t))
 row = t[:, 0, :]
 print(row.shape, row.stride(), row.is_contiguous())
 try:
     row.view(8)
 except RuntimeError as err:
     print(type(err).__name__)
-print(row.reshape(8).data_ptr() == row.data_ptr())
+print("reshape(8) shares t's storage:", same_storage(row.reshape(8), t))
 # --8<-- [end:exercise-view]
 
 # --8<-- [start:exercise-broadcast]
