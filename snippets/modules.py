@@ -426,6 +426,8 @@ class MyModule(nn.Module):
         self.w2 = nn.Parameter(torch.empty(4, 7))
         nn.init.xavier_normal_(self.w2)
         self.register_buffer("running_mean", torch.zeros(7))
+        self.register_buffer("num_batches", torch.tensor(0))
+        self.register_buffer("scratch", torch.zeros(7), persistent=False)
 
 
 my_module = MyModule()
@@ -433,14 +435,26 @@ print([name for name, _ in my_module.named_parameters()])
 print([name for name, _ in my_module.named_buffers()])
 print(list(my_module.state_dict()))
 my_module.to(torch.float64)
-print(my_module.w1.dtype, my_module.running_mean.dtype)
+print(
+    my_module.w1.dtype,
+    my_module.running_mean.dtype,
+    my_module.num_batches.dtype,
+    my_module.scratch.dtype,
+)
 my_module.to("meta")
-print(my_module.w1.device, my_module.running_mean.device)
+print(
+    my_module.w1.device,
+    my_module.running_mean.device,
+    my_module.num_batches.device,
+    my_module.scratch.device,
+)
 # --8<-- [end:my-module-fixed]
 
 # --8<-- [start:module-cpu]
 layer = nn.Linear(2, 2)
-print(layer.cpu() is layer, layer.to("cpu") is layer, layer.weight.device)
+print(
+    layer.cpu() is layer, layer.to(torch.float64) is layer, layer.weight.dtype
+)
 # --8<-- [end:module-cpu]
 
 # --8<-- [start:custom-layer]
@@ -500,6 +514,8 @@ import torch.nn.functional as F
 
 x = torch.linspace(-2, 2, 5)
 print(torch.relu(x), F.relu(x), nn.ReLU()(x), sep="\n")
+modules = ["ReLU", "Dropout", "MaxPool2d", "OneHot", "Normalize"]
+print("modules:", [name for name in modules if hasattr(nn, name)])
 
 
 class DropNet(nn.Module):
@@ -552,6 +568,14 @@ t_un = t_un.unsqueeze(1)
 print(t_un.shape)
 print(linear_model(t_un[:3]))
 print(linear_model(torch.ones(10, 1)).shape)
+
+import warnings
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    per_pair = nn.MSELoss(reduction="none")
+    mismatched = per_pair(linear_model(t_un), t_c[:, 0])
+print(mismatched.shape, caught[0].category.__name__)
 # --8<-- [end:unsqueeze]
 
 # --8<-- [start:thermo-split]
@@ -810,24 +834,67 @@ print(f"100 + model only + 100:        loss {loss:.4g}  same: {same}")
 # --8<-- [end:resume]
 
 # --8<-- [start:weights-only]
+import collections
+import datetime
 import pickle
 
 import numpy as np
 
-buffer = io.BytesIO()
+
+def refusal(err, short=False):
+    """The reason weights_only gave, without the advice around it."""
+    reason = str(err).split("WeightsUnpickler error: ")[1].strip()
+    reason = reason.split("\n")[0]
+    return reason.split(" was not")[0] if short else reason
+
+
+def load_back(value, allowed=()):
+    """Save ``value``, load it with weights_only=True: the value or why not."""
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    buffer.seek(0)
+    with torch.serialization.safe_globals(list(allowed)):
+        return torch.load(buffer, weights_only=True)
+
+
+values = [
+    torch.ones(2),
+    3,
+    0.5,
+    "adam",
+    None,
+    b"\x00\x01",
+    (1, [2], {3}),
+    collections.OrderedDict(lr=0.01),
+    torch.float16,
+    torch.device("cpu"),
+    torch.Size([2, 3]),
+    np.mean([2.5, 3.5]),
+    np.arange(3),
+    datetime.date(2024, 1, 1),
+    collections.defaultdict(list),
+]
+for value in values:
+    try:
+        shown = f"loads    {load_back(value)!r}"
+    except pickle.UnpicklingError as err:
+        shown = f"refused  {refusal(err, short=True)}"
+    print(f"{type(value).__name__:13}{shown}")
+
 val_loss = np.mean([2.5, 3.5])
-torch.save({"epoch": 3, "val_loss": val_loss}, buffer)
-print(type(val_loss).__name__)
-buffer.seek(0)
 try:
-    torch.load(buffer)
+    load_back({"epoch": 3, "val_loss": val_loss})
 except pickle.UnpicklingError as err:
-    reason = str(err).split("WeightsUnpickler error: ")[1].split(" was ")[0]
-    print(f"UnpicklingError: ... {reason}")
-buffer = io.BytesIO()
-torch.save({"epoch": 3, "val_loss": float(val_loss)}, buffer)
-buffer.seek(0)
-print(torch.load(buffer, weights_only=True))
+    print(refusal(err))
+allowed = []
+for trusted in [np._core.multiarray.scalar, np.dtype, type(val_loss.dtype)]:
+    allowed.append(trusted)
+    names = ", ".join(item.__name__ for item in allowed)
+    try:
+        print(f"allowing {names}:", load_back({"val_loss": val_loss}, allowed))
+    except pickle.UnpicklingError as err:
+        print(f"allowing {names}: refused, {refusal(err, short=True)}")
+print(load_back({"epoch": 3, "val_loss": float(val_loss)}))
 # --8<-- [end:weights-only]
 
 # --8<-- [start:exercise-count]
