@@ -152,16 +152,52 @@ for step in range(7):
 torch.manual_seed(123)
 gradients = torch.randn(5, 3)  # five steps' gradients for 3 parameters
 
+
+def weights_after(optimizer_class, scale, **options):
+    """The weights after five steps on the gradients times scale."""
+    weights = torch.zeros(3, requires_grad=True)
+    optimizer = optimizer_class([weights], lr=0.01, **options)
+    for gradient in gradients:
+        weights.grad = scale * gradient
+        optimizer.step()
+    return weights.detach()
+
+
 for optimizer_class in (torch.optim.SGD, torch.optim.Adam):
     for scale in (1, 10):
-        weights = torch.zeros(3, requires_grad=True)
-        optimizer = optimizer_class([weights], lr=0.01)
-        for gradient in gradients:
-            weights.grad = scale * gradient
-            optimizer.step()
+        weights = weights_after(optimizer_class, scale)
         name = optimizer_class.__name__
-        print(f"{name:4}, gradients x {scale:2}:", weights.detach())
+        print(f"{name:4}, gradients x {scale:2}:", weights)
+for eps in (1e-8, 0.0):  # Adam's default eps, then none
+    x1 = weights_after(torch.optim.Adam, 1, eps=eps)
+    x10 = weights_after(torch.optim.Adam, 10, eps=eps)
+    print(
+        f"Adam, eps={eps:g}: x 10 equal to x 1: {torch.equal(x1, x10)},"
+        f" largest difference {(x10 - x1).abs().max():.1e}"
+    )
+print("Adam, gradients x 1e-6:", weights_after(torch.optim.Adam, 1e-6))
 # --8<-- [end:adam-scale]
+
+# --8<-- [start:adam-batch]
+torch.manual_seed(123)
+mean_gradient, lr = 0.05, 0.01  # the gradient over all the data
+progress = {}
+for batch_size in (64, 128, 1024):
+    weights = torch.zeros(1000, requires_grad=True)
+    optimizer = torch.optim.Adam([weights], lr=lr)
+    for step in range(300):
+        if step == 100:  # after Adam's running means have settled
+            start = weights.detach().clone()
+        noise = torch.randn(1000) / batch_size**0.5
+        weights.grad = mean_gradient + noise
+        optimizer.step()
+    progress[batch_size] = (start - weights.detach()).mean() / 200 / lr
+    ratio = progress[batch_size] / progress[64]
+    print(
+        f"batch {batch_size:4}: {progress[batch_size]:.3f} x lr per step,"
+        f" {ratio:.2f} x batch 64's"
+    )
+# --8<-- [end:adam-batch]
 
 # --8<-- [start:memory]
 torch.manual_seed(123)

@@ -12,6 +12,7 @@ import torch
 import torch.distributed as dist
 from mechanics.mnist import prepare_mnist
 from torch import nn
+from torch.distributed.fsdp import fully_shard
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, TensorDataset, random_split
 from torch.utils.data.distributed import DistributedSampler
@@ -63,27 +64,55 @@ def print0(*args):
         print(*args, flush=True)
 
 
-def every_rank(value):
+def every_rank(value, spec=".4f"):
     """A number from every process, gathered in rank order."""
     values = [None] * dist.get_world_size()
     dist.all_gather_object(values, value)
-    return ", ".join(f"{v:.4f}" for v in values)
+    return ", ".join(format(v, spec) for v in values)
 
 
 def accuracy(model, dataset):
     """Accuracy over a dataset shared out by a DistributedSampler."""
+    module = model.module  # the model inside the DDP wrapper
+    was_training = module.training
+    module.eval()  # dropout off, batch norm's running statistics
     sampler = DistributedSampler(dataset, shuffle=False)
     loader = DataLoader(dataset, batch_size=1000, sampler=sampler)
     counts = torch.zeros(2)  # correct, seen
     with torch.no_grad():
         for X, y in loader:
-            correct = (model(X).argmax(dim=1) == y).sum()
+            correct = (module(X).argmax(dim=1) == y).sum()
             counts += torch.tensor([correct, len(y)])
+    module.train(was_training)  # back to the mode it was in
     dist.all_reduce(counts)  # sums the counts of all processes
     return counts[0] / counts[1], int(counts[1])
 
 
 # --8<-- [end:helpers]
+
+
+# --8<-- [start:fsdp]
+def fsdp_gradient(X, y, loss_fn):
+    """FSDP2 on the MNIST model: each rank's share, and its gradient."""
+    torch.manual_seed(0)  # the same model on every rank
+    sharded = mlp()
+    fully_shard(sharded)  # splits every parameter's rows between the ranks
+    held = sum(p.to_local().numel() for p in sharded.parameters())
+    total = sum(p.numel() for p in sharded.parameters())
+    print0(f"FSDP2, parameters held: {every_rank(held, ',')} of {total:,}")
+    loss_fn(sharded(X), y).backward()  # reduce-scatters the gradients
+    bias_grad = sharded[-1].bias.grad  # this rank's share of the gradient
+    print0(f"FSDP2, last bias: {bias_grad.to_local().numel()} of 10 numbers")
+    torch.manual_seed(0)
+    plain = mlp()  # the same model, not sharded
+    loss_fn(plain(X), y).backward()  # this rank's own gradient
+    total = plain[-1].bias.grad.clone()
+    dist.all_reduce(total)  # the sum of every rank's own gradient
+    same = torch.equal(bias_grad.full_tensor(), total / dist.get_world_size())
+    print0("FSDP2's gradient is the sum / world size:", same)
+
+
+# --8<-- [end:fsdp]
 
 
 # --8<-- [start:main]
@@ -141,6 +170,7 @@ def main(num_epochs=3, batch_size=64, lr=0.001):
     print0(f"validation accuracy {val_acc:.1%} ({val_seen} digits)")
     test_acc, test_seen = accuracy(model, test_set)
     print0(f"test accuracy {test_acc:.1%} ({test_seen} digits)")
+    fsdp_gradient(X, y, loss_fn)  # FSDP2 on this rank's last batch
     dist.destroy_process_group()
 
 
