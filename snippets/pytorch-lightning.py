@@ -269,7 +269,7 @@ print(f"test accuracy (best checkpoint): {results[0]['test_acc']:.1%}")
 workdir.cleanup()
 # --8<-- [end:checkpoint]
 
-# --8<-- [start:resplit]
+# --8<-- [start:val-test-gap]
 val_acc = per_epoch.loc[best_epoch, "val_acc"]
 test_acc = results[0]["test_acc"]
 variances = []
@@ -277,53 +277,41 @@ for name, acc, n in (("validation", val_acc, 500), ("test", test_acc, 1000)):
     variances.append(acc * (1 - acc) / n)
     se = variances[-1] ** 0.5
     print(f"{name:10}  {acc:.1%} +/- {se:.1%} (standard error, {n} digits)")
-se_gap = sum(variances) ** 0.5
-print(f"gap {test_acc - val_acc:.1%} +/- {se_gap:.1%}")
-
-train = datasets.MNIST("data", train=True, download=False)
-test = datasets.MNIST("data", train=False, download=False)
-X_all, y_all = train.data.unsqueeze(1).float() / 255, train.targets
-X_test, y_test = test.data.unsqueeze(1).float() / 255, test.targets
+gap, se_gap = test_acc - val_acc, sum(variances) ** 0.5
+print(f"gap {gap:.1%} +/- {se_gap:.1%}")
+low, high = gap - 1.96 * se_gap, gap + 1.96 * se_gap
+print(f"95% interval of the gap: {low:.2%} to {high:.2%}")
+# --8<-- [end:val-test-gap]
 
 
-def resplit_accuracies(seed, num_epochs=best_epoch + 1):
-    """Validation and test accuracy after training on another split."""
-    generator = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(X_all), generator=generator)
-    val, fit = perm[:500], perm[500:]
-    mean, std = X_all[fit].mean(), X_all[fit].std()
-    X_fit, X_val = (X_all[fit] - mean) / std, (X_all[val] - mean) / std
-    loaders = [
-        DataLoader(TensorDataset(X_fit, y_all[fit]), 64, shuffle=True),
-        DataLoader(TensorDataset(X_val, y_all[val]), 1000),
-        DataLoader(TensorDataset((X_test - mean) / std, y_test), 1000),
-    ]
-    torch.manual_seed(seed)
-    model = LitMLP()
-    trainer = pl.Trainer(
-        max_epochs=num_epochs,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    with harmless_warnings_ignored():
-        trainer.fit(model, loaders[0], loaders[1])
-        val_result = trainer.validate(model, loaders[1], verbose=False)
-        test_result = trainer.test(model, loaders[2], verbose=False)
-    return val_result[0]["val_acc"], test_result[0]["test_acc"]
+# --8<-- [start:paired]
+def right(model):
+    """1 for each test digit that the model classifies correctly, else 0."""
+    X_test, y_test = dm.test_set[:]
+    model.eval()
+    with torch.no_grad():
+        return (model(X_test).argmax(dim=1) == y_test).float()
 
 
-gaps = []
-for seed in (1, 2, 3):
-    val_acc, test_acc = resplit_accuracies(seed)
-    gaps.append(test_acc - val_acc)
+def paired(first, second, names):
+    """First minus second on the same test digits, digit by digit."""
+    first, second = right(first), right(second)
+    difference = first - second  # 1, -1 or 0 for each digit
+    se = difference.std().item() / len(difference) ** 0.5
+    print(f"{names}: {difference.mean():+.1%} +/- {1.96 * se:.1%} (95%)")
+    # As if the two accuracies came from different digits:
+    se_unpaired = ((first.var() + second.var()).item() / len(first)) ** 0.5
+    print(f"  unpaired, the interval would be +/- {1.96 * se_unpaired:.1%}")
+    only_first = int((difference == 1).sum())
+    only_second = int((difference == -1).sum())
     print(
-        f"split {seed}: validation {val_acc:.1%}, test {test_acc:.1%},"
-        f" gap {gaps[-1]:.1%}"
+        f"  digits right only by the first: {only_first},"
+        f" only by the second: {only_second}"
     )
-print(f"mean gap {sum(gaps) / len(gaps):.1%}")
-# --8<-- [end:resplit]
+
+
+paired(best, model, "best checkpoint minus last epoch")
+# --8<-- [end:paired]
 
 # --8<-- [start:callbacks]
 from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor
@@ -392,6 +380,7 @@ with harmless_warnings_ignored():
     results = trainer.test(datamodule=dm, ckpt_path="best", verbose=False)
 print("tested:", Path(trainer.ckpt_path).name)
 print(f"test accuracy: {results[0]['test_acc']:.1%}")
+paired(trainer.lightning_module, best, "cosine minus constant rate")
 # --8<-- [end:test-best]
 
 # --8<-- [start:resume]
