@@ -43,6 +43,36 @@ hidden = model[1](model[0](X[:3]))
 print(hidden.detach())
 # --8<-- [end:hidden-units]
 
+
+# --8<-- [start:symmetry-boundary]
+def constant_model(*between):
+    """The 2-4-1 tanh network with every weight 0.5 and every bias 0."""
+    model = nn.Sequential(
+        nn.Linear(2, 4), nn.Tanh(), *between, nn.Linear(4, 1)
+    )
+    for layer in (model[0], model[-1]):
+        nn.init.constant_(layer.weight, 0.5)
+        nn.init.zeros_(layer.bias)
+    return model
+
+
+runs = {
+    "SGD": (constant_model(), torch.optim.SGD, 0.5),
+    "Adam": (constant_model(), torch.optim.Adam, 0.01),
+    "SGD, dropout": (constant_model(nn.Dropout(0.5)), torch.optim.SGD, 0.5),
+}
+for name, (model, optimizer_class, lr) in runs.items():
+    optimizer = optimizer_class(model.parameters(), lr=lr)
+    for _ in range(300):
+        loss = nn.BCEWithLogitsLoss()(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    weight = model[0].weight
+    same = all(torch.equal(row, weight[0]) for row in weight)
+    print(f"{name:13} four rows bit for bit equal: {same}")
+# --8<-- [end:symmetry-boundary]
+
 # --8<-- [start:half-constant]
 torch.manual_seed(1)
 model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
