@@ -106,6 +106,18 @@ for z in (-10.0, -20.0, -28.0, -30.0, -50.0, -88.0, -90.0, -100.0):
     )
 # --8<-- [end:bce-target-one]
 
+# --8<-- [start:sigmoid-zero]
+largest = torch.finfo(torch.float32).max
+print(f"largest float32: {largest:.4g}, its log: {math.log(largest):.4f}")
+print("      z     exp(-z)  sigmoid(z)      exp(z)")
+for z in (-88.0, -88.72, -88.73, -103.9, -104.0):
+    t = torch.tensor(z)
+    print(
+        f"{z:7g} {torch.exp(-t):11.4g} {torch.sigmoid(t):11.4g}"
+        f" {torch.exp(t):11.4g}"
+    )
+# --8<-- [end:sigmoid-zero]
+
 # --8<-- [start:bce-floor]
 p = torch.tensor([1e-11, 1e-13], requires_grad=True)
 nn.BCELoss(reduction="sum")(p, torch.ones(2)).backward()
@@ -226,6 +238,16 @@ for name, optimizer_class in [("SGD", optim.SGD), ("Adam", optim.Adam)]:
     step = (after - before).abs()
     print(f"{name:4} |step| from {step.min():.4g} to {step.max():.4g}")
 # --8<-- [end:first-step]
+
+# --8<-- [start:adam-eps]
+w = torch.zeros(5, requires_grad=True)
+w.grad = torch.tensor([1.0, 1e-6, 1e-8, 1e-9, 0.0])
+adam = optim.Adam([w], lr=0.01)
+print("Adam eps:", adam.defaults["eps"])
+adam.step()
+for g, step in zip(w.grad.tolist(), w.detach().abs().tolist(), strict=True):
+    print(f"gradient {g:<6g} |step| {step:.2g}")
+# --8<-- [end:adam-eps]
 
 # --8<-- [start:sgd-vs-adam]
 rates = (0.001, 0.01, 0.1, 1.0)
