@@ -53,6 +53,7 @@ print(floatvector32)
 print(floatvector32.dtype)
 print(tensor1d.dtype)
 print(tensor1d.to(torch.int64) is tensor1d)
+print(tensor1d.to(torch.int64, copy=True) is tensor1d)
 # --8<-- [end:to]
 
 # --8<-- [start:promotion]
