@@ -10,6 +10,7 @@ print(a.is_leaf, a.grad_fn, a.grad)
 
 w = torch.tensor([1.0, 5.0])
 print(w.requires_grad)
+print((w * 2).is_leaf, (b * 2).is_leaf, (b * 2).grad_fn.name())
 w.requires_grad_()
 print(w.requires_grad)
 # --8<-- [end:leaf]
@@ -39,6 +40,7 @@ c = torch.tensor(3.0, requires_grad=True)
 z = compute_z(a, b, c)
 print(z)
 print(z.is_leaf, z.requires_grad)
+print(z.float() is z, z.contiguous() is z)
 # --8<-- [end:compute-z]
 
 # --8<-- [start:graph]
@@ -235,6 +237,9 @@ print(grad(s, p), grad(s, p))
 print([name for name in dir(s.grad_fn) if name.startswith("_saved")])
 for product in (p * q, x1 * w1):
     print(product.grad_fn._saved_self, product.grad_fn._saved_other)
+linear = (x1 * w1 + b).sum()
+grad(linear, w1)
+print(grad(linear, b))
 # --8<-- [end:nothing-saved]
 
 # --8<-- [start:gradcheck]
@@ -296,6 +301,26 @@ class BrokenSigmoid(MySigmoid):
         return grad_a * a  # forgets the factor (1 - a)
 
 
+class SummedSigmoid(MySigmoid):
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return (grad_a * a * (1 - a)).sum()  # one number, not five
+
+
+class TwoGradientsSigmoid(MySigmoid):
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return grad_a * a * (1 - a), grad_a  # two gradients for one input
+
+
+for Sigmoid in (BrokenSigmoid, SummedSigmoid, TwoGradientsSigmoid):
+    try:
+        (grad_z,) = grad(Sigmoid.apply(z64).sum(), z64)
+        print(f"{Sigmoid.__name__}: backward ran, shape {tuple(grad_z.shape)}")
+    except RuntimeError as err:
+        print(f"{Sigmoid.__name__}: {err}")
 try:
     gradcheck(BrokenSigmoid.apply, (z64,))
 except RuntimeError as err:
@@ -391,6 +416,9 @@ try:
     squares.backward()
 except RuntimeError as err:
     print(err)
+single = torch.tensor([[3.0]], requires_grad=True)
+(single**2).backward()
+print(tuple(single.shape), single.grad)
 v = torch.tensor([1.0, 0.1, 0.01])
 squares.backward(gradient=v)
 print(x.grad)
@@ -480,6 +508,12 @@ for code, attempt in attempts.items():
     except RuntimeError as err:
         print(f"{code}: {str(err).split('.')[0]}.")
 print((w1 * a_inference.clone()).grad_fn.name())
+
+t = torch.ones(3)
+with torch.inference_mode():
+    view, cloned = t[1:], t.clone()
+    t.add_(1)
+print(view.is_inference(), t.is_inference(), cloned.is_inference(), t._version)
 # --8<-- [end:inference-mode]
 
 # --8<-- [start:detach]
@@ -500,12 +534,12 @@ print(frozen.numpy(), a.numpy(force=True))
 # --8<-- [end:detach]
 
 # --8<-- [start:detach-shares]
-print(frozen.data_ptr() == a.data_ptr())
+print(frozen.untyped_storage().data_ptr() == a.untyped_storage().data_ptr())
 frozen[0] = 0.5
 print(a)
 copy = a.detach().clone()
 copy[0] = 0.0
-print(a, copy.data_ptr() == a.data_ptr())
+print(a, copy.untyped_storage().data_ptr() == a.untyped_storage().data_ptr())
 # --8<-- [end:detach-shares]
 
 # --8<-- [start:version]
@@ -536,6 +570,13 @@ a.data.fill_(0.9)
 print(a._version, a)
 a.backward()
 print(z.grad, "instead of sigmoid'(0) =", 0.5 * (1 - 0.5))
+
+z.grad = None
+a = torch.sigmoid(z)
+a.detach().numpy()[0] = 0.9
+print(a._version, a)
+a.backward()
+print(z.grad)
 # --8<-- [end:data-silent]
 
 # --8<-- [start:inplace-ok]
@@ -562,15 +603,20 @@ y = x * 2
 first, second = y.unbind()
 with torch.no_grad():
     head = y[:1]
+with torch.inference_mode():
+    tail = y[1:]
 attempts = {
+    "x[0].add_(1)": lambda: x[0].add_(1),
     "first.add_(1)": lambda: first.add_(1),
     "head.add_(1)": lambda: head.add_(1),
+    "tail.add_(1)": lambda: tail.add_(1),
+    "y[:1].expand(2).add_(1)": lambda: y[:1].expand(2).add_(1),
 }
 for code, attempt in attempts.items():
     try:
         attempt()
     except RuntimeError as err:
-        print(f"{code}: {str(err).split('. ')[0]}.")
+        print(f"{code}: {str(err).split('. ')[0].rstrip('.')}.")
 # --8<-- [end:inplace-now]
 
 # --8<-- [start:thermometer]
@@ -812,10 +858,25 @@ print(params.is_leaf, w.is_leaf, w.grad_fn.name(), w._base is params)
 loss = loss_fn(model(t_un, w, b), t_c)
 loss.backward()
 print(params.grad)
-try:
-    torch.optim.SGD([w, b], lr=1e-2)
-except ValueError as err:
-    print(err)
+for differentiable in (False, True):
+    try:
+        torch.optim.SGD([w, b], lr=1e-2, differentiable=differentiable)
+        print(f"differentiable={differentiable}: accepted")
+    except ValueError as err:
+        print(f"differentiable={differentiable}: {err}")
+
+w.retain_grad()
+b.retain_grad()
+optimizer = torch.optim.SGD([w, b], lr=1e-2)
+for step in (1, 2):
+    try:
+        loss = loss_fn(model(t_un, w, b), t_c)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        print(f"step {step}: params {params.detach()}")
+    except RuntimeError as err:
+        print(f"step {step}: {str(err).split('. ')[0]}.")
 # --8<-- [end:unpacking]
 
 # --8<-- [start:sgd]
@@ -831,6 +892,36 @@ for _ in range(5000):
 print(params)
 print(f"{loss:.4g}")
 # --8<-- [end:sgd]
+
+# --8<-- [start:optimizer-swap]
+for Optimizer in (optim.SGD, optim.Adam, optim.LBFGS):
+    trial = torch.tensor([1.0, 0.0], requires_grad=True)
+    optimizer = Optimizer([trial], lr=1e-2)
+    loss = loss_fn(model(t_un, *trial), t_c)
+    optimizer.zero_grad()
+    loss.backward()
+    try:
+        optimizer.step()
+        print(f"{Optimizer.__name__}: step() done")
+    except TypeError as err:
+        print(f"{Optimizer.__name__}: {err}")
+
+
+losses = []
+
+
+def closure():
+    optimizer.zero_grad()
+    loss = loss_fn(model(t_un, *trial), t_c)
+    loss.backward()
+    losses.append(loss.item())
+    return loss
+
+
+optimizer.step(closure)
+print(f"LBFGS: step(closure) evaluated the loss {len(losses)} times,", end=" ")
+print(f"from {losses[0]:.4g} down to {losses[-1]:.4g}")
+# --8<-- [end:optimizer-swap]
 
 # --8<-- [start:split]
 n_samples = t_u.shape[0]
@@ -864,6 +955,21 @@ print(train_loss.requires_grad, val_loss.requires_grad)
 # --8<-- [end:train-val]
 
 # --8<-- [start:loss-curves]
+from itertools import pairwise
+
+falls = all(now < before for before, now in pairwise(train_losses))
+print("training loss below the epoch before, every time:", falls)
+runs = []
+for epoch, (before, now) in enumerate(pairwise(val_losses), start=2):
+    if now > before and runs and runs[-1][1] == epoch - 1:
+        runs[-1][1] = epoch
+    elif now > before:
+        runs.append([epoch, epoch])
+spans = " and ".join(f"{start}-{end}" for start, end in runs)
+print("validation loss rises at epochs", spans)
+peak = runs[0][1]
+print(f"validation loss at epoch 2: {val_losses[1]:.4g}, at {peak}:", end=" ")
+print(f"{val_losses[peak - 1]:.4g}")
 best_epoch = torch.tensor(val_losses).argmin().item() + 1
 print(f"lowest validation loss {min(val_losses):.4g} at epoch {best_epoch}")
 epochs = range(1, len(train_losses) + 1)
