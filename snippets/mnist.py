@@ -225,6 +225,8 @@ def fit(model, num_epochs, log=True):
     return history, best_epoch
 
 
+start_state = copy.deepcopy(model.state_dict())  # replayed further down
+start_order = generator.get_state()
 history, best_epoch = fit(model, num_epochs)
 print(f"best validation accuracy after epoch {best_epoch}")
 # --8<-- [end:train]
@@ -414,6 +416,83 @@ print(
 )
 fig = plot_weights(weight)
 # --8<-- [end:weights-figure]
+
+# --8<-- [start:dead-units]
+dead = (active == 0).nonzero()[:, 0]
+pixels = train_set.tensors[0].flatten(1).to(device)
+
+
+def above_zero(layer):
+    """Digit by digit, for each dead unit: is its input above zero?"""
+    with torch.no_grad():
+        return pixels @ layer.weight[dead].T + layer.bias[dead] > 0
+
+
+# The same training again, from the same weights and batches, step by step.
+replay = copy.deepcopy(model)
+replay.load_state_dict(start_state)
+generator.set_state(start_order)
+optimizer = torch.optim.Adam(replay.parameters(), lr=lr)
+layer = replay[1]
+at_start = above_zero(layer).float().mean(dim=0)
+alive_until = torch.zeros(len(dead), dtype=torch.int64)
+zero_gradient, moved = [], []
+replay.train()
+for _ in range(best_epoch):
+    for X_batch, y_batch in train_loader:
+        X_batch, y_batch = X_batch.to(device), y_batch.to(device)
+        loss = loss_fn(replay(X_batch), y_batch)
+        optimizer.zero_grad()
+        loss.backward()
+        zero_gradient.append((layer.weight.grad[dead] == 0).all(dim=1))
+        before = layer.weight[dead].detach().clone()
+        optimizer.step()
+        moved.append((layer.weight[dead] != before).any(dim=1))
+        alive_until[above_zero(layer).any(dim=0)] = len(moved)
+zero_gradient, moved = torch.stack(zero_gradient), torch.stack(moved)
+
+same = torch.equal(layer.weight, model[1].weight)
+print(f"{len(moved)} steps, ending at the model's weights: {same}")
+header = ["unit", "active at start", "alive until step", "steps since"]
+header += ["zero gradient", "moved", "last move"]
+print("  ".join(header))
+for i, unit in enumerate(dead.tolist()):
+    until = alive_until[i].item()
+    row = [unit, f"{at_start[i]:.1%}", until, len(moved) - until]
+    row += [zero_gradient[until:, i].sum(), moved[until:, i].sum()]
+    row += [moved[:, i].nonzero().max() + 1]
+    print(
+        "  ".join(f"{v:>{len(h)}}" for v, h in zip(row, header, strict=True))
+    )
+# --8<-- [end:dead-units]
+
+
+# --8<-- [start:zero-gradient]
+def moves(make_optimizer, steps=4):
+    """How one weight moves after its gradient of 1 turns to 0 for good."""
+    weight = nn.Parameter(torch.ones(1))
+    optimizer = make_optimizer([weight])
+    changes = []
+    for gradient in [1.0] + [0.0] * steps:
+        weight.grad = torch.tensor([gradient])
+        before = weight.item()
+        optimizer.step()
+        changes.append(weight.item() - before)
+    return changes[1:]
+
+
+optimizers = {
+    "SGD": lambda p: torch.optim.SGD(p, lr=lr),
+    "SGD, momentum=0.9": lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9),
+    "SGD, weight_decay=0.1": lambda p: torch.optim.SGD(
+        p, lr=lr, weight_decay=0.1
+    ),
+    "Adam": lambda p: torch.optim.Adam(p, lr=lr),
+}
+print(f"{'zero-gradient step:':22}", "  ".join(f"{k:>8}" for k in range(1, 5)))
+for name, make_optimizer in optimizers.items():
+    print(f"{name:22}", "  ".join(f"{m:+.1e}" for m in moves(make_optimizer)))
+# --8<-- [end:zero-gradient]
 
 # --8<-- [start:saliency]
 digits = X_test[:4].to(device).requires_grad_()
