@@ -156,6 +156,12 @@ print(f"{(column == labels).float().mean():.1%}", end=" ")
 print(f"{(column[:, 0] == labels).float().mean():.1%}")
 # --8<-- [end:column-trap]
 
+# --8<-- [start:threshold]
+logit = torch.tensor(-1e-8)
+probability = torch.sigmoid(logit)
+print(probability == 0.5, probability >= 0.5, logit >= 0)
+# --8<-- [end:threshold]
+
 # --8<-- [start:linear]
 num_epochs = 50
 model_linear = nn.Linear(2, 1)
@@ -246,6 +252,11 @@ print(sum(p.numel() for p in model.parameters()), "parameters")
 # --8<-- [start:mlp-train]
 history = train(model, num_epochs, train_dl, X_valid, y_valid)
 print(f"final validation accuracy {history['val_acc'][-1]:.1%}")
+with torch.no_grad():
+    predicted = (model(X_square.to(device))[:, 0] >= 0).float().cpu()
+test_acc = accuracy(predicted, y_square)
+se = (test_acc * (1 - test_acc) / len(y_square)) ** 0.5
+print(f"accuracy on the 100,000 fresh points {test_acc:.1%} (SE {se:.2%})")
 # --8<-- [end:mlp-train]
 
 
@@ -281,7 +292,21 @@ def plot_history(history, history_linear):
 # --8<-- [end:plot-history]
 
 # --8<-- [start:history]
+from itertools import pairwise
+
 fig = plot_history(history, history_linear)
+train_loss, val_loss = history["loss"], history["val_loss"]
+above = [v > t for v, t in zip(val_loss, train_loss, strict=True)]
+first = next(i for i in range(len(above)) if all(above[i:]))
+print(f"validation loss above training loss from epoch {first + 1} on")
+best = min(range(len(val_loss)), key=val_loss.__getitem__)
+after = ", ".join(f"{v:.4g}" for v in val_loss[best + 1 :])
+print(
+    f"lowest validation loss {val_loss[best]:.4g} at epoch {best + 1},"
+    f" then {after}"
+)
+rises = sum(b > a for a, b in pairwise(val_loss))
+print(f"validation loss rose in {rises} of {len(val_loss) - 1} epochs")
 # --8<-- [end:history]
 
 # --8<-- [start:mlp-regions]
@@ -415,47 +440,65 @@ for name, candidate in [("default", default), ("He", he)]:
     print(f"{name:8} std after each ReLU: {stds}")
 # --8<-- [end:he-init]
 
+
 # --8<-- [start:deep-wide-train]
-seeds = (1, 2, 3)
-num_epochs, lr = 100, 0.1
-header = "".join(f"  seed {seed}" for seed in seeds)
-print(f"{'hidden layers':15} {'init':8}{header}    mean  train loss")
-for sizes in architectures:
-    for init in ("default", "He"):
-        accs, losses = [], []
-        for seed in seeds:
-            torch.manual_seed(seed)
-            candidate = mlp(*sizes)
-            if init == "He":
-                he_init(candidate)
-            loader = DataLoader(
-                train_ds,
-                batch_size=20,
-                shuffle=True,
-                generator=torch.Generator().manual_seed(seed),
-            )
-            run = train(
-                candidate,
-                num_epochs,
-                loader,
-                X_valid,
-                y_valid,
-                lr=lr,
-                log_every=0,
-            )
-            accs.append(run["val_acc"][-1])
-            losses.append(run["loss"][-1])
-        row = "".join(f"{acc:8.1%}" for acc in accs)
-        mean = sum(accs) / len(accs)
-        hidden = " x ".join(map(str, sizes[1:-1]))
-        print(
-            f"{hidden:15} {init:8}{row}  {mean:6.1%}"
-            f"  {sum(losses) / len(losses):10.4f}"
-        )
-baseline = accuracy(half_plane(X_valid), y_valid)
-print(
-    f"best half-plane {baseline:.1%}, always class 0 {1 - y_valid.mean():.1%}"
-)
+def fit(model, seed, num_epochs=100, batch_size=20, lr=0.1):
+    """SGD on shuffled batches; return the final training loss."""
+    order = torch.Generator().manual_seed(seed)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    X, y = X_train.to(device), y_train.to(device)
+    for _ in range(num_epochs):
+        for batch in torch.randperm(len(y), generator=order).split(batch_size):
+            loss = loss_fn(model(X[batch])[:, 0], y[batch])
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    with torch.no_grad():
+        return loss_fn(model(X)[:, 0], y).item()
+
+
+def test_accuracy(model):
+    """Accuracy on the 100,000 fresh points of the square."""
+    with torch.no_grad():
+        logits = model(X_square.to(device))[:, 0].cpu()
+    return accuracy((logits >= 0).float(), y_square)
+
+
+def mean_se(values):
+    values = torch.tensor(values)
+    return values.mean().item(), (values.std() / len(values) ** 0.5).item()
+
+
+seeds = (1, 2, 3, 4, 5)
+runs = [(sizes, "He") for sizes in architectures] + [(deep, "default")]
+header = f"{'hidden layers':15} {'init':7} {'test accuracy':>15}"
+print(f"{header}  lowest  train loss")
+results = {}
+for sizes, init in runs:
+    accs, losses = [], []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        candidate = mlp(*sizes).to(device)
+        if init == "He":
+            he_init(candidate)
+        losses.append(fit(candidate, seed))
+        accs.append(test_accuracy(candidate))
+    hidden = " x ".join(map(str, sizes[1:-1]))
+    results[hidden, init] = accs
+    mean, se = mean_se(accs)
+    print(
+        f"{hidden:15} {init:7} {mean:8.1%} ± {se:4.1%}"
+        f"  {min(accs):6.1%}  {sum(losses) / len(losses):10.3f}"
+    )
+stuck = " ".join(f"{acc:.1%}" for acc in results["9 x 10 x 9 x 10", "default"])
+print(f"9 x 10 x 9 x 10, default init, seeds 1 to 5: {stuck}")
+wide_accs = results["84", "He"]
+deep_accs = results["9 x 10 x 9 x 10", "He"]
+gaps = [w - d for w, d in zip(wide_accs, deep_accs, strict=True)]
+mean, se = mean_se(gaps)
+print(f"He, 84 minus 9 x 10 x 9 x 10: {mean:+.1%} ± {se:.1%} (same seed)")
+print(f"always class 0: {1 - y_square.mean():.1%} of the fresh points")
 # --8<-- [end:deep-wide-train]
 
 # --8<-- [start:exercise-no-relu]
@@ -503,14 +546,24 @@ nn.BCEWithLogitsLoss(reduction="sum")(z, targets).backward()
 print(z.grad)
 # --8<-- [end:exercise-bce]
 
+
 # --8<-- [start:exercise-auc]
-from sklearn.metrics import roc_auc_score
+def auc(logits, y):
+    """How often a class-1 point's logit beats a class-0 point's."""
+    positive = logits[y == 1].sort().values
+    negative = logits[y == 0]
+    beaten_by = len(positive) - torch.searchsorted(
+        positive, negative, right=True
+    )
+    return beaten_by.float().mean().item() / len(positive)
+
 
 trained = {"no hidden layer": model_linear, "two hidden layers": model}
 with torch.no_grad():
     for name, candidate in trained.items():
-        logits = candidate(X_valid.to(device))[:, 0].cpu()
-        accuracy = ((logits >= 0).float() == y_valid).float().mean()
-        auc = roc_auc_score(y_valid.numpy(), logits.numpy())
-        print(f"{name:17}  accuracy {accuracy:.1%}  AUC {auc:.3f}")
+        logits = candidate(X_square.to(device))[:, 0].cpu()
+        right = accuracy((logits >= 0).float(), y_square)
+        print(
+            f"{name:17}  accuracy {right:.1%}  AUC {auc(logits, y_square):.3f}"
+        )
 # --8<-- [end:exercise-auc]
