@@ -87,16 +87,25 @@ float32s = torch.tensor([1.0])
 float16s = torch.ones(1, dtype=torch.float16)
 bfloat16s = torch.ones(1, dtype=torch.bfloat16)
 half = torch.tensor(0.5, dtype=torch.float64)  # 0-d
+imaginary = torch.tensor(1j, dtype=torch.complex128)  # 0-d
+uint8s = torch.tensor([1], dtype=torch.uint8)
 cases = [
     ("int8[1]    + tensor(1000)", int8s + torch.tensor(1000)),
     ("int8[1]    + tensor([1000])", int8s + torch.tensor([1000])),
     ("int64[2]   + 0.5", int64s + 0.5),
     ("int64[2]   + tensor(0.5, float64)", int64s + half),
     ("float32[1] + tensor(0.5, float64)", float32s + half),
+    ("float32[1] + tensor(1j, complex128)", float32s + imaginary),
+    ("int64[2]   + tensor(1j, complex128)", int64s + imaginary),
     ("float16[1] + bfloat16[1]", float16s + bfloat16s),
+    ("uint8[1]   + int8[1]", uint8s + int8s),
 ]
 for name, result in cases:
-    print(f"{name:34} -> {result.dtype}  {result.tolist()}")
+    print(f"{name:36} -> {result.dtype}  {result.tolist()}")
+try:
+    torch.tensor([1], dtype=torch.uint32) + int64s
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
 # --8<-- [end:promotion-tiers]
 
 # --8<-- [start:promotion-inplace]
@@ -111,6 +120,16 @@ x64 = torch.tensor([0.1], dtype=torch.float64)
 print((x32 + x64).dtype)
 x32 += x64
 print(x32.dtype)
+filled = torch.tensor([1, 2]).fill_(0.5)
+overwritten = torch.tensor([1, 2]).copy_(torch.tensor([0.7, 1.9]))
+assigned = torch.tensor([1, 2])
+assigned[0] = 0.5
+scaled = torch.tensor([1, 2])
+scaled.addcmul_(scaled, scaled, value=0.5)
+print("fill_(0.5)                 ", filled.tolist())
+print("copy_(tensor([0.7, 1.9]))  ", overwritten.tolist())
+print("[0] = 0.5                  ", assigned.tolist())
+print("addcmul_(x, x, value=0.5)  ", scaled.tolist())
 # --8<-- [end:promotion-inplace]
 
 # --8<-- [start:numpy-dtype]
@@ -119,6 +138,7 @@ from torch import nn
 
 array = np.array([0.5, 1.5, 2.5])
 print(array.dtype, torch.tensor(array).dtype)
+print([array[0], 1.0], "->", torch.tensor([array[0], 1.0]).dtype)
 layer = nn.Linear(3, 1)
 try:
     layer(torch.tensor(array))
@@ -140,6 +160,16 @@ try:
 except RuntimeError as err:
     print(err)
 print(layer.weight.detach().numpy().shape)
+conjugated = torch.tensor([1 + 2j]).conj()
+for special in (torch.ones(2, dtype=torch.bfloat16), conjugated):
+    for force in (False, True):
+        try:
+            converted = special.numpy(force=force)
+        except (TypeError, RuntimeError) as err:
+            message = str(err).split(". ")[0]
+            print(f"force={force!s:5} {type(err).__name__}: {message}")
+converted[0] = 0
+print(conjugated)
 forced = layer.weight.numpy(force=True)
 print(np.shares_memory(forced, layer.weight.detach().numpy()))
 # --8<-- [end:numpy-sharing]
@@ -361,6 +391,10 @@ print(grid[0])
 row = grid[:, :1].T
 print(row.shape, row.stride(), row.stride(0) == row.stride(1) * row.size(1))
 print(row.view(3), same_storage(row.view(3), grid))
+empty = torch.zeros(0, 3).T
+passes = empty.stride(0) == empty.stride(1) * empty.size(1)
+print(empty.shape, empty.stride(), passes)
+print(empty.view(-1).shape, empty.view(5, 0, 2).shape)
 # --8<-- [end:view-rule-size-one]
 
 # --8<-- [start:view-rule-fails]
@@ -421,6 +455,20 @@ kept = rows[i].clone()
 kept += 1
 print(rows.tolist(), same_storage(kept, rows))
 # --8<-- [end:indexing-argmax]
+
+# --8<-- [start:indexing-0d]
+for index in (
+    torch.tensor(1),
+    torch.tensor(1, dtype=torch.int32),
+    torch.tensor(1, dtype=torch.uint8),
+    torch.tensor(True),
+    True,
+):
+    picked = X[index]
+    print(
+        f"X[{index!r}]".ljust(33), tuple(picked.shape), same_storage(picked, X)
+    )
+# --8<-- [end:indexing-0d]
 
 # --8<-- [start:indexing-split]
 shuffled = torch.randperm(6)
