@@ -151,12 +151,42 @@ def train_model(lr, num_epochs, seed=1, report=False):
 
 loss_fn = nn.MSELoss()
 lr = 0.01
-num_epochs = 30
+num_epochs = 20
 model, history = train_model(lr, num_epochs, report=True)
 final = loss_fn(predict(model, X_train), y_train).item()
 print(f"final weights, train MSE {final:.4g}")
-print(f"MPG std: train {y_train.std():.2f}, val {y_val.std():.2f}")
 # --8<-- [end:train]
+
+# --8<-- [start:adam-steps]
+torch.manual_seed(1)
+probe = make_model(hidden_units)
+optimizer = torch.optim.Adam(probe.parameters(), lr=0.01)
+probe_dl = DataLoader(
+    TensorDataset(X_train, y_train),
+    batch_size=batch_size,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(1),
+)
+steps, gradients = [], []
+for X_batch, y_batch in probe_dl:  # one epoch at a constant rate
+    before = [p.detach().clone() for p in probe.parameters()]
+    loss_fn(probe(X_batch)[:, 0], y_batch).backward()
+    gradients += [p.grad.abs().flatten() for p in probe.parameters()]
+    optimizer.step()
+    optimizer.zero_grad()
+    after = [p.detach() for p in probe.parameters()]
+    steps += [
+        (a - b).abs().flatten() / 0.01
+        for a, b in zip(after, before, strict=True)
+    ]
+steps, gradients = torch.cat(steps), torch.cat(gradients)
+q = torch.tensor([0.5, 0.99, 1.0])
+print(
+    "|gradient|, median 99% max:", *[f"{v:.3g}" for v in gradients.quantile(q)]
+)
+print("|step| / lr, median 99% max:", *[f"{v:.3g}" for v in steps.quantile(q)])
+print(f"steps larger than lr: {(steps > 1).float().mean():.1%}")
+# --8<-- [end:adam-steps]
 
 # --8<-- [start:plot-curves]
 import matplotlib.pyplot as plt
@@ -182,36 +212,69 @@ def plot_curves(history):
 fig = plot_curves(history)
 # --8<-- [end:curves]
 
+# --8<-- [start:easier]
+from sklearn.linear_model import LinearRegression
+
+print(f"MPG std: train {y_train.std():.2f}, val {y_val.std():.2f}")
+X_both, y_both = torch.cat([X_train, X_val]), torch.cat([y_train, y_val])
+both = LinearRegression().fit(X_both.numpy(), y_both.numpy())
+for name, X_part, y_part in (
+    ("train", X_train, y_train),
+    ("val", X_val, y_val),
+):
+    fitted = torch.tensor(both.predict(X_part.numpy()))
+    mse = ((fitted - y_part) ** 2).mean()
+    print(f"straight line fitted to all 313 cars: {name} MSE {mse:.4g}")
+# --8<-- [end:easier]
+
 # --8<-- [start:choose]
 l1 = nn.functional.l1_loss
-runs = {(lr, num_epochs): model}  # the run above
-for lr in (0.001, 0.01, 0.1):
-    for num_epochs in (15, 30):
-        if (lr, num_epochs) not in runs:
-            runs[lr, num_epochs] = train_model(lr, num_epochs)[0]
-val_mae = {key: l1(predict(m, X_val), y_val).item() for key, m in runs.items()}
-print("validation MAE (mpg)  15 epochs  30 epochs")
-for lr in (0.001, 0.01, 0.1):
-    print(
-        f"lr {lr:<5}              "
-        f"{val_mae[lr, 15]:9.3f}  {val_mae[lr, 30]:9.3f}"
+rates, lengths, seeds = (0.01, 0.1, 0.3), (10, 20), (1, 2, 3)
+runs = {(lr, num_epochs, 1): model}  # the run above
+val_mae = {}
+for key in [(r, n, seed) for r in rates for n in lengths for seed in seeds]:
+    if key not in runs:
+        runs[key] = train_model(*key)[0]
+    val_mae[key] = l1(predict(runs[key], X_val), y_val).item()
+
+
+def mean_se(values):
+    values = torch.tensor(values)
+    return values.mean().item(), (values.std() / len(values) ** 0.5).item()
+
+
+cell = {
+    (r, n): mean_se([val_mae[r, n, seed] for seed in seeds])
+    for r in rates
+    for n in lengths
+}
+print("validation MAE (mpg), mean ± SE of seeds 1, 2, 3")
+print(" " * 9 + "".join(f"{n:>9} epochs" for n in lengths))
+for r in rates:
+    row = "".join(
+        f"  {cell[r, n][0]:6.3f} ± {cell[r, n][1]:.3f}" for n in lengths
     )
-lr, num_epochs = min(val_mae, key=val_mae.get)
+    print(f"lr {r:<5}{row}")
+lr, num_epochs = min(cell, key=lambda key: cell[key][0])
 print(f"chosen: lr {lr}, {num_epochs} epochs")
 # --8<-- [end:choose]
 
 # --8<-- [start:seeds]
-maes = [val_mae[lr, num_epochs]]  # seed 1: the chosen run
-for seed in (2, 3):
-    seed_model = train_model(lr, num_epochs, seed=seed)[0]
-    maes.append(l1(predict(seed_model, X_val), y_val).item())
-for seed, seed_mae in enumerate(maes, start=1):
-    print(f"seed {seed}  validation MAE {seed_mae:.3f} mpg")
-print(f"spread (largest - smallest): {max(maes) - min(maes):.2f} mpg")
+for seed in seeds:
+    print(
+        f"seed {seed}  validation MAE {val_mae[lr, num_epochs, seed]:.3f} mpg"
+    )
+ranked = sorted(cell, key=lambda key: cell[key][0])
+for r, n in ranked[1:3]:
+    gaps = [
+        val_mae[r, n, seed] - val_mae[lr, num_epochs, seed] for seed in seeds
+    ]
+    gap, se = mean_se(gaps)
+    print(f"lr {r}, {n} epochs is worse by {gap:.3f} ± {se:.3f} mpg")
 # --8<-- [end:seeds]
 
 # --8<-- [start:evaluate]
-model = runs[lr, num_epochs]
+model = runs[lr, num_epochs, 1]
 pred = predict(model, X_test)
 errors = (pred - y_test).abs()
 mse = nn.functional.mse_loss(pred, y_test).item()
@@ -235,20 +298,27 @@ print(f"baseline (training mean {y_train.mean():.2f}) MAE {baseline:.4g} mpg")
 
 # --8<-- [start:plot-function]
 def plot_residuals(actual, predicted):
-    """Residual (predicted - actual) against the actual MPG."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.scatter(
-        actual,
-        predicted - actual,
-        edgecolor="black",
-        linewidth=0.5,
-        alpha=0.8,
-    )
-    ax.axhline(0, color="gray", linestyle="--", label="perfect prediction")
-    ax.set_xlabel("actual MPG")
-    ax.set_ylabel("predicted - actual (mpg)")
-    ax.legend(loc="lower left")
-    ax.grid(alpha=0.3)
+    """Residual (predicted - actual) against the prediction and the target."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharey=True)
+    for ax, x, label in zip(
+        axes,
+        (predicted, actual),
+        ("predicted MPG", "actual MPG"),
+        strict=True,
+    ):
+        ax.scatter(
+            x,
+            predicted - actual,
+            edgecolor="black",
+            linewidth=0.5,
+            alpha=0.8,
+        )
+        ax.axhline(0, color="gray", linestyle="--", label="perfect prediction")
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("predicted - actual (mpg)")
+    axes[0].legend(loc="upper left")
+    fig.tight_layout()
     return fig
 
 
@@ -262,8 +332,29 @@ print(f"{high_mpg.sum()} test cars at 38 mpg or more,")
 print(f"{(residual[high_mpg] < 0).sum()} of them predicted too low")
 print(f"mean residual below 38 mpg   {residual[~high_mpg].mean():+.2f} mpg")
 print(f"mean residual at 38 or more  {residual[high_mpg].mean():+.2f} mpg")
-num_high = (y_train >= 38).sum()
-print(f"{num_high} of {len(y_train)} training cars at 38 mpg or more")
+top = pred.argsort()[-len(residual[high_mpg]) :]
+print(f"mean residual of the {len(top)} highest predictions", end=" ")
+print(f"{residual[top].mean():+.2f} mpg")
+
+
+def corr(a, b):
+    """Pearson's correlation, rounded to 2 decimals (and -0.00 to 0.00)."""
+    return round(torch.corrcoef(torch.stack([a, b]))[0, 1].item(), 2) + 0.0
+
+
+print("correlation of the residual with")
+print(f"  the actual MPG     {corr(residual, y_test):+.2f}")
+print(f"  the predicted MPG  {corr(residual, pred):+.2f}")
+# A straight line fitted by least squares to the training cars themselves.
+line = LinearRegression().fit(X_train.numpy(), y_train.numpy())
+line_pred = torch.tensor(line.predict(X_train.numpy()))
+line_residual = line_pred - y_train
+high_train = y_train >= 38
+print(f"least squares, on its own {len(y_train)} training cars:")
+print(f"  with the actual MPG     {corr(line_residual, y_train):+.2f}")
+print(f"  with the predicted MPG  {corr(line_residual, line_pred):+.2f}")
+print(f"  mean residual of its {high_train.sum()} cars at 38 or more", end=" ")
+print(f"{line_residual[high_train].mean():+.2f} mpg")
 # --8<-- [end:plot]
 
 # --8<-- [start:exercise-baseline]
@@ -326,8 +417,18 @@ print(torch.bucketize(years, boundaries, right=False))
 # --8<-- [end:exercise-right]
 
 # --8<-- [start:exercise-wider]
-wider = train_model(0.3, 30)[0]
-wider_mae = l1(predict(wider, X_val), y_val).item()
-print(f"lr 0.3, 30 epochs: validation MAE {wider_mae:.3f} mpg")
-print(f"lr 0.1, 30 epochs: validation MAE {val_mae[0.1, 30]:.3f} mpg")
+longer = num_epochs + 10
+for seed in seeds:
+    runs[lr, longer, seed] = train_model(lr, longer, seed=seed)[0]
+    val_mae[lr, longer, seed] = l1(
+        predict(runs[lr, longer, seed], X_val), y_val
+    ).item()
+for n in (num_epochs, longer):
+    maes = " ".join(f"{val_mae[lr, n, seed]:.3f}" for seed in seeds)
+    print(f"lr {lr}, {n} epochs, seeds 1 2 3: {maes}")
+gaps = [
+    val_mae[lr, longer, seed] - val_mae[lr, num_epochs, seed] for seed in seeds
+]
+gap, se = mean_se(gaps)
+print(f"{longer} minus {num_epochs} epochs: {gap:+.3f} ± {se:.3f} mpg")
 # --8<-- [end:exercise-wider]
