@@ -19,6 +19,7 @@ import the packages. The MkDocs plugin (``listings.mkdocs_plugin``) calls
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
 import inspect
@@ -71,6 +72,13 @@ TORCH_PAGES = {
     "torch.autocast": "amp.html#torch.autocast",
     "torch.optim.Optimizer": "optim.html#torch.optim.Optimizer",
     "torch.autograd.Function": "autograd.html#torch.autograd.Function",
+    # FSDP2 has a page of its own; FSDP1 is documented on fsdp.html.
+    "torch.distributed.fsdp.fully_shard": (
+        "distributed.fsdp.fully_shard.html#torch.distributed.fsdp.fully_shard"
+    ),
+    "torch.distributed.fsdp.FullyShardedDataParallel": (
+        "fsdp.html#torch.distributed.fsdp.FullyShardedDataParallel"
+    ),
 }
 # Modules documented on one page, each object an anchor on it.
 TORCH_ONE_PAGE_MODULES = {
@@ -405,7 +413,10 @@ class Resolutions:
 
     def __init__(self, path: Path | None):
         self.path = path
-        self.key = json.dumps(versions(), sort_keys=True)
+        # The URL rules are this file: a changed rule must not be answered
+        # from names resolved under the old one.
+        rules = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        self.key = json.dumps({**versions(), "rules": rules}, sort_keys=True)
         self.known: dict[str, list] = {}
         self.changed = False
         if path is not None and path.is_file():
