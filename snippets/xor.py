@@ -227,6 +227,9 @@ scores = {
 }
 for name, (valid, whole) in scores.items():
     print(f"{name:15}  valid {valid:.1%}  whole square {whole:.1%}")
+p = scores["trained line"][1]
+se = (p * (1 - p) / 100) ** 0.5
+print(f"standard error of {p:.1%} on 100 points: {se:.1%}")
 
 # The loss over the whole square at w = 0, b = 0, and its gradient.
 w = torch.zeros(2, requires_grad=True)
