@@ -44,11 +44,21 @@ print(hidden.detach())
 # --8<-- [end:hidden-units]
 
 
+# --8<-- [start:dropout-mask]
+dropped = nn.Dropout(0.5)(torch.ones(64, 4)) == 0
+print("zeroed (1) in the first three examples:")
+print(dropped[:3].int())
+counts = dropped.sum(dim=1).bincount(minlength=5)
+print("examples by number of units zeroed:", counts.tolist())
+# --8<-- [end:dropout-mask]
+
+
 # --8<-- [start:symmetry-boundary]
-def constant_model(*between):
-    """The 2-4-1 tanh network with every weight 0.5 and every bias 0."""
+def constant_model(width=4, dropout=False):
+    """A 2-width-1 tanh network, every weight 0.5 and every bias 0."""
+    between = [nn.Dropout(0.5)] if dropout else []
     model = nn.Sequential(
-        nn.Linear(2, 4), nn.Tanh(), *between, nn.Linear(4, 1)
+        nn.Linear(2, width), nn.Tanh(), *between, nn.Linear(width, 1)
     )
     for layer in (model[0], model[-1]):
         nn.init.constant_(layer.weight, 0.5)
@@ -56,22 +66,73 @@ def constant_model(*between):
     return model
 
 
-runs = {
-    "SGD": (constant_model(), torch.optim.SGD, 0.5),
-    "Adam": (constant_model(), torch.optim.Adam, 0.01),
-    "SGD, dropout": (constant_model(nn.Dropout(0.5)), torch.optim.SGD, 0.5),
-}
-for name, (model, optimizer_class, lr) in runs.items():
+def fit(model, optimizer_class, lr, num_epochs=300):
     optimizer = optimizer_class(model.parameters(), lr=lr)
-    for _ in range(300):
+    for _ in range(num_epochs):
         loss = nn.BCEWithLogitsLoss()(model(X), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    weight = model[0].weight
-    same = all(torch.equal(row, weight[0]) for row in weight)
-    print(f"{name:13} four rows bit for bit equal: {same}")
+
+
+def row_gap(model):
+    """Largest difference between a hidden unit's weights and unit 0's."""
+    weight = model[0].weight.detach()
+    return (weight - weight[0]).abs().max().item()
+
+
+def size(gap):
+    """A difference, coarsely: exactly 0, below 1e-4 or above 0.01."""
+    if gap == 0:
+        return "0"
+    return "below 1e-4" if gap < 1e-4 else "above 0.01" if gap > 0.01 else gap
+
+
+SGD, Adam = torch.optim.SGD, torch.optim.Adam
+runs = [
+    ("2-4-1", "SGD", constant_model(), SGD, 0.5),
+    ("2-4-1", "Adam", constant_model(), Adam, 0.01),
+    ("2-4-1", "SGD, dropout", constant_model(dropout=True), SGD, 0.5),
+    ("2-100-1", "SGD", constant_model(100), SGD, 0.5),
+    ("2-100-1", "Adam", constant_model(100), Adam, 0.01),
+]
+print("network  training      rows bit for bit equal  largest difference")
+for network, training, model, optimizer_class, lr in runs:
+    fit(model, optimizer_class, lr)
+    gap = row_gap(model)
+    print(f"{network:8} {training:13} {gap == 0!s:23} {size(gap)}")
 # --8<-- [end:symmetry-boundary]
+
+
+# --8<-- [start:tie-rounding]
+def all_equal(t):
+    """Whether every column of t equals the first one, bit for bit."""
+    return torch.equal(t, t[..., :1].expand_as(t))
+
+
+model = constant_model(100)
+optimizer = SGD(model.parameters(), lr=0.5)
+while all_equal(model[0].bias.detach()):
+    z = model[0](X)
+    z.retain_grad()
+    loss = nn.BCEWithLogitsLoss()(model[2](model[1](z)), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+bias_grad = model[0].bias.grad
+print("the 100 columns of z.grad equal:", all_equal(z.grad))
+print("bias gradients equal:", all_equal(bias_grad))
+print(
+    "bias gradient = z.grad.sum(dim=0):", torch.equal(bias_grad, z.grad.sum(0))
+)
+each = torch.stack([column.sum() for column in z.grad.T])
+print("each column summed on its own, equal:", all_equal(each))
+print("units whose sum differs from unit 0's:", end=" ")
+print((bias_grad != bias_grad[0]).nonzero().flatten().tolist())
+sgd_wide = runs[3][2]
+fit(sgd_wide, SGD, 0.5, num_epochs=700)
+print("2-100-1, SGD, after 1000 steps:", size(row_gap(sgd_wide)))
+# --8<-- [end:tie-rounding]
 
 # --8<-- [start:half-constant]
 torch.manual_seed(1)

@@ -219,6 +219,21 @@ print(torch.equal(wider.layers[0].weight, model.layers[0].weight))
 # --8<-- [end:load-mismatch]
 
 
+# --8<-- [start:load-shape-exceptions]
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(1.0))
+
+
+scaled = Scaled()
+result = scaled.load_state_dict({"scale": torch.tensor([7.0])})
+print(result, scaled.scale.detach(), scaled.scale.shape)
+lazy = nn.LazyLinear(3)
+print(lazy.load_state_dict(nn.Linear(5, 3).state_dict()), lazy.weight.shape)
+# --8<-- [end:load-shape-exceptions]
+
+
 # --8<-- [start:load-strict]
 class Pretrained(nn.Module):
     def __init__(self, head_size=3):
@@ -232,6 +247,7 @@ class Regressor(nn.Module):
         super().__init__()
         self.body = nn.Linear(4, 16)
         self.regress = nn.Linear(16, 1)
+        self.register_buffer("target_mean", torch.zeros(1))
 
 
 pretrained, regressor = Pretrained(), Regressor()
