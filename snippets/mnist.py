@@ -487,7 +487,15 @@ optimizers = {
     "SGD, weight_decay=0.1": lambda p: torch.optim.SGD(
         p, lr=lr, weight_decay=0.1
     ),
+    "Adagrad": lambda p: torch.optim.Adagrad(p, lr=lr),
+    "RMSprop": lambda p: torch.optim.RMSprop(p, lr=lr),
+    "RMSprop, momentum=0.9": lambda p: torch.optim.RMSprop(
+        p, lr=lr, momentum=0.9
+    ),
+    "Adadelta": lambda p: torch.optim.Adadelta(p, lr=lr),
+    "Rprop": lambda p: torch.optim.Rprop(p, lr=lr),
     "Adam": lambda p: torch.optim.Adam(p, lr=lr),
+    "AdamW": lambda p: torch.optim.AdamW(p, lr=lr),
 }
 print(f"{'zero-gradient step:':22}", "  ".join(f"{k:>8}" for k in range(1, 5)))
 for name, make_optimizer in optimizers.items():
@@ -547,11 +555,24 @@ for head in ("logits", "softmax"):
     loss.backward()
     print(f"{head:8} loss {loss:.4f}  gradient norm {z.grad.norm():.2e}")
 
+# Outputs moving from an even guess to one-hot, fed to the loss as logits.
 perfect = torch.nn.functional.one_hot(target, 10).float()
-print(f"best possible loss through softmax: {loss_fn(perfect, target):.4f}")
+outputs, losses = [], []
+for share in (0.0, 0.5, 0.9, 1.0):
+    output = share * perfect + (1 - share) / 10
+    outputs.append(f"{output[0, 3]:7.3f}")
+    losses.append(f"{loss_fn(output, target):7.4f}")
+print("output for the true digit:", " ".join(outputs))
+print("loss through the softmax: ", " ".join(losses))
+p_best = torch.softmax(perfect, dim=1)[0, 3]
+print(f"one-hot output: the loss's probability of the true digit {p_best:.4f}")
 # --8<-- [end:softmax-gradient]
 
 # --8<-- [start:softmax-run]
+train_images, train_labels = train_set.tensors
+train_rows = torch.arange(len(train_labels))
+print("head     epoch  training loss  p(true digit)  validation accuracy")
+right = {}
 for head in ("logits", "softmax"):
     torch.manual_seed(123)
     generator.manual_seed(123)
@@ -560,14 +581,28 @@ for head in ("logits", "softmax"):
         candidate.append(nn.Softmax(dim=1))
     candidate = candidate.to(device)
     candidate_optimizer = torch.optim.Adam(candidate.parameters(), lr=lr)
-    for _ in range(2):
-        loss, acc = train_epoch(candidate, train_loader, candidate_optimizer)
-    _, val_acc = evaluate(candidate, val_loader)
-    se = math.sqrt(val_acc * (1 - val_acc) / len(val_set))
-    print(
-        f"{head:8} after 2 epochs: training loss {loss:.4f}, "
-        f"validation accuracy {val_acc:.1%} +/- {1.96 * se:.1%}"
-    )
+    for epoch in range(1, 6):
+        loss, _ = train_epoch(candidate, train_loader, candidate_optimizer)
+        _, val_acc = evaluate(candidate, val_loader)
+        with torch.no_grad():
+            output = candidate(train_images.to(device)).cpu()
+        if head == "logits":
+            output = torch.softmax(output, dim=1)
+        p_true = output[train_rows, train_labels].mean()
+        se = math.sqrt(val_acc * (1 - val_acc) / len(val_set))
+        val_text = f"{val_acc:.1%} +/- {1.96 * se:.1%}"
+        print(
+            f"{head:8} {epoch:5}  {loss:13.4f}  {p_true:13.3f}  {val_text:>19}"
+        )
+    predicted_val, true_val = predict(candidate, val_loader)
+    right[head] = (predicted_val == true_val).float()
+# Paired, on the same 800 validation digits.
+head_gain = right["logits"] - right["softmax"]
+se = head_gain.std().item() / math.sqrt(len(head_gain))
+print(
+    f"logits minus softmax after 5 epochs: {head_gain.mean():.1%}"
+    f" +/- {1.96 * se:.1%}"
+)
 # --8<-- [end:softmax-run]
 
 # --8<-- [start:exercise-hardest]
