@@ -116,6 +116,13 @@ for z in (-88.0, -88.72, -88.73, -103.9, -104.0):
         f"{z:7g} {torch.exp(-t):11.4g} {torch.sigmoid(t):11.4g}"
         f" {torch.exp(t):11.4g}"
     )
+tiny = torch.finfo(torch.float32).tiny
+print(f"smallest normal float32: {tiny:.3g}, its log: {math.log(tiny):.4f}")
+torch.set_flush_denormal(True)
+flushed = [torch.sigmoid(torch.tensor(z)) for z in (-87.3, -87.4, -88.0)]
+torch.set_flush_denormal(False)
+for z, p in zip((-87.3, -87.4, -88.0), flushed, strict=True):
+    print(f"subnormals flushed: sigmoid({z:g}) = {p:.4g}")
 # --8<-- [end:sigmoid-zero]
 
 # --8<-- [start:bce-floor]
@@ -129,9 +136,19 @@ print("-1 / p:     ", " ".join(f"{-1 / v:9.3g}" for v in p.tolist()))
 # --8<-- [start:logits-by-hand]
 z = torch.tensor([2.0, 20.0, -50.0])
 target = torch.tensor([0.0, 0.0, 1.0])
-softplus = torch.log1p(torch.exp(-z.abs()))
-by_hand = (z.clamp(min=0) - z * target + softplus).mean()
+by_hand = ((1 - target) * z - nn.functional.logsigmoid(z)).mean()
 print(f"{bce_logits(z, target):.4f} {by_hand:.4f}")
+z = torch.linspace(-100, 100, 20_001).repeat(2)
+target = torch.cat([torch.zeros(20_001), torch.ones(20_001)])
+builtin = nn.BCEWithLogitsLoss(reduction="none")(z, target)
+used = (1 - target) * z - nn.functional.logsigmoid(z)
+softplus = torch.log1p(torch.exp(-z.abs()))
+max_form = z.clamp(min=0) - z * target + softplus
+print("(1 - y) z - logsigmoid(z), bit for bit:", torch.equal(builtin, used))
+print("max(z, 0) - z y + log(1 + exp(-|z|)), bit for bit:", end=" ")
+print(torch.equal(builtin, max_form))
+print(f"largest difference: {(builtin - max_form).abs().max():.2g}")
+print(f"z = -100, y = 0: {builtin[0]:.1g} and {max_form[0]:.1g}")
 # --8<-- [end:logits-by-hand]
 
 # --8<-- [start:logits-gradient]
@@ -243,10 +260,15 @@ for name, optimizer_class in [("SGD", optim.SGD), ("Adam", optim.Adam)]:
 w = torch.zeros(5, requires_grad=True)
 w.grad = torch.tensor([1.0, 1e-6, 1e-8, 1e-9, 0.0])
 adam = optim.Adam([w], lr=0.01)
-print("Adam eps:", adam.defaults["eps"])
+print("Adam eps:", adam.defaults["eps"], " betas:", adam.defaults["betas"])
 adam.step()
 for g, step in zip(w.grad.tolist(), w.detach().abs().tolist(), strict=True):
     print(f"gradient {g:<6g} |step| {step:.2g}")
+state = adam.state[w]
+print(
+    f"stored after one step, gradient 1: exp_avg {state['exp_avg'][0]:.3g},"
+    f" exp_avg_sq {state['exp_avg_sq'][0]:.3g}"
+)
 # --8<-- [end:adam-eps]
 
 # --8<-- [start:sgd-vs-adam]
@@ -377,10 +399,10 @@ def train_l1_proximal(model, lam, num_epochs):
     return model
 
 
-model = train_l1_proximal(make_model(), lam, num_epochs)
-w = model[0].weight
+proximal = train_l1_proximal(make_model(), lam, num_epochs)
+w = proximal[0].weight
 print(f"exactly zero: {(w == 0).sum().item()} of {w.numel()}")
-print(f"validation loss {evaluate(model, X_val, y_val):.4g}")
+print(f"validation loss {evaluate(proximal, X_val, y_val):.4g}")
 # --8<-- [end:proximal]
 
 
@@ -394,13 +416,17 @@ def fit(name, lam):
 
 
 strengths = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
+trained = {("L1", lam): proximal, ("L2", lam): models["L2"]}  # lam = 0.01
 errors = {"L1": [], "L2": []}
 swept = {"L1": [], "L2": []}
 print(f"{'':10}{'L1 train':>9} {'valid.':>8}   {'L2 train':>9} {'valid.':>8}")
 for lam_i in strengths:
     row = f"lam {lam_i:<6g}"
     for name in errors:
-        model = fit(name, lam_i)
+        if (name, lam_i) in trained:
+            model = trained[name, lam_i]
+        else:
+            model = fit(name, lam_i)
         pair = evaluate(model, X, y), evaluate(model, X_val, y_val)
         errors[name].append(pair)
         swept[name].append(model)
@@ -413,6 +439,11 @@ for name in errors:
     print(f"{name}: lowest validation loss at lambda {strengths[i]:g}")
 zeros = (swept["L1"][best["L1"]][0].weight == 0).sum().item()
 print(f"L1 there: {zeros} of 320 first-layer weights exactly zero")
+strongest = swept["L1"][-1]
+all_zero = all(
+    (layer.weight == 0).all() for layer in (strongest[0], strongest[2])
+)
+print(f"L1 at lambda {strengths[-1]:g}: every weight zero: {all_zero}")
 # --8<-- [end:sweep]
 
 
@@ -529,8 +560,11 @@ def make_dropout_model(p):
 dropout_models = {}
 print("p     train  validation  (validation in training mode)")
 for p in (0.0, 0.1, 0.2, 0.5):
-    model = make_dropout_model(p)
-    train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
+    if p == 0.0:
+        model = models["none"]  # the same training, already done
+    else:
+        model = make_dropout_model(p)
+        train(model, optim.SGD(model.parameters(), lr=lr), num_epochs)
     val_in_train_mode = evaluate(model, X_val, y_val)
     model.eval()
     dropout_models[p] = model
