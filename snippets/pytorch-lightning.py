@@ -298,7 +298,9 @@ def paired(first, second, names):
     first, second = right(first), right(second)
     difference = first - second  # 1, -1 or 0 for each digit
     se = difference.std().item() / len(difference) ** 0.5
-    print(f"{names}: {difference.mean():+.1%} +/- {1.96 * se:.1%} (95%)")
+    mean = difference.mean().item()
+    print(f"{names}: {mean:+.1%} +/- {1.96 * se:.1%} (95%)")
+    print("  0 inside the interval:", abs(mean) <= 1.96 * se)
     # As if the two accuracies came from different digits:
     se_unpaired = ((first.var() + second.var()).item() / len(first)) ** 0.5
     print(f"  unpaired, the interval would be +/- {1.96 * se_unpaired:.1%}")
@@ -366,12 +368,19 @@ def history(trainer):
 
 workdir = tempfile.TemporaryDirectory()
 trainer = cosine_trainer("cosine")
-torch.manual_seed(123)
+# The first run's start: the same seed, the datamodule listing's draw of
+# one shuffled batch, then the model: the same weights and data order.
+pl.seed_everything(123, workers=True)
+next(iter(dm.train_dataloader()))
+cosine = LitMLPCosine()
 with harmless_warnings_ignored():
-    trainer.fit(LitMLPCosine(), datamodule=dm)
+    trainer.fit(cosine, datamodule=dm)
 print(history(trainer).to_string())
 print("stopped after epoch", trainer.early_stopping_callback.stopped_epoch)
 print("best:", Path(trainer.checkpoint_callback.best_model_path).name)
+logged = pd.read_csv(Path(trainer.logger.log_dir) / "metrics.csv")
+first_epoch = logged.dropna(subset="val_loss")["val_loss"].iloc[0]
+print("epoch 0 as in the first run:", first_epoch == per_epoch["val_loss"][0])
 # --8<-- [end:callbacks]
 
 
