@@ -67,6 +67,21 @@ torchrun = [
 print(run_script(*torchrun, "plain_ddp.py"), end="")
 # --8<-- [end:run-plain]
 
+# --8<-- [start:scale-then-sum]
+import torch
+
+for world_size in (2, 3, 4):
+    numbers = torch.arange(world_size * 100_000) % 9973 - 4986
+    grads = (numbers / 997).reshape(world_size, 100_000)  # a row a process
+    sum_then_divide = grads.sum(dim=0) / world_size
+    divide_then_sum = (grads * (1 / world_size)).sum(dim=0)  # as DDP
+    differ = (sum_then_divide != divide_then_sum).sum().item()
+    print(f"{world_size} processes: {differ:,} of 100,000 numbers differ")
+big = torch.tensor([3e38, 3e38])  # two processes' gradients, near the max
+print(f"(g0 + g1) / 2:   {(big.sum() / 2).item():.3g}")
+print(f"g0 / 2 + g1 / 2: {(big * (1 / 2)).sum().item():.3g}")
+# --8<-- [end:scale-then-sum]
+
 # --8<-- [start:set-epoch]
 import torch
 from torch import nn

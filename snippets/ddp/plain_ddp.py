@@ -6,6 +6,7 @@ Start one copy per process with torchrun, which tells each copy its rank:
     torchrun --standalone --nproc-per-node=2 snippets/ddp/plain_ddp.py
 """
 
+import copy
 from datetime import timedelta
 
 import torch
@@ -120,8 +121,9 @@ TIMEOUT = timedelta(seconds=60)  # how long the processes wait for each other
 
 
 def main(num_epochs=3, batch_size=64, lr=0.001):
-    # torchrun's environment variables say where rank 0 listens, and the
-    # rank and the world size of this process.
+    # torchrun's environment variables say where the processes meet (the
+    # address and port of torchrun's store), this process's rank and the
+    # world size.
     dist.init_process_group("gloo", timeout=TIMEOUT)
     rank, world_size = dist.get_rank(), dist.get_world_size()
     print0(f"{world_size} processes, backend {dist.get_backend()}")
@@ -134,9 +136,13 @@ def main(num_epochs=3, batch_size=64, lr=0.001):
     model = mlp()
     first = model[1].weight[0, 0].item()
     print0("first weight, before DDP:", every_rank(first))
+    unsynced = DistributedDataParallel(copy.deepcopy(model), init_sync=False)
+    first = unsynced.module[1].weight[0, 0].item()
+    print0("after DDP, init_sync=False:", every_rank(first))
+    del unsynced
     model = DistributedDataParallel(model)  # broadcasts rank 0's
     first = model.module[1].weight[0, 0].item()
-    print0("first weight, after DDP: ", every_rank(first))
+    print0("after DDP, by default:     ", every_rank(first))
 
     sampler = DistributedSampler(train_set, shuffle=True, seed=123)
     loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler)
@@ -151,10 +157,17 @@ def main(num_epochs=3, batch_size=64, lr=0.001):
     own = model.module[-1].bias.grad.clone()
     model.zero_grad()
     loss_fn(model(X), y).backward()  # the all-reduce
+    grad = model.module[-1].bias.grad
     total = own.clone()
-    dist.all_reduce(total)  # the sum of every process's own gradient
-    same = torch.equal(model.module[-1].bias.grad, total / world_size)
-    print0("DDP's gradient is the sum / world size:", same)
+    dist.all_reduce(total)  # g0 + g1: the sum of the processes' own
+    same = torch.equal(grad, total / world_size)
+    print0(f"DDP's gradient equals (g0 + g1) / {world_size}:", same)
+    scaled = own * (1 / world_size)  # as DDP scales it into its bucket
+    dist.all_reduce(scaled)  # g0 / 2 + g1 / 2
+    same = torch.equal(grad, scaled)
+    print0(
+        f"DDP's gradient equals g0 / {world_size} + g1 / {world_size}:", same
+    )
 
     steps = 0
     for epoch in range(num_epochs):
