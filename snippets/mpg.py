@@ -185,7 +185,7 @@ print(
     "|gradient|, median 99% max:", *[f"{v:.3g}" for v in gradients.quantile(q)]
 )
 print("|step| / lr, median 99% max:", *[f"{v:.3g}" for v in steps.quantile(q)])
-print(f"steps larger than lr: {(steps > 1).float().mean():.1%}")
+print(f"steps larger than 1.01 lr: {(steps > 1.01).float().mean():.1%}")
 # --8<-- [end:adam-steps]
 
 # --8<-- [start:plot-curves]
@@ -229,7 +229,7 @@ for name, X_part, y_part in (
 
 # --8<-- [start:choose]
 l1 = nn.functional.l1_loss
-rates, lengths, seeds = (0.01, 0.1, 0.3), (10, 20), (1, 2, 3)
+rates, lengths, seeds = (0.01, 0.1, 0.3), (5, 20), (1, 2, 3)
 runs = {(lr, num_epochs, 1): model}  # the run above
 val_mae = {}
 for key in [(r, n, seed) for r in rates for n in lengths for seed in seeds]:
