@@ -315,7 +315,15 @@ class TwoGradientsSigmoid(MySigmoid):
         return grad_a * a * (1 - a), grad_a  # two gradients for one input
 
 
-for Sigmoid in (BrokenSigmoid, SummedSigmoid, TwoGradientsSigmoid):
+class NoneSecondSigmoid(MySigmoid):
+    @staticmethod
+    def backward(ctx, grad_a):
+        (a,) = ctx.saved_tensors
+        return grad_a * a * (1 - a), None  # the extra one is None
+
+
+sigmoids = (BrokenSigmoid, SummedSigmoid, TwoGradientsSigmoid)
+for Sigmoid in (*sigmoids, NoneSecondSigmoid):
     try:
         (grad_z,) = grad(Sigmoid.apply(z64).sum(), z64)
         print(f"{Sigmoid.__name__}: backward ran, shape {tuple(grad_z.shape)}")
@@ -514,6 +522,8 @@ with torch.inference_mode():
     view, cloned = t[1:], t.clone()
     t.add_(1)
 print(view.is_inference(), t.is_inference(), cloned.is_inference(), t._version)
+view.add_(1)
+print(t)
 # --8<-- [end:inference-mode]
 
 # --8<-- [start:detach]
@@ -605,16 +615,19 @@ with torch.no_grad():
     head = y[:1]
 with torch.inference_mode():
     tail = y[1:]
+ones = torch.ones(1)
 attempts = {
     "x[0].add_(1)": lambda: x[0].add_(1),
     "first.add_(1)": lambda: first.add_(1),
     "head.add_(1)": lambda: head.add_(1),
     "tail.add_(1)": lambda: tail.add_(1),
     "y[:1].expand(2).add_(1)": lambda: y[:1].expand(2).add_(1),
+    "ones.expand(2).fill_(0)": lambda: ones.expand(2).fill_(0),
 }
 for code, attempt in attempts.items():
     try:
         attempt()
+        print(f"{code}: ran")
     except RuntimeError as err:
         print(f"{code}: {str(err).split('. ')[0].rstrip('.')}.")
 # --8<-- [end:inplace-now]
