@@ -130,6 +130,10 @@ print("fill_(0.5)                 ", filled.tolist())
 print("copy_(tensor([0.7, 1.9]))  ", overwritten.tolist())
 print("[0] = 0.5                  ", assigned.tolist())
 print("addcmul_(x, x, value=0.5)  ", scaled.tolist())
+try:
+    torch.tensor([1, 2]).add_(torch.tensor([1, 2]), alpha=0.5)
+except RuntimeError as err:
+    print("add_(x, alpha=0.5)         ", err)
 # --8<-- [end:promotion-inplace]
 
 # --8<-- [start:numpy-dtype]
