@@ -132,6 +132,11 @@ print((bias_grad != bias_grad[0]).nonzero().flatten().tolist())
 sgd_wide = runs[3][2]
 fit(sgd_wide, SGD, 0.5, num_epochs=700)
 print("2-100-1, SGD, after 1000 steps:", size(row_gap(sgd_wide)))
+column = z.grad[:, :1]  # unit 0's 64 numbers, repeated below as n columns
+for n in (4, 5, 100):
+    sums = column.expand(-1, n).contiguous().sum(dim=0)
+    differ = (sums != sums[0]).nonzero().flatten().tolist()
+    print(f"{n:3} copies of unit 0's column, sums that differ: {differ}")
 # --8<-- [end:tie-rounding]
 
 # --8<-- [start:half-constant]
