@@ -114,7 +114,14 @@ def train(
     loss_fn = nn.BCEWithLogitsLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     X_valid, y_valid = X_valid.to(device), y_valid.to(device)
-    history = {"loss": [], "acc": [], "val_loss": [], "val_acc": []}
+    X_train, y_train = (t.to(device) for t in train_dl.dataset.tensors)
+    history = {
+        "loss": [],
+        "acc": [],
+        "end_loss": [],
+        "val_loss": [],
+        "val_acc": [],
+    }
     for epoch in range(1, num_epochs + 1):
         model.train()
         total_loss = correct = 0.0
@@ -129,12 +136,14 @@ def train(
             correct += ((logits >= 0).float() == y_batch).sum().item()
         model.eval()
         with torch.no_grad():
+            end_loss = loss_fn(model(X_train)[:, 0], y_train).item()
             logits = model(X_valid)[:, 0]
             val_loss = loss_fn(logits, y_valid).item()
             val_acc = ((logits >= 0).float() == y_valid).float().mean().item()
         n = len(train_dl.dataset)
         history["loss"].append(total_loss / n)
         history["acc"].append(correct / n)
+        history["end_loss"].append(end_loss)
         history["val_loss"].append(val_loss)
         history["val_acc"].append(val_acc)
         if log_every and epoch % log_every == 0:
@@ -260,6 +269,8 @@ with torch.no_grad():
 test_acc = accuracy(predicted, y_square)
 se = (test_acc * (1 - test_acc) / len(y_square)) ** 0.5
 print(f"accuracy on the 100,000 fresh points {test_acc:.1%} (SE {se:.2%})")
+se_100 = (test_acc * (1 - test_acc) / len(y_valid)) ** 0.5
+print(f"standard error of {test_acc:.1%} on 100 points: {se_100:.1%}")
 # --8<-- [end:mlp-train]
 
 
@@ -298,10 +309,18 @@ def plot_history(history, history_linear):
 from itertools import pairwise
 
 fig = plot_history(history, history_linear)
-train_loss, val_loss = history["loss"], history["val_loss"]
-above = [v > t for v, t in zip(val_loss, train_loss, strict=True)]
-first = next(i for i in range(len(above)) if all(above[i:]))
-print(f"validation loss above training loss from epoch {first + 1} on")
+val_loss = history["val_loss"]
+for key, name in [("loss", "the epoch's mean"), ("end_loss", "end-of-epoch")]:
+    above = [v > t for v, t in zip(val_loss, history[key], strict=True)]
+    first = next(i for i in range(len(above)) if all(above[i:]))
+    print(
+        f"validation loss above {name} training loss from epoch {first + 1} on"
+    )
+mean_loss, end_loss = history["loss"][-1], history["end_loss"][-1]
+print(
+    f"epoch {len(val_loss)}: train {mean_loss:.4g} (epoch's mean),"
+    f" {end_loss:.4g} (end of epoch), valid {val_loss[-1]:.4g}"
+)
 best = min(range(len(val_loss)), key=val_loss.__getitem__)
 after = ", ".join(f"{v:.4g}" for v in val_loss[best + 1 :])
 print(
@@ -380,7 +399,10 @@ for epoch in (0, 10, 200):
         copy.deepcopy(small),
         accuracy((logits >= 0).float(), y_valid),
     )
-    print(f"epoch {epoch:3d}  val_acc {snapshots[epoch][1]:.1%}")
+    weight, bias = small[0].weight.detach(), small[0].bias.detach()
+    distance = bias.abs() / weight.norm(dim=1)  # of each unit's line
+    distances = " ".join(f"{d:.2f}" for d in distance.tolist())
+    print(f"epoch {epoch:3d}  val_acc {snapshots[epoch][1]:.1%}  {distances}")
 
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
 for ax, (epoch, (snapshot, acc)) in zip(axes, snapshots.items(), strict=True):
@@ -461,11 +483,10 @@ def fit(model, seed, num_epochs=100, batch_size=20, lr=0.1):
         return loss_fn(model(X)[:, 0], y).item()
 
 
-def test_accuracy(model):
-    """Accuracy on the 100,000 fresh points of the square."""
+def test_logits(model):
+    """The logits of the 100,000 fresh points of the square."""
     with torch.no_grad():
-        logits = model(X_square.to(device))[:, 0].cpu()
-    return accuracy((logits >= 0).float(), y_square)
+        return model(X_square.to(device))[:, 0].cpu()
 
 
 def mean_se(values):
@@ -479,25 +500,30 @@ header = f"{'hidden layers':15} {'init':7} {'test accuracy':>15}"
 print(f"{header}  lowest  train loss")
 results = {}
 for sizes, init in runs:
-    accs, losses = [], []
+    accs, losses, stds = [], [], []
     for seed in seeds:
         torch.manual_seed(seed)
         candidate = mlp(*sizes).to(device)
         if init == "He":
             he_init(candidate)
         losses.append(fit(candidate, seed))
-        accs.append(test_accuracy(candidate))
+        logits = test_logits(candidate)
+        accs.append(accuracy((logits >= 0).float(), y_square))
+        stds.append(logits.std().item())
     hidden = " x ".join(map(str, sizes[1:-1]))
-    results[hidden, init] = accs
+    results[hidden, init] = accs, losses, stds
     mean, se = mean_se(accs)
     print(
         f"{hidden:15} {init:7} {mean:8.1%} ± {se:4.1%}"
         f"  {min(accs):6.1%}  {sum(losses) / len(losses):10.3f}"
     )
-stuck = " ".join(f"{acc:.1%}" for acc in results["9 x 10 x 9 x 10", "default"])
-print(f"9 x 10 x 9 x 10, default init, seeds 1 to 5: {stuck}")
-wide_accs = results["84", "He"]
-deep_accs = results["9 x 10 x 9 x 10", "He"]
+print("9 x 10 x 9 x 10, default init, seeds 1 to 5:")
+accs, losses, stds = results["9 x 10 x 9 x 10", "default"]
+print("  test accuracy ", " ".join(f"{acc:6.1%}" for acc in accs))
+print("  train loss    ", " ".join(f"{loss:6.3f}" for loss in losses))
+print("  std of logits ", " ".join(f"{std:6.3f}" for std in stds))
+wide_accs = results["84", "He"][0]
+deep_accs = results["9 x 10 x 9 x 10", "He"][0]
 gaps = [w - d for w, d in zip(wide_accs, deep_accs, strict=True)]
 mean, se = mean_se(gaps)
 print(f"He, 84 minus 9 x 10 x 9 x 10: {mean:+.1%} ± {se:.1%} (same seed)")
@@ -569,4 +595,11 @@ with torch.no_grad():
         print(
             f"{name:17}  accuracy {right:.1%}  AUC {auc(logits, y_square):.3f}"
         )
+
+# The line's fresh points sorted by logit, cut into ten bands of 10,000.
+with torch.no_grad():
+    logits = model_linear(X_square.to(device))[:, 0].cpu()
+bands = logits.argsort().chunk(10)
+shares = " ".join(f"{y_square[band].mean():.2f}" for band in bands)
+print(f"class 1 in each tenth of its logits: {shares}")
 # --8<-- [end:exercise-auc]
