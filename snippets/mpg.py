@@ -188,6 +188,24 @@ print("|step| / lr, median 99% max:", *[f"{v:.3g}" for v in steps.quantile(q)])
 print(f"steps larger than 1.01 lr: {(steps > 1.01).float().mean():.1%}")
 # --8<-- [end:adam-steps]
 
+# --8<-- [start:adam-bound]
+beta1, beta2 = 0.9, 0.999  # Adam's defaults
+num_steps = 3000
+to_end = torch.arange(num_steps - 1, -1, -1)  # steps left after each one
+spike = (to_end == 0).float()  # zero until the last step
+growing = torch.where(to_end < 300, (beta1 / beta2) ** to_end.double(), 0.0)
+gradients = torch.stack([spike, growing.float()], dim=1)
+weights = torch.zeros(2, requires_grad=True)
+optimizer = torch.optim.Adam([weights], lr=0.01)
+for gradient in gradients:
+    weights.grad = gradient
+    before = weights.detach().clone()
+    optimizer.step()
+last = (weights.detach() - before).abs() / 0.01
+print(f"last |step| / lr: spike after zeros {last[0]:.2f},", end=" ")
+print(f"growing {last[1]:.2f}")
+# --8<-- [end:adam-bound]
+
 # --8<-- [start:plot-curves]
 import matplotlib.pyplot as plt
 
@@ -225,6 +243,22 @@ for name, X_part, y_part in (
     fitted = torch.tensor(both.predict(X_part.numpy()))
     mse = ((fitted - y_part) ** 2).mean()
     print(f"straight line fitted to all 313 cars: {name} MSE {mse:.4g}")
+
+
+def gap_se(X_part, y_part, X_other, y_other, predict_rows):
+    """Val minus train MSE, with the SE of two independent means."""
+    a = (predict_rows(X_part) - y_part) ** 2
+    b = (predict_rows(X_other) - y_other) ** 2
+    se = (a.var() / len(a) + b.var() / len(b)) ** 0.5
+    return (a.mean() - b.mean()).item(), se.item()
+
+
+for name, predict_rows in (
+    ("network, final weights", lambda X: predict(model, X)),
+    ("straight line", lambda X: torch.tensor(both.predict(X.numpy()))),
+):
+    gap, se = gap_se(X_val, y_val, X_train, y_train, predict_rows)
+    print(f"{name}: val minus train MSE {gap:+.2f} ± {se:.2f}")
 # --8<-- [end:easier]
 
 # --8<-- [start:choose]
@@ -260,17 +294,24 @@ print(f"chosen: lr {lr}, {num_epochs} epochs")
 # --8<-- [end:choose]
 
 # --8<-- [start:seeds]
+from scipy import stats
+
 for seed in seeds:
     print(
         f"seed {seed}  validation MAE {val_mae[lr, num_epochs, seed]:.3f} mpg"
     )
 ranked = sorted(cell, key=lambda key: cell[key][0])
-for r, n in ranked[1:3]:
+for r, n in ranked[1:]:
     gaps = [
         val_mae[r, n, seed] - val_mae[lr, num_epochs, seed] for seed in seeds
     ]
     gap, se = mean_se(gaps)
-    print(f"lr {r}, {n} epochs is worse by {gap:.3f} ± {se:.3f} mpg")
+    print(
+        f"lr {r}, {n} epochs is worse by {gap:.3f} ± {se:.3f} mpg"
+        f" ({gap / se:.1f} SE)"
+    )
+# 95% of a t distribution with 2 degrees of freedom (3 seeds) lies within:
+print(f"95% t interval with 3 seeds: ± {stats.t.ppf(0.975, 2):.1f} SE")
 # --8<-- [end:seeds]
 
 # --8<-- [start:evaluate]
@@ -330,11 +371,19 @@ residual = pred - y_test
 high_mpg = y_test >= 38
 print(f"{high_mpg.sum()} test cars at 38 mpg or more,")
 print(f"{(residual[high_mpg] < 0).sum()} of them predicted too low")
-print(f"mean residual below 38 mpg   {residual[~high_mpg].mean():+.2f} mpg")
-print(f"mean residual at 38 or more  {residual[high_mpg].mean():+.2f} mpg")
+
+
+def mean_se_text(values):
+    """Mean ± standard error, in mpg."""
+    mean, se = mean_se(values.tolist())
+    return f"{mean:+.2f} ± {se:.2f} mpg"
+
+
+print(f"mean residual below 38 mpg   {mean_se_text(residual[~high_mpg])}")
+print(f"mean residual at 38 or more  {mean_se_text(residual[high_mpg])}")
 top = pred.argsort()[-len(residual[high_mpg]) :]
 print(f"mean residual of the {len(top)} highest predictions", end=" ")
-print(f"{residual[top].mean():+.2f} mpg")
+print(mean_se_text(residual[top]))
 
 
 def corr(a, b):
@@ -342,6 +391,9 @@ def corr(a, b):
     return round(torch.corrcoef(torch.stack([a, b]))[0, 1].item(), 2) + 0.0
 
 
+print(
+    f"spread (std): actual {y_test.std():.2f}, predicted {pred.std():.2f} mpg"
+)
 print("correlation of the residual with")
 print(f"  the actual MPG     {corr(residual, y_test):+.2f}")
 print(f"  the predicted MPG  {corr(residual, pred):+.2f}")
