@@ -10,7 +10,6 @@ settings come from ``[tool.listings]`` in ``pyproject.toml``, as the build's.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,6 @@ from .run import PageOutcome, expected_cost
 from .verify import problems, update_command
 
 PROJECT = pytest.StashKey[Project]()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, share the cores among the workers: N workers each
-    running torch on all cores would fight over them (tiny models get many
-    times slower). An OMP_NUM_THREADS set by the caller wins."""
-    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
-    if workers and "OMP_NUM_THREADS" not in os.environ:
-        threads = max(1, (os.cpu_count() or 1) // int(workers))
-        os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
 def _project(config: pytest.Config) -> Project:

@@ -73,7 +73,7 @@ class PageRun:
         self.page = page
         self.root = Path(root)
         self.settings = settings or Settings()
-        self.env = env or {}
+        self.env = worker_env(self.settings, env)
         self.setup = setup
         self.folder: Path | None = None
         self.results: list[Result] = []
@@ -243,13 +243,18 @@ def _stop_all() -> None:
         run.close()
 
 
-def worker_env(parallel: int) -> dict:
-    """Threads for each worker: the cores shared among the pages running at
-    once (N workers each using every core fight over them). An
-    OMP_NUM_THREADS set by the caller wins."""
-    if parallel <= 1 or "OMP_NUM_THREADS" in os.environ:
-        return {}
-    return {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // parallel))}
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def worker_env(settings: Settings, env: dict | None = None) -> dict:
+    """What a page's worker gets on top of this process's environment: ``env``
+    and its thread count (``threads``, the same whether pages run alone or
+    side by side). An OMP_NUM_THREADS set by the caller, or in ``env``, wins,
+    and the other thread variables follow it unless set themselves."""
+    given = {**os.environ, **(env or {})}
+    threads = given.get("OMP_NUM_THREADS") or str(settings.threads)
+    found = {name: threads for name in THREAD_VARIABLES if name not in given}
+    return {**found, **(env or {})}
 
 
 @dataclass
@@ -282,7 +287,7 @@ def run_pages(
     """
     settings = settings or Settings()
     parallel = settings.parallel if parallel is None else parallel
-    env = {**worker_env(min(parallel, len(pages))), **(env or {})}
+    env = worker_env(settings, env)
     environment = cache.environment(root, env) if cache is not None else None
 
     def outcome(page: Page) -> PageOutcome:

@@ -16,6 +16,7 @@ from pathlib import Path
 OVERRIDES = {
     "LISTINGS_JOBS": ("jobs", int),
     "LISTINGS_TIMEOUT": ("timeout", float),
+    "LISTINGS_THREADS": ("threads", int),
     "LISTINGS_NO_CACHE": ("cache", lambda value: not value),
 }
 
@@ -28,6 +29,11 @@ class Settings:
     jobs: int = 0
     # A listing's time limit in seconds, unless its timeout mark says otherwise.
     timeout: float = 120.0
+    # Threads each page's worker gives its numeric libraries (OpenMP, BLAS),
+    # alone or beside other pages: threads that wait for each other on a
+    # busy machine make small models many times slower. An OMP_NUM_THREADS
+    # set by the caller wins.
+    threads: int = 1
     # Whether a build reuses the results of pages whose code did not change.
     cache: bool = True
     cache_dir: str = ".cache/listings"
@@ -82,6 +88,13 @@ class Settings:
                 f"settings are {', '.join(sorted(known))}"
             )
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.threads, int) or self.threads < 1:
+            raise ValueError(
+                f"threads = {self.threads!r} in [tool.listings]: the threads a "
+                "page's worker uses, a whole number from 1"
+            )
 
     @property
     def parallel(self) -> int:

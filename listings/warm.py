@@ -25,12 +25,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import ClassVar
 
 from .cache import Cache
 from .page import Page
 from .result import Result
-from .run import PageRun, setup_code
+from .run import PageRun, setup_code, worker_env
 from .settings import Settings
 
 WAKE = signal.SIGUSR1
@@ -61,7 +60,7 @@ def _listing_keys(page: Page) -> list[tuple]:
 def _context(page: Page, root: Path, settings: Settings) -> str:
     """What, beyond the listings' code, must be unchanged to resume."""
     shown = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in page.shown}
-    environment = Cache(root, settings).environment(root, PreviewRun.env)
+    environment = Cache(root, settings).environment(root, worker_env(settings))
     material = [environment, page.name, shown]
     return json.dumps(material, sort_keys=True)
 
@@ -70,12 +69,9 @@ class PreviewRun(PageRun):
     """A page's preview worker, kept between rebuilds."""
 
     mode = "snapshots"
-    env: ClassVar[dict] = {"OMP_NUM_THREADS": "1"}
 
     def __init__(self, page: Page, root: Path, settings: Settings):
-        super().__init__(
-            page, root, settings, self.env, setup_code(page, root, settings)
-        )
+        super().__init__(page, root, settings, setup=setup_code(page, root, settings))
         self.keys: list[tuple] = []
         self.context = _context(page, root, settings)
 
