@@ -2,13 +2,15 @@
 cache) and yields their outcomes; every adapter and benchmark judges those
 with ``listings.verify``.
 
-Each page runs in a worker process of its own (``listings/worker.py``,
-started in a new session, so the worker and every process its listings
-start form one process group). ``PageRun`` sends one listing at a time over
-a pipe and waits for the reply at most the listing's time limit; when the
-limit expires, and whenever the page is done, it kills the whole group:
-nothing a listing starts outlives its page, and nothing a listing does (an
-endless loop, ``os._exit``, closing stdout) reaches the build or the tests.
+Each page runs in a worker process of its own (``listings/worker.py``).
+``PageRun`` sends one listing at a time over a pipe and waits for the reply
+at most the listing's time limit. The worker's first process is a keeper
+(a subreaper, on Linux), so every process a listing starts stays below it,
+even one that detaches into a session of its own; when the limit expires,
+and whenever the page is done, the keeper kills them all, and the engine
+the worker's process group: nothing a listing starts outlives its page, and
+nothing a listing does (an endless loop, ``os._exit``, closing stdout)
+reaches the build or the tests.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .result import Result
 from .settings import Settings
 
 STARTUP_LIMIT = 120.0  # Python starting, before any listing
+KEEPER_LIMIT = 15.0  # the worker's keeper stopping the page's processes
 WORKER = Path(__file__).with_name("worker.py")
 _running: set[PageRun] = set()
 
@@ -228,13 +231,29 @@ class PageRun:
                     os.close(fd)
         self._requests = self._replies = None
         if process is not None:
-            # The worker is not reaped yet, so its group id cannot be reused.
+            # The worker's first process, its keeper, stops every process
+            # below it, however it detached; then whatever is left of its
+            # group goes. It is not reaped before that, so its pid (the
+            # group's id) cannot be reused meanwhile.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGTERM)
+            _wait_ended(process.pid, KEEPER_LIMIT)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _wait_ended(pid: int, limit: float) -> None:
+    """Wait at most ``limit`` seconds for a child to end, without reaping it."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return
+        time.sleep(0.005)
 
 
 @atexit.register

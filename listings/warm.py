@@ -17,6 +17,7 @@ OpenMP thread pool), and needs Linux (``fork`` and a parent-death signal).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -97,8 +98,10 @@ class PreviewRun(PageRun):
             reply, reader = self.replies[keep], self.replies[-1]["reader"]
             # The runner of listing `keep` and, with it, every later process;
             # the reader of requests must be gone before the next one is sent.
-            os.kill(reply["snapshot_after"], signal.SIGKILL)
-            os.kill(reader, signal.SIGKILL)
+            # (The reader may be gone already: it dies with its parent.)
+            for pid in (reply["snapshot_after"], reader):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             _wait_gone(reader)
             os.kill(reply["snapshot_before"], WAKE)
         self.page = page

@@ -6,8 +6,10 @@ once a listing has): never MkDocs, pytest or the engine. It reads one
 request per line (a listing's code and where it comes from), runs it in the
 page's namespace, and writes one JSON reply per line: what the listing
 printed, the figures it drew (light, and recoloured for a dark page), the
-error it raised, the warnings it emitted. The engine kills the worker's
-whole process group when the page is done or a time limit expires.
+error it raised, the warnings it emitted. Its first process stays behind
+as the page's keeper, a subreaper: every process a listing starts, detached
+or not, stays below it, and it kills them all when the page is done or a
+time limit expires.
 
 In ``snapshots`` mode (``mkdocs serve`` previews, ``listings.warm``) the
 worker forks before each listing and the parent stays behind, asleep, as a
@@ -339,9 +341,119 @@ def read_line(fd: int) -> bytes:
 
 
 def end_of_page() -> None:
-    """The engine closed the pipe (or died, even by SIGKILL): stop this page's
-    whole process group, the processes its listings left running included."""
+    """The engine closed the pipe (or died, even by SIGKILL): stop every
+    process of this page, the ones its listings left running included."""
+    if KEEPER is not None:
+        os.kill(KEEPER, signal.SIGTERM)
+        os._exit(0)
     os.killpg(0, signal.SIGKILL)
+
+
+# The keeper ------------------------------------------------------------------
+
+# The page's first process, an ancestor of every process its listings start:
+# None where the kernel has no subreapers (then only the group is stopped).
+KEEPER: int | None = None
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _living_descendants(ancestor: int) -> list[int]:
+    """The processes below ``ancestor`` that have not ended, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as file:
+                fields = file.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if fields[0] not in (b"Z", b"X"):
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [ancestor]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+class Keeper:
+    """The page's first process: a subreaper, so that a process a listing
+    starts stays below it however it detaches (a new session, a double
+    fork). When the worker ends, the engine asks (SIGTERM) or the engine is
+    gone, it kills every process below it, then ends as the worker did."""
+
+    def __init__(self, worker: int, replies: int):
+        self.worker, self.replies = worker, replies
+        self.status: int | None = None
+
+    def reap(self) -> None:
+        """Collect the children that ended (the worker's status is kept)."""
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    return
+                if pid == self.worker:
+                    self.status = status
+
+    def keep(self) -> None:
+        watched = {signal.SIGTERM, signal.SIGCHLD}
+        signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+        engine = select.poll()
+        engine.register(self.replies, 0)  # POLLERR once the engine is gone
+        while self.status is None and not engine.poll(0):
+            woken = signal.sigtimedwait(watched, 0.5)
+            if woken is not None and woken.si_signo == signal.SIGTERM:
+                break
+            self.reap()
+        self.stop_all()
+        self.end()
+
+    def stop_all(self, limit: float = 10.0) -> None:
+        """SIGKILL every process below this one, until none is left."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            found = _living_descendants(os.getpid())
+            if not found:
+                break
+            for pid in found:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.reap()
+            time.sleep(0.001)
+        self.reap()
+
+    def end(self) -> None:
+        """Exit with the worker's status, or by its signal."""
+        status = self.status or 0
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            if number not in {signal.SIGKILL, signal.SIGSTOP}:
+                signal.signal(number, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
+            os.kill(os.getpid(), number)
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def keep_the_page(requests: int, replies: int) -> None:
+    """Fork: this process stays as the page's keeper (it never returns), and
+    the child returns to run the page. Without subreapers (not Linux), do
+    nothing: the engine then stops the worker's process group only."""
+    global KEEPER
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        return
+    keeper = os.getpid()
+    worker = os.fork()
+    if worker:
+        os.close(requests)
+        Keeper(worker, replies).keep()
+    KEEPER = keeper
+    _die_with_parent()
 
 
 class Worker:
@@ -448,6 +560,7 @@ def main(argv: list[str]) -> None:
     # Processes a listing starts must not hold the engine's pipes open.
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)
+    keep_the_page(requests_fd, replies_fd)
     figures = Figures(options["palette"], options["dpi"])
     with os.fdopen(replies_fd, "wb") as out:
         out.write(b'{"ready": true}\n')
@@ -459,7 +572,8 @@ def main(argv: list[str]) -> None:
             os.nice(10)
             worker.serve_snapshots()
         else:
-            watch_engine(replies_fd)
+            if KEEPER is None:
+                watch_engine(replies_fd)
             worker.serve()
 
 

@@ -32,6 +32,16 @@ SPAWN = (
     'with open("PID_FILE", "w") as out:\n'
     "    out.write(str(child.pid))\n"
 )
+# A process in a session of its own, out of the worker's process group.
+DETACH = SPAWN.replace('"600"])', '"600"], start_new_session=True)')
+# An orphan in a session of its own: its parent ended (a daemon, torchrun's
+# workers after a killed torchrun).
+ORPHAN = (
+    "import subprocess\n"
+    "import sys\n"
+    "\n"
+    f"subprocess.run([sys.executable, '-c', {DETACH!r}], check=True)\n"
+)
 
 
 @dataclass
@@ -105,6 +115,27 @@ ROWS = [
         SPAWN + 'print("started")\n',
         "started",
         None,
+    ),
+    Row(
+        "spawn a process in a session of its own",
+        DETACH + 'print("started")\n',
+        "started",
+        None,
+    ),
+    Row(
+        "leave an orphan in a session of its own",
+        ORPHAN + 'print("started")\n',
+        "started",
+        None,
+    ),
+    Row(
+        "detach a process, then loop forever",
+        DETACH + "while True:\n    pass\n",
+        "x",
+        f"{WHERE.replace(':3', ':4')} did not finish within its time limit of "
+        "2 s; it and the processes it started were stopped. Make it faster, "
+        "or give it more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
+        mark="<!--pytest.mark.timeout(2)-->\n",
     ),
     Row(
         "loop forever",
@@ -201,10 +232,11 @@ list(project.run([project.load(project.root / "docs" / "page.md")]))
 """
 
 
-def test_a_killed_engine_leaves_no_page_process_behind(tmp_path):
+@pytest.mark.parametrize("spawn", [SPAWN, DETACH], ids=["child", "detached"])
+def test_a_killed_engine_leaves_no_page_process_behind(tmp_path, spawn):
     root = tmp_path / "site"
     root.mkdir()
-    row = Row("spawn, then hang", SPAWN + "import time\n\ntime.sleep(600)\n", "x", "")
+    row = Row("spawn, then hang", spawn + "import time\n\ntime.sleep(600)\n", "x", "")
     make_site(root, row)
     engine = subprocess.Popen([sys.executable, "-c", ENGINE, str(root)], cwd=root)
     try:
