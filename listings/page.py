@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import markdown
 from pymdownx.snippets import SnippetMissingError, SnippetPreprocessor
 from pytest_codeblocks import extract_from_buffer
+
+from .settings import MAX_TIMEOUT
 
 PYTHON_SYNTAXES = {"python", "py"}
 INCLUDE = re.compile(r'-{1,}8<-{1,}[ \t]+"(?P<file>[^":]+)(?::(?P<section>[^"]+))?"')
@@ -124,6 +127,16 @@ def _parse_mark(text: str, where: str) -> Mark:
     return Mark(call.func.id, args, kwargs)
 
 
+def _real(value) -> bool:
+    """A finite int or float (not a bool, not inf or nan)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        return False
+
+
 def _check_mark(mark: Mark, where: str) -> None:
     """A known mark with the arguments it takes; PageError says how to fix it."""
     if mark.name not in KNOWN_MARKS:
@@ -138,19 +151,23 @@ def _check_mark(mark: Mark, where: str) -> None:
         )
     if mark.name == "timeout" and not (
         len(mark.args) == 1
-        and isinstance(mark.args[0], int | float)
-        and not isinstance(mark.args[0], bool)
-        and mark.args[0] > 0
+        and _real(mark.args[0])
+        and 0 < mark.args[0] <= MAX_TIMEOUT
         and not mark.kwargs
     ):
         raise PageError(
-            f"{where}: a timeout mark takes the seconds the listing may run: "
+            f"{where}: a timeout mark takes the seconds the listing may run, "
+            f"more than 0 and at most {MAX_TIMEOUT:g} (a day): "
             "<!--pytest.mark.timeout(300)-->"
         )
-    if mark.name == "tolerance" and (mark.args or set(mark.kwargs) - {"rtol", "atol"}):
+    if mark.name == "tolerance" and (
+        mark.args
+        or set(mark.kwargs) - {"rtol", "atol"}
+        or not all(_real(v) and v >= 0 for v in mark.kwargs.values())
+    ):
         raise PageError(
-            f"{where}: a tolerance mark takes rtol= and atol= only: "
-            "<!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->"
+            f"{where}: a tolerance mark takes rtol= and atol= only, each a "
+            "number of 0 or more: <!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->"
         )
     if mark.name in {"no_output", "slow"} and (mark.args or mark.kwargs):
         raise PageError(f"{where}: the {mark.name} mark takes no arguments")
@@ -208,8 +225,9 @@ def read_source(path: Path, name: str) -> tuple[str, str, bool]:
     return text.replace("\r\n", "\n"), newline, bom
 
 
-def _marks_above(lines: list[str], fence: int) -> list[str]:
-    """The mark comments directly above a fence (blank lines allowed)."""
+def _marks_above(lines: list[str], fence: int) -> list[tuple[int, str]]:
+    """The mark comments directly above a fence (blank lines allowed), each
+    with its 1-based line."""
     found = []
     i = fence - 1
     while i >= 0:
@@ -220,7 +238,7 @@ def _marks_above(lines: list[str], fence: int) -> list[str]:
         m = MARK.fullmatch(stripped)
         if m is None:
             break
-        found.append(m.group("mark").strip())
+        found.append((i + 1, m.group("mark").strip()))
         i -= 1
     return found[::-1]
 
@@ -430,15 +448,17 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
                 f'--8<-- "<file>.py:<section>"; put the code in snippets/'
             )
         fence = raw.lineno - 1
-        adjacent = _marks_above(lines, fence)
+        above = _marks_above(lines, fence)
+        adjacent = [mark for _, mark in above]
         if adjacent != [m.removeprefix("pytest.mark.").strip(" -") for m in raw.marks]:
             raise PageError(
                 f"{where}: pytest marks must stand directly above the listing "
                 f"they describe (found {raw.marks}, adjacent {adjacent})"
             )
-        marks = [_parse_mark(m, where) for m in adjacent]
-        for mark in marks:
-            _check_mark(mark, where)
+        marks = []
+        for number, mark in above:
+            marks.append(_parse_mark(mark, f"{name}:{number}"))
+            _check_mark(marks[-1], f"{name}:{number}")
         snippet = snippets.resolve(include.group("file"))
         section = include.group("section")
         end = _fence_end(lines, fence)

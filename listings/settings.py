@@ -21,6 +21,10 @@ OVERRIDES = {
 }
 
 
+# The longest time limit a listing may have, in seconds: a day.
+MAX_TIMEOUT = 86400.0
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the engine needs to know about a site that is the site's choice."""
@@ -90,6 +94,13 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        number = isinstance(self.timeout, int | float)
+        if not (number and 0 < self.timeout <= MAX_TIMEOUT):
+            raise ValueError(
+                f"timeout = {self.timeout!r} in [tool.listings] or LISTINGS_TIMEOUT: "
+                f"a listing's time limit in seconds, more than 0 and at most "
+                f"{MAX_TIMEOUT:g} (a day)"
+            )
         if not isinstance(self.threads, int) or self.threads < 1:
             raise ValueError(
                 f"threads = {self.threads!r} in [tool.listings]: the threads a "

@@ -221,6 +221,10 @@ def test_the_default_limit_comes_from_the_settings_or_the_environment(
     assert limit_of(item, Settings.read(site.root)) == 9
     monkeypatch.setenv("LISTINGS_TIMEOUT", "7")
     assert limit_of(item, Settings.read(site.root)) == 7
+    for beyond in ("1e999", "1e12", "0"):
+        monkeypatch.setenv("LISTINGS_TIMEOUT", beyond)
+        with pytest.raises(ValueError, match="LISTINGS_TIMEOUT: a listing's time"):
+            Settings.read(site.root)
 
 
 ENGINE = """

@@ -113,26 +113,63 @@ ROWS = [
     Row(
         "figure mark without alt text",
         "<!--pytest.mark.figure-->\n" + GOOD,
-        "docs/page.md:4: a figure mark needs its alt text: "
+        "docs/page.md:3: a figure mark needs its alt text: "
         '<!--pytest.mark.figure("what the figure shows")-->',
     ),
     Row(
         "unknown mark",
         '<!--pytest.mark.figur("x")-->\n' + GOOD,
-        "docs/page.md:4: unknown mark 'figur'; the marks are figure, no_output, "
+        "docs/page.md:3: unknown mark 'figur'; the marks are figure, no_output, "
         "slow, timeout, tolerance",
     ),
     Row(
         "mark with unbalanced parentheses",
         '<!--pytest.mark.figure("x"-->\n' + GOOD,
-        "docs/page.md:4: cannot parse mark 'pytest.mark.figure(\"x\"'; check its "
+        "docs/page.md:3: cannot parse mark 'pytest.mark.figure(\"x\"'; check its "
         "parentheses and quotes",
     ),
     Row(
         "timeout mark without seconds",
         "<!--pytest.mark.timeout-->\n" + GOOD,
-        "docs/page.md:4: a timeout mark takes the seconds the listing may run: "
-        "<!--pytest.mark.timeout(300)-->",
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark beyond any float",
+        "<!--pytest.mark.timeout(1e999)-->\n" + GOOD,
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark of many years",
+        "<!--pytest.mark.timeout(1e12)-->\n" + GOOD,
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark of no time",
+        "<!--pytest.mark.timeout(0)-->\n" + GOOD,
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark on the second listing",
+        GOOD.replace("greet", "hi") + "<!--pytest.mark.timeout(1e999)-->\n" + GOOD,
+        "docs/page.md:13: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+        snippet=SNIPPET + SNIPPET.replace("greet", "hi"),
+    ),
+    Row(
+        "tolerance mark with a word",
+        "<!--pytest.mark.tolerance(rtol='abc')-->\n" + GOOD,
+        "docs/page.md:3: a tolerance mark takes rtol= and atol= only, each a number "
+        "of 0 or more: <!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->",
+    ),
+    Row(
+        "tolerance mark below zero",
+        "<!--pytest.mark.tolerance(atol=-1e-6)-->\n" + GOOD,
+        "docs/page.md:3: a tolerance mark takes rtol= and atol= only, each a number "
+        "of 0 or more: <!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->",
     ),
     Row(
         "expected-output comment with no block",
