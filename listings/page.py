@@ -32,6 +32,15 @@ class PageError(Exception):
     """A page that cannot be turned into listings; says where and how to fix it."""
 
 
+class SnippetError(PageError):
+    """A snippet file that cannot be read; ``section`` is the one the fault is
+    in, if any, so that the page's include of that section takes the blame."""
+
+    def __init__(self, message: str, section: str | None = None):
+        super().__init__(message)
+        self.section = section
+
+
 @dataclass(frozen=True)
 class Mark:
     """A ``<!--pytest.mark.NAME(...)-->`` comment above a listing."""
@@ -196,14 +205,22 @@ def _fence_end(lines: list[str], start: int) -> int:
 
 
 def _check_fences(lines: list[str], name: str) -> None:
-    """Every fence is closed (read as pytest-codeblocks reads them)."""
-    i = 0
+    """Every fence is closed, and no expected-output comment comes before
+    the first (read as pytest-codeblocks reads them)."""
+    i, fences = 0, 0
     while i < len(lines):
         if lines[i].lstrip().startswith("```"):
             try:
                 i = _fence_end(lines, i)
             except PageError as exc:
                 raise PageError(f"{name}:{exc.args[0].removeprefix('line ')}") from None
+            fences += 1
+        elif not fences and EXPECTED.fullmatch(lines[i].strip()):
+            raise PageError(
+                f"{name}:{i + 1}: an expected-output comment with no listing "
+                "above it; put it under the listing whose output it is, or "
+                "delete it"
+            )
         i += 1
 
 
@@ -322,7 +339,12 @@ class Snippets:
         if key in self._sections:
             return self._sections[key]
         name = _relative(path, root)
-        text, _, _ = read_source(path, name)
+        try:
+            text, _, _ = read_source(path, name)
+        except PageError as exc:  # not UTF-8: blame the section it is in
+            line = int(str(exc).split(":")[1])
+            lossy = path.read_bytes().decode("utf-8", "replace").split("\n")
+            raise SnippetError(str(exc), _open_at(lossy, line)) from None
         pattern = SnippetPreprocessor.RE_SNIPPET_SECTION
         starts: dict[str, int] = {}
         open_: dict[str, int] = {}
@@ -331,13 +353,14 @@ class Snippets:
             m = pattern.match(line)
             if m is None or m.group("escape"):
                 if SECTION_LIKE.match(line):
-                    raise PageError(
+                    raise SnippetError(
                         f"{where}: not a section marker: {line.strip()!r}; write "
-                        "# --8<-- [start:NAME] and # --8<-- [end:NAME]"
+                        "# --8<-- [start:NAME] and # --8<-- [end:NAME]",
+                        next(reversed(open_), None),
                     )
                 code = line.strip() and not line.strip().startswith("#")
                 if code and not open_:
-                    raise PageError(
+                    raise SnippetError(
                         f"{where}: code outside any section is run by the "
                         "script but shown on no page; put it in a section "
                         "(# --8<-- [start:NAME] ... # --8<-- [end:NAME])"
@@ -346,24 +369,27 @@ class Snippets:
             section = m.group("name")
             if m.group("type") == "start":
                 if section in starts:
-                    raise PageError(
+                    raise SnippetError(
                         f"{where}: section '{section}' is opened twice (first "
                         f"at line {starts[section] - 1}); give each section "
-                        "its own name"
+                        "its own name",
+                        section,
                     )
                 starts[section] = number + 1
                 open_[section] = number
             elif section not in open_:
-                raise PageError(
+                raise SnippetError(
                     f"{where}: section '{section}' is closed but was never "
-                    f"opened; add # --8<-- [start:{section}] before it"
+                    f"opened; add # --8<-- [start:{section}] before it",
+                    section,
                 )
             else:
                 del open_[section]
         for section, number in open_.items():
-            raise PageError(
+            raise SnippetError(
                 f"{name}:{number}: section '{section}' is never closed; add "
-                f"# --8<-- [end:{section}] after its last line"
+                f"# --8<-- [end:{section}] after its last line",
+                section,
             )
         self._sections[key] = starts
         return starts
@@ -381,21 +407,49 @@ class Snippets:
             ) from None
 
 
+def _open_at(lines: list[str], number: int) -> str | None:
+    """The snippet section open at 1-based line ``number``, if any."""
+    open_: list[str] = []
+    for line in lines[: number - 1]:
+        m = SnippetPreprocessor.RE_SNIPPET_SECTION.match(line)
+        if m is None or m.group("escape"):
+            continue
+        if m.group("type") == "start":
+            open_.append(m.group("name"))
+        elif m.group("name") in open_:
+            open_.remove(m.group("name"))
+    return open_[-1] if open_ else None
+
+
 def _check_includes(
     lines: list[str], name: str, root: Path, snippets: Snippets
 ) -> None:
     """Every include names a snippet file in a snippet folder, and a section
     of it that is well formed (checked before pymdownx expands them)."""
-    for number, line in enumerate(lines, start=1):
-        include = INCLUDE.fullmatch(line.strip())
-        if include is None:
-            continue
+    includes = [
+        (number, include)
+        for number, line in enumerate(lines, start=1)
+        if (include := INCLUDE.fullmatch(line.strip())) is not None
+    ]
+    for number, include in includes:
         try:
             path = snippets.resolve(include.group("file"))
             if include.group("section"):
                 snippets.section_line(path, include.group("section"), root)
             else:
                 snippets.sections(path, root)
+        except SnippetError as exc:
+            # The include of the section at fault, if the page has one.
+            blamed = next(
+                (
+                    other
+                    for other, found in includes
+                    if found.group("file") == include.group("file")
+                    and found.group("section") == exc.section
+                ),
+                number,
+            )
+            raise PageError(f"{name}:{blamed}: {exc}") from None
         except PageError as exc:
             raise PageError(f"{name}:{number}: {exc}") from None
 

@@ -105,9 +105,12 @@ def notebook(
 def prose_problems(
     project: Project, text: str, where: str, page: Page | None, results
 ) -> list[str]:
-    """A number in the prose must be one a listing of the page printed."""
+    """A number in the prose must be one a listing of the page printed; on
+    a page whose listings did not all run, their failures are what it says."""
     if page is None:
         return prose.check(text, where, [], [])
+    if not all(result.ok for result in results):
+        return []
     outputs = [result.stdout for result in results]
     # A listing with a tolerance may print other last digits than its
     # committed output (which was verified within the tolerance).

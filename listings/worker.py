@@ -28,6 +28,7 @@ import os
 import select
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -41,13 +42,65 @@ WAKE = signal.SIGUSR1
 PR_SET_PDEATHSIG = 1
 
 
-class Capture(io.StringIO):
-    """A standard stream for a listing; closing it is noted, not done."""
+class Capture(io.TextIOWrapper):
+    """A standard stream for a listing, written straight into its file;
+    closing it is noted, not done."""
 
     closed_by_listing = False
 
     def close(self) -> None:
         self.closed_by_listing = True
+
+
+class Streams:
+    """A listing's stdout and stderr, captured as Jupyter captures a cell's:
+    at the file descriptors, so that what the processes it starts print is
+    its output too, in the order it was written."""
+
+    def __enter__(self) -> Streams:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        self.files = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
+        self.saved = [os.dup(1), os.dup(2)]
+        for fd, file in zip((1, 2), self.files, strict=True):
+            os.dup2(file.fileno(), fd)
+        self.stdout, self.stderr = (
+            Capture(
+                io.FileIO(fd, "w", closefd=False),
+                encoding="utf-8",
+                errors="backslashreplace",
+                write_through=True,
+            )
+            for fd in (1, 2)
+        )
+        self._redirects = contextlib.ExitStack()
+        self._redirects.enter_context(contextlib.redirect_stdout(self.stdout))
+        self._redirects.enter_context(contextlib.redirect_stderr(self.stderr))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._redirects.close()
+        for fd, saved in zip((1, 2), self.saved, strict=True):
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.closed_by_listing = (
+            self.stdout.closed_by_listing or self.stderr.closed_by_listing
+        )
+        self.out, self.err = (self._read(file) for file in self.files)
+
+    @staticmethod
+    def _read(file) -> str:
+        file.seek(0)
+        text = file.read().decode("utf-8", errors="backslashreplace")
+        file.close()
+        return text
+
+    def error_so_far(self) -> str:
+        """What the listing wrote to stderr until now."""
+        self.stderr.flush()
+        self.files[1].seek(0)
+        return self.files[1].read().decode("utf-8", errors="backslashreplace")
 
 
 # Figures ---------------------------------------------------------------------
@@ -243,13 +296,11 @@ class Namespace:
         """Run one listing's code; never raises for the listing's errors.
         ``line`` is where the code starts in ``snippet``, so tracebacks point
         into the snippet file."""
-        stdout, stderr = Capture(), Capture()
         reply: dict = {"error": None, "error_line": None, "halted": None, "shown": None}
         self.caught = []
         before = self.figures.open()
         started = time.perf_counter()
-        os.chdir(self.root)
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with Streams() as streams:
             try:
                 shown = self._execute(snippet, "\n" * (line - 1) + code)
                 if shown is not None:
@@ -257,15 +308,23 @@ class Namespace:
             # A listing may raise anything, even SystemExit.
             except BaseException as exc:
                 reply["error"], reply["error_line"] = _listing_traceback(exc, snippet)
-                if stderr.getvalue().strip():
-                    reply["error"] += "\nIts standard error:\n" + stderr.getvalue()
+                if streams.error_so_far().strip():
+                    reply["error"] += "\nIts standard error:\n" + streams.error_so_far()
             # Drawing the figures is the listing's work, as in a notebook cell.
             light, dark = self.figures.take(before)
-        printed = stdout.getvalue()
-        if stdout.closed_by_listing or stderr.closed_by_listing:
+        printed = streams.out
+        if streams.closed_by_listing:
             reply["halted"] = (
                 "closed sys.stdout or sys.stderr; a listing must leave the standard "
                 "streams open (the page's later output would be lost)"
+            )
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            reply["halted"] = (
+                "deleted the folder it runs in (its working folder), where the "
+                "page's later listings run; work in a folder of its own "
+                "(tempfile.TemporaryDirectory()) instead"
             )
         if len(printed) > MAX_OUTPUT:
             reply["halted"] = (

@@ -52,6 +52,8 @@ class Row:
     message: str | None  # None: the page passes
     mark: str = ""
     stops_the_page: bool = True  # the listings after it do not run
+    after: str = "True"  # what the next listing prints (the folder it runs in)
+    prose: str = ""  # a paragraph after the listings
 
 
 ROWS = [
@@ -82,9 +84,27 @@ ROWS = [
         "exception instead",
     ),
     Row(
+        # As in Jupyter: the next listing runs where this one left it.
         "os.chdir away",
         'import os\n\nos.chdir("/")\nprint(os.getcwd())\n',
         "/",
+        None,
+        after="False",
+    ),
+    Row(
+        "delete its own folder",
+        "import os\nimport shutil\n\nshutil.rmtree(os.getcwd())\n",
+        "x",
+        f"{WHERE} deleted the folder it runs in (its working folder), where "
+        "the page's later listings run; work in a folder of its own "
+        "(tempfile.TemporaryDirectory()) instead",
+    ),
+    Row(
+        # As in Jupyter: what a child process prints is the listing's output.
+        "print from a child process",
+        'import subprocess\n\nsubprocess.run(["echo", "from a child"], check=True)\n'
+        'print("from the listing")\n',
+        "from a child\nfrom the listing",
         None,
     ),
     Row(
@@ -145,6 +165,8 @@ ROWS = [
         "2 s; it and the processes it started were stopped. Make it faster, "
         "or give it more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
         mark="<!--pytest.mark.timeout(2)-->\n",
+        # A number the listings would print: not a fault of the prose.
+        prose="The loop ends with a loss of 0.25.\n",
     ),
 ]
 
@@ -158,7 +180,8 @@ def make_site(root: Path, row: Row) -> None:
     code = code.replace("PID_FILE", str(root / "child.pid"))
     (root / "snippets" / "page.py").write_text(code)
     page = "# Page\n\n" + row.mark + listing("bad", row.output)
-    (root / "docs" / "page.md").write_text(page + listing("after", "True"))
+    page += listing("after", row.after) + row.prose
+    (root / "docs" / "page.md").write_text(page)
 
 
 def gone(pid: int) -> bool:
@@ -190,6 +213,8 @@ def test_a_misbehaving_listing_is_reported_and_the_engine_goes_on(
         else:
             assert not passed
             assert row.message in output
+        if row.prose:  # the prose is not blamed for listings that did not run
+            assert "is not printed by any listing" not in output
         if row.stops_the_page and row.message is not None:
             after = row.code.count("\n") + 5
             assert (

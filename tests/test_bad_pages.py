@@ -190,6 +190,27 @@ ROWS = [
         "save it as UTF-8",
         snippet=SNIPPET.replace('"hello"', '"hello"  # caf\udce9'),
     ),
+    Row(
+        "unclosed section of a later listing",
+        GOOD + listing("bye", "bye"),
+        "docs/page.md:14: snippets/page.py:4: section 'bye' is never closed; "
+        "add # --8<-- [end:bye] after its last line",
+        snippet=SNIPPET + '# --8<-- [start:bye]\nprint("bye")\n',
+    ),
+    Row(
+        "snippet that is not UTF-8 in a later listing",
+        GOOD + listing("bye", "bye"),
+        "docs/page.md:14: snippets/page.py:5: the file is not UTF-8 (byte 0xe9); "
+        "save it as UTF-8",
+        snippet=SNIPPET
+        + '# --8<-- [start:bye]\nprint("bye")  # caf\udce9\n# --8<-- [end:bye]\n',
+    ),
+    Row(
+        "expected output with no listing above it",
+        "<!--pytest-codeblocks:expected-output-->\n\n```text\nhello\n```\n\n" + GOOD,
+        "docs/page.md:3: an expected-output comment with no listing above it; put "
+        "it under the listing whose output it is, or delete it",
+    ),
     Row("page with a BOM", "\ufeff" + GOOD, None),
     Row("page with CRLF line ends", GOOD.replace("\n", "\r\n"), None),
     Row(

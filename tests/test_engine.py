@@ -467,3 +467,20 @@ def test_a_thread_count_below_one_is_refused(site):
     (site.root / "pyproject.toml").write_text("[tool.listings]\nthreads = 0\n")
     with pytest.raises(ValueError, match=r"threads = 0 in \[tool.listings\]"):
         Settings.read(site.root)
+
+
+def test_what_a_child_process_writes_to_stderr_is_in_the_error(site):
+    site.snippet(
+        "page",
+        """
+        # --8<-- [start:fail]
+        import subprocess
+
+        subprocess.run(["sh", "-c", "echo child trouble >&2"], check=True)
+        raise ValueError("bad")
+        # --8<-- [end:fail]
+        """,
+    )
+    site.page("page", listing("fail", "x"))
+    [result] = PageRun(site.load("page"), site.root).run_all()
+    assert result.error.endswith("Its standard error:\nchild trouble\n")
