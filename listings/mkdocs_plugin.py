@@ -25,6 +25,7 @@ import logging
 import posixpath
 import threading
 import time
+import typing
 from pathlib import Path
 
 import jinja2
@@ -42,33 +43,41 @@ from .page import Page, PageError
 from .project import Project
 from .result import Result
 from .rewrite import fence
+from .settings import Settings
 from .warm import Previews, supported
 
 log = logging.getLogger("mkdocs.plugins.listings")
 
 
-class ListingsConfig(Config):
-    """Overrides of the site's ``[tool.listings]`` settings, for the build."""
+def _option(kind) -> config_options.BaseConfigOption:
+    """The MkDocs option for a setting of type ``kind``; unset (None) keeps
+    the ``[tool.listings]`` value."""
+    origin = typing.get_origin(kind) or kind
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        option = config_options.ListOfItems(config_options.Type(item))
+    elif kind is float:
+        option = config_options.Type((int, float))
+    else:
+        option = config_options.Type(origin)
+    return config_options.Optional(option)
 
-    jobs = config_options.Optional(config_options.Type(int))
-    timeout = config_options.Optional(config_options.Type((int, float)))
-    cache = config_options.Optional(config_options.Type(bool))
-    cache_dir = config_options.Optional(config_options.Type(str))
-    data_dirs = config_options.Optional(
-        config_options.ListOfItems(config_options.Type(str))
-    )
-    packages = config_options.Optional(
-        config_options.ListOfItems(config_options.Type(str))
-    )
-    dark_palette = config_options.Optional(config_options.Type(dict))
-    provenance = config_options.Optional(config_options.Type(str))
-    notebook_intro = config_options.Optional(config_options.Type(str))
-    # What the site says above a notebook view.
-    view_heading = config_options.Type(
+
+def _config() -> type[Config]:
+    """The plugin's options: one per setting, made from the settings' own
+    fields, so that what ``[tool.listings]`` accepts ``mkdocs.yml`` accepts
+    too; and the notebook view's heading, which only MkDocs shows."""
+    kinds = typing.get_type_hints(Settings)
+    options = {f.name: _option(kinds[f.name]) for f in dataclasses.fields(Settings)}
+    options["view_heading"] = config_options.Type(
         str,
         default="The chapter {chapter} as a Jupyter notebook, with the outputs "
         "its listings printed.",
     )
+    return type("ListingsConfig", (Config,), options)
+
+
+ListingsConfig = _config()
 
 
 class TemplateCache(jinja2.BytecodeCache):
@@ -163,20 +172,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.seconds = 0.0
         self.site_url = config.site_url or ""
         root = Path(config.config_file_path).parent
-        overrides = {
-            name: self.config[name]
-            for name in (
-                "jobs",
-                "timeout",
-                "cache",
-                "cache_dir",
-                "data_dirs",
-                "packages",
-                "dark_palette",
-                "provenance",
-                "notebook_intro",
-            )
-        }
+        overrides = {f.name: self.config[f.name] for f in dataclasses.fields(Settings)}
         self.project = Project.from_root(root, **overrides)
         self.resolutions = api_links.Resolutions(root / ".cache" / "api_links.json")
         return config
