@@ -5,7 +5,7 @@
     python -m listings update tensors mnist   some pages
     python -m listings update --dry-run       what would change; write nothing
     python -m listings update --dry-run --env OMP_NUM_THREADS=1 ...
-    python -m listings prebuild [--out .cache/zensical/docs]
+    python -m listings prebuild [--out FOLDER]   (default: WORK_DIR/zensical/docs)
 
 Each page runs twice, in two fresh workers. A listing that prints something
 else in the second run is not written (its page is left as it was): the
@@ -29,7 +29,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import site
+from . import render
 from .files import write_atomically
 from .page import Listing, Page, PageError
 from .project import Project
@@ -174,29 +174,26 @@ def prebuild(project: Project, out: Path) -> int:
         src_uri = Path(page.path).relative_to(docs).as_posix()
         outcome = outcomes.get(page.name)
         text = page.text.replace(
-            site.VERIFIED_WITH, site.site_provenance(results, len(outcomes))
+            render.VERIFIED_WITH, render.site_provenance(results, len(outcomes))
         )
-        found += site.prose_problems(
+        found += render.prose_problems(
             project, text, page.name, outcome and page, outcome and outcome.results
         )
         if outcome is not None:
-            text, problems_ = site.page_markdown(
+            text, problems_ = render.page_markdown(
                 project, page, outcome.results, src_uri
             )
             found += problems_
-            uris = site.figure_uris(src_uri, page, outcome.results)
-            for result, row in zip(outcome.results, uris, strict=True):
-                for number, (light, dark) in enumerate(row):
-                    write_atomically(out / light, result.figures[number])
-                    if dark:
-                        write_atomically(out / dark, result.dark_figures[number])
-            notebook = site.notebook(
+            figures = render.figure_files(src_uri, page, outcome.results)
+            for uri, image in figures.items():
+                write_atomically(out / uri, image)
+            notebook = render.notebook(
                 project, page, outcome.results, src_uri, project.site_url
             )
-            write_atomically(out / site.notebook_uri(src_uri), notebook)
+            write_atomically(out / render.notebook_uri(src_uri), notebook)
             for snippet in page.snippets:
                 name = project.snippets.relative(snippet)
-                write_atomically(out / site.SNIPPETS / name, snippet.read_bytes())
+                write_atomically(out / render.SNIPPETS / name, snippet.read_bytes())
         write_atomically(out / src_uri, text)
     for problem in found:
         print(problem)
@@ -233,12 +230,17 @@ def main(argv: list[str] | None = None) -> int:
     pre = commands.add_parser(
         "prebuild", help="write the verified docs for a generator without plugins"
     )
-    pre.add_argument("--out", default=".cache/zensical/docs", help="the folder")
+    pre.add_argument(
+        "--out", help="the folder (default: zensical/docs in the work_dir setting)"
+    )
     pre.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
     args = parser.parse_args(argv)
     project = Project.from_root(args.root)
     if args.command == "prebuild":
-        return prebuild(project, project.root / args.out)
+        out = (
+            project.root / args.out if args.out else project.work / "zensical" / "docs"
+        )
+        return prebuild(project, out)
     try:
         return update(project, args.pages, args.dry_run, dict(args.env))
     except FileNotFoundError as exc:

@@ -35,7 +35,7 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import api_links, site
+from . import api_links, render
 from .files import write_if_changed
 from .mathml import arithmatex_to_mathml
 from .notebook import view_html
@@ -174,7 +174,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         root = Path(config.config_file_path).parent
         overrides = {f.name: self.config[f.name] for f in dataclasses.fields(Settings)}
         self.project = Project.from_root(root, **overrides)
-        self.resolutions = api_links.Resolutions(root / ".cache" / "api_links.json")
+        self.resolutions = api_links.Resolutions(self.project.work / "api_links.json")
         return config
 
     def on_env(self, env, config, files):
@@ -218,7 +218,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             self.pages[file.src_uri] = PageEntry(page, outcome.results, figures)
             self._add_notebooks(files, config, file)
             for snippet in page.snippets:
-                uri = f"{site.SNIPPETS}/{project.snippets.relative(snippet)}"
+                uri = f"{render.SNIPPETS}/{project.snippets.relative(snippet)}"
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(snippet)))
         project.cache.clean(pages)
@@ -267,7 +267,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     def _provenance(self) -> str:
         """The home page's line on what printed every page's outputs."""
         results = [r for entry in self.pages.values() for r in entry.results]
-        return site.site_provenance(results, len(self.pages))
+        return render.site_provenance(results, len(self.pages))
 
     @timed
     def on_nav(self, nav, config, files):
@@ -353,21 +353,14 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             )
 
     def _add_figures(self, files, config, file, page, results) -> list:
-        uris = site.figure_uris(file.src_uri, page, results)
-        for result, row in zip(results, uris, strict=True):
-            for number, (light, dark) in enumerate(row):
-                files.append(
-                    File.generated(config, light, content=result.figures[number])
-                )
-                if dark is not None:
-                    image = result.dark_figures[number]
-                    files.append(File.generated(config, dark, content=image))
-        return uris
+        for uri, image in render.figure_files(file.src_uri, page, results).items():
+            files.append(File.generated(config, uri, content=image))
+        return render.figure_uris(file.src_uri, page, results)
 
     # Notebooks ------------------------------------------------------------------
 
     def _notebook(self, file: File, links=None) -> str:
-        """``site.notebook``, kept across the rebuilds of ``mkdocs serve`` by
+        """``render.notebook``, kept across the rebuilds of ``mkdocs serve`` by
         everything it is made of (the page, the files it includes, the
         results, the figure links), so an unchanged chapter's notebooks are
         not made again after each edit."""
@@ -381,7 +374,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             bare = dataclasses.replace(result, figures=[], dark_figures=[], seconds=0)
             key.update(repr(bare).encode())
         key = key.hexdigest()
-        text = self.notebooks.get(key) or site.notebook(
+        text = self.notebooks.get(key) or render.notebook(
             self.project, entry.page, entry.results, file.src_uri, self.site_url, links
         )
         self.notebooks_now[key] = text
@@ -389,16 +382,16 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def _add_notebooks(self, files: Files, config, file: File) -> None:
         """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
-        download = site.notebook_uri(file.src_uri)
+        download = render.notebook_uri(file.src_uri)
         files.append(File.generated(config, download, content=self._notebook(file)))
         if "mkdocs-jupyter" not in config.plugins:
             return
         entry = self.pages[file.src_uri]
-        uri = site.view_uri(file.src_uri)
-        stem = site.stem(uri)
+        uri = render.view_uri(file.src_uri)
+        stem = render.stem(uri)
         here = stem if config.use_directory_urls else posixpath.dirname(stem)
         view = NotebookView(
-            file, site.title_of(entry.page, posixpath.basename(stem)), download
+            file, render.title_of(entry.page, posixpath.basename(stem)), download
         )
         links = []
         for listing, uris in zip(entry.page.listings, entry.figures, strict=True):
@@ -413,10 +406,10 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
                 )
                 row.append(link)
             links.append(row)
-        # A file of its own under .cache (mkdocs-jupyter reads a notebook
+        # A file of its own under work_dir (mkdocs-jupyter reads a notebook
         # from its source folder); mkdocs-jupyter's on_files, after this one,
         # makes it a page, linked from its chapter, not in the navigation.
-        source = self.project.root / ".cache"
+        source = self.project.work
         write_if_changed(source / uri, self._notebook(file, links))
         page_file = File(
             uri,
@@ -437,15 +430,15 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             # A notebook view repeats its chapter: search finds the chapter.
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
             return markdown
-        if site.VERIFIED_WITH in markdown:
-            markdown = markdown.replace(site.VERIFIED_WITH, self._provenance())
+        if render.VERIFIED_WITH in markdown:
+            markdown = markdown.replace(render.VERIFIED_WITH, self._provenance())
         entry = self.pages.get(src_uri)
         if src_uri not in self.broken:
             root = self.project.root
             path = Path(page.file.abs_src_path).resolve()
             where = path.relative_to(root).as_posix()
             text = entry.page.text if entry else path.read_text(encoding="utf-8")
-            found = site.prose_problems(
+            found = render.prose_problems(
                 self.project, text, where, entry and entry.page, entry and entry.results
             )
             for problem in found:
@@ -459,8 +452,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             except PageError as exc:
                 log.error(str(exc))
                 return markdown
-        view = site.view_uri(src_uri) in self.views
-        text, found = site.page_markdown(
+        view = render.view_uri(src_uri) in self.views
+        text, found = render.page_markdown(
             self.project, current, entry.results, src_uri, view
         )
         for problem in found:

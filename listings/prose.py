@@ -27,8 +27,6 @@ from decimal import (
     InvalidOperation,
 )
 
-from .page import Page
-
 # A number as prose writes it: -0.0898, 95.6%, 1,234.5, 4.1e-8.
 PROSE_NUMBER = re.compile(
     r"(?<![\w.])(?P<sign>[-+\u2212])?"
@@ -317,11 +315,3 @@ def check(
         if not restates(number, printed, constants):
             problems.append(unmatched_message(where, number))
     return problems
-
-
-def unquoted_numbers(page: Page, outputs: Iterable[str] | None = None) -> list[str]:
-    """Check a loaded page; ``outputs`` default to its committed outputs."""
-    if outputs is None:
-        outputs = [listing.expected or "" for listing in page.listings]
-    code = [listing.code for listing in page.listings]
-    return check(page.text, page.name, outputs, code)

@@ -41,6 +41,10 @@ class Settings:
     # Whether a build reuses the results of pages whose code did not change.
     cache: bool = True
     cache_dir: str = ".cache/listings"
+    # The folder, under the site's, for what builds make and keep besides:
+    # the notebooks of the notebook views (which mkdocs-jupyter's include
+    # in mkdocs.yml names), API link resolutions, the pre-build's pages.
+    work_dir: str = ".cache"
     # Folders whose Python files decide what listings print (a data module):
     # their contents enter the cache key.
     data_dirs: list[str] = field(default_factory=list)

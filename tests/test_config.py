@@ -20,6 +20,7 @@ SAMPLES = {
     "threads": 2,
     "cache": False,
     "cache_dir": ".cache/elsewhere",
+    "work_dir": ".work",
     "data_dirs": ["data"],
     "packages": ["numpy"],
     "dark_palette": {

@@ -49,6 +49,18 @@ def figure_uris(src_uri: str, page: Page, results: list[Result]) -> list[list]:
     ]
 
 
+def figure_files(src_uri: str, page: Page, results: list[Result]) -> dict[str, bytes]:
+    """Every figure file of the page: {URI: PNG bytes}, light and dark."""
+    files = {}
+    uris = figure_uris(src_uri, page, results)
+    for result, row in zip(results, uris, strict=True):
+        for number, (light, dark) in enumerate(row):
+            files[light] = result.figures[number]
+            if dark is not None:
+                files[dark] = result.dark_figures[number]
+    return files
+
+
 def notebook_uri(src_uri: str) -> str:
     """The chapter's notebook for download, in the folder of its view."""
     name = stem(src_uri)
