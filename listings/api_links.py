@@ -13,7 +13,7 @@ qualified name. A name that does not resolve (a typo, an API removed in an
 upgrade) is logged as an error, so `mkdocs build --strict` fails, naming the
 page, the line and the name. No request is made: resolutions are kept in
 `.cache/api_links.json` for the installed versions, so a warm build need not
-import the packages. The MkDocs plugin (``listings.mkdocs_plugin``) calls
+import the packages. The MkDocs plugin (``listings.adapters.mkdocs_plugin``) calls
 ``link_api_names`` on each page's HTML.
 """
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from .page import Listing, PageError, missing_outputs
-from .project import Project
-from .run import PageOutcome, expected_cost
-from .verify import problems, update_command
+from ..page import Listing, PageError, missing_outputs
+from ..project import Project
+from ..run import PageOutcome, expected_cost
+from ..verify import problems, update_command
 
 PROJECT = pytest.StashKey[Project]()
 MARKS = [

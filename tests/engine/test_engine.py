@@ -6,8 +6,8 @@ import pytest
 from conftest import listing
 
 from listings import PageError, PageRun, Settings, problems
-from listings.cli import update
 from listings.page import Mark
+from listings.update import update
 from listings.verify import DIFFERS, WITHIN_TOLERANCE, compare
 
 

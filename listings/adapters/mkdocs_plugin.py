@@ -35,16 +35,16 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import api_links, render
-from .files import write_if_changed
-from .mathml import arithmatex_to_mathml
-from .notebook import view_html
-from .page import Page, PageError
-from .project import Project
-from .result import Result
-from .rewrite import fence
-from .settings import Settings
-from .warm import Previews, supported
+from .. import api_links, render
+from ..files import write_if_changed
+from ..mathml import arithmatex_to_mathml
+from ..notebook import view_html
+from ..page import Page, PageError
+from ..project import Project
+from ..result import Result
+from ..rewrite import fence
+from ..settings import Settings
+from ..warm import Previews, supported
 
 log = logging.getLogger("mkdocs.plugins.listings")
 

@@ -176,7 +176,7 @@ def test_the_theme_templates_are_compiled_once_for_every_rebuild():
     compiled."""
     import jinja2
 
-    from listings.mkdocs_plugin import TemplateCache
+    from listings.adapters.mkdocs_plugin import TemplateCache
 
     cache = TemplateCache()
     loader = jinja2.DictLoader({"page.html": "Hello {{ name }}"})

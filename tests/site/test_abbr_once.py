@@ -11,7 +11,7 @@ import markdown
 
 from listings import abbr_once
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFINITIONS = """
 *[batch]: A group of examples.
 *[epoch]: One pass over the training set.
