@@ -5,6 +5,7 @@ command for other generators (``listings prebuild``) both use these."""
 
 from __future__ import annotations
 
+import platform
 import posixpath
 
 from . import prose
@@ -16,6 +17,7 @@ from .project import Project
 from .result import Result
 from .rewrite import rendered
 from .run import setup_code
+from .settings import Settings
 from .verify import problems
 
 FIGURES = "figures"
@@ -72,11 +74,20 @@ def view_uri(src_uri: str) -> str:
     return f"{NOTEBOOKS}/{stem(src_uri)}.ipynb"
 
 
-def verified_with(results: list[Result]) -> str:
-    """The torch build and device the outputs come from, read at build time."""
+class _Versions(dict):
+    """{version[NAME]}: an installed distribution's version, looked up."""
+
+    def __missing__(self, name: str) -> str:
+        return version(name)
+
+
+def verified_with(settings: Settings, results: list[Result]) -> str:
+    """What printed the outputs (the ``versions`` setting), read at build time."""
     devices = sorted({r.device for r in results})
     where = " and ".join("the CPU" if d == "cpu" else d for d in devices)
-    return f"torch {version('torch')} on {where}"
+    return settings.versions.format(
+        python=platform.python_version(), version=_Versions(), devices=where
+    )
 
 
 def title_of(page: Page, fallback: str) -> str:
@@ -98,7 +109,7 @@ def notebook(
     published site), or, with ``figure_links``, for its view on the site."""
     settings = project.settings
     intro = settings.notebook_intro.format(
-        page=page.name, versions=verified_with(results)
+        page=page.name, versions=verified_with(settings, results)
     )
     names = [*settings.packages, *settings.requirements]
     pins = " ".join(f'"{name}=={version(name)}"' for name in names)
@@ -157,7 +168,7 @@ def page_markdown(
     if view:
         shown = f"[View as notebook]({posixpath.relpath(view_uri(src_uri), here)}) · "
     said = project.settings.provenance.format(
-        versions=verified_with(results), page=page.name
+        versions=verified_with(project.settings, results), page=page.name
     )
     line = (
         f"{said} Code: {code} · {shown}"
@@ -170,9 +181,8 @@ def page_markdown(
     return "\n".join(lines), [p for issues in found for p in issues]
 
 
-def site_provenance(results: list[Result], pages: int) -> str:
+def site_provenance(settings: Settings, results: list[Result], pages: int) -> str:
     """The home page's sentence on what printed the site's outputs."""
-    return (
-        f"The outputs on this site were printed by {verified_with(results)}: "
-        f"{len(results)} listings on {pages} pages."
+    return settings.site_provenance.format(
+        versions=verified_with(settings, results), listings=len(results), pages=pages
     )

@@ -149,6 +149,7 @@ class PageRun:
             "palette": self.settings.dark_palette,
             "dpi": self.settings.figure_dpi,
             "repository": str(self.root),
+            "device_probe": self.settings.device_probe,
         }
         env = {**os.environ, "MPLBACKEND": "Agg", **self.env}
         command = [sys.executable, "-P", str(WORKER), str(self.folder)]

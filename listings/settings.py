@@ -49,7 +49,13 @@ class Settings:
     # their contents enter the cache key.
     data_dirs: list[str] = field(default_factory=list)
     # Distributions whose versions enter the cache key.
-    packages: list[str] = field(default_factory=lambda: ["torch"])
+    packages: list[str] = field(default_factory=list)
+    # Environment variables that change what listings print (the CPU kernels
+    # a library picks, the devices it sees): their values enter the cache key.
+    environment: list[str] = field(default_factory=list)
+    # Files whose presence means a device the listings would use (a GPU
+    # driver's): whether each is there enters the cache key.
+    device_files: list[str] = field(default_factory=list)
     # Where figures are drawn for a dark page: background, text, axes, grid.
     dark_palette: dict[str, str] = field(
         default_factory=lambda: {
@@ -66,10 +72,22 @@ class Settings:
     # Distributions a page's notebook says to install (with the versions its
     # outputs came from), beyond what its code imports.
     requirements: list[str] = field(default_factory=list)
+    # A Python expression, evaluated in a page's worker after each listing
+    # (with ``sys``), that names the device the listing's code could use,
+    # for {devices} below; empty: the CPU.
+    device_probe: str = ""
+    # What printed the outputs ({versions} below): {python} is Python's
+    # version, {version[NAME]} an installed distribution's, {devices} where
+    # the listings ran ("the CPU", or the devices they found).
+    versions: str = "Python {python} on {devices}"
     # The line under a page's title and the sentence that opens its
-    # notebook; {versions} is what printed the outputs, e.g. "torch 2.14.1
-    # on the CPU", {page} the page's source file.
+    # notebook; {page} is the page's source file.
     provenance: str = "Every output on this page was printed by {versions}."
+    # The home page's sentence, where it holds <!--listings:verified-with-->.
+    site_provenance: str = (
+        "The outputs on this site were printed by {versions}: {listings} "
+        "listings on {pages} pages."
+    )
     notebook_intro: str = (
         "*This notebook is the page `{page}`; its outputs were printed by {versions}.*"
     )

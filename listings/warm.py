@@ -3,7 +3,7 @@ listing that changed, as a notebook would, instead of running it from the top.
 
 A preview worker forks before each listing: the child runs on, the parent
 stays behind, asleep, as a snapshot of the page's state before that listing
-(torch imported, tensors made). When an edit changes listing ``j`` and
+(its libraries imported, its data made). When an edit changes listing ``j`` and
 nothing before it, the snapshots from ``j`` on are dropped and the one before
 ``j`` forks a fresh runner. Any doubt (an earlier listing changed or failed,
 the data module, the engine or a library changed, a file the page shows but
@@ -11,8 +11,9 @@ does not run changed, a time limit expired) falls back to a fresh worker.
 
 Only ``mkdocs serve`` uses this, and only to show: its results never go into
 the cache, and ``mkdocs build`` and pytest always run every page fresh. The
-worker runs torch on one thread (a process that forks must not have an
-OpenMP thread pool), and needs Linux (``fork`` and a parent-death signal).
+worker runs its numeric libraries on one thread (a process that forks must
+not have an OpenMP thread pool), and needs Linux (``fork`` and a
+parent-death signal).
 """
 
 from __future__ import annotations

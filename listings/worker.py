@@ -1,15 +1,15 @@
 """The process that runs one page's listings: ``python -P worker.py ROOT IN OUT MODE``.
 
 It is started by ``listings.run.PageRun`` as a script, not as part of the
-package, so it imports only the standard library (and matplotlib or torch
-once a listing has): never MkDocs, pytest or the engine. It reads one
-request per line (a listing's code and where it comes from), runs it in the
-page's namespace, and writes one JSON reply per line: what the listing
-printed, the figures it drew (light, and recoloured for a dark page), the
-error it raised, the warnings it emitted. Its first process stays behind
-as the page's keeper, a subreaper: every process a listing starts, detached
-or not, stays below it, and it kills them all when the page is done or a
-time limit expires.
+package, so it imports only the standard library (and what a listing
+imports, matplotlib to save its figures): never MkDocs, pytest or the
+engine. It reads one request per line (a listing's code and where it comes
+from), runs it in the page's namespace, and writes one JSON reply per line:
+what the listing printed, the figures it drew (light, and recoloured for a
+dark page), the error it raised, the warnings it emitted. Its first process
+stays behind as the page's keeper, a subreaper: every process a listing
+starts, detached or not, stays below it, and it kills them all when the
+page is done or a time limit expires.
 
 In ``snapshots`` mode (``mkdocs serve`` previews, ``listings.warm``) the
 worker forks before each listing and the parent stays behind, asleep, as a
@@ -245,12 +245,19 @@ def _listing_traceback(exc: BaseException, snippet: str) -> tuple[str, int | Non
     return text, line
 
 
+# The site's ``device_probe``: an expression that names the device a
+# listing's code could use ("cpu" when it is empty).
+DEVICE_PROBE = ""
+
+
 def _device() -> str:
-    """Where the listing's tensors could run: the page's code picks CUDA if present."""
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        return f"cuda ({torch.cuda.get_device_name()})"
-    return "cpu"
+    """Where the listing's code could run, as the site's probe says."""
+    if not DEVICE_PROBE:
+        return "cpu"
+    try:
+        return str(eval(DEVICE_PROBE, {"sys": sys}))
+    except Exception as exc:  # shown where the device is named
+        return f"(the device_probe setting failed: {exc!r})"
 
 
 class Namespace:
@@ -620,6 +627,8 @@ def main(argv: list[str]) -> None:
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)
     keep_the_page(requests_fd, replies_fd)
+    global DEVICE_PROBE
+    DEVICE_PROBE = options["device_probe"]
     figures = Figures(options["palette"], options["dpi"])
     with os.fdopen(replies_fd, "wb") as out:
         out.write(b'{"ready": true}\n')

@@ -267,7 +267,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     def _provenance(self) -> str:
         """The home page's line on what printed every page's outputs."""
         results = [r for entry in self.pages.values() for r in entry.results]
-        return render.site_provenance(results, len(self.pages))
+        return render.site_provenance(self.project.settings, results, len(self.pages))
 
     @timed
     def on_nav(self, nav, config, files):

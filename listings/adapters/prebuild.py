@@ -36,7 +36,8 @@ def prebuild(project: Project, out: Path) -> int:
         src_uri = Path(page.path).relative_to(docs).as_posix()
         outcome = outcomes.get(page.name)
         text = page.text.replace(
-            render.VERIFIED_WITH, render.site_provenance(results, len(outcomes))
+            render.VERIFIED_WITH,
+            render.site_provenance(project.settings, results, len(outcomes)),
         )
         found += render.prose_problems(
             project, text, page.name, outcome and page, outcome and outcome.results

@@ -23,6 +23,11 @@ SAMPLES = {
     "work_dir": ".work",
     "data_dirs": ["data"],
     "packages": ["numpy"],
+    "environment": ["ATEN_CPU_CAPABILITY"],
+    "device_files": ["/dev/nvidiactl"],
+    "device_probe": "'gpu' if 'cupy' in sys.modules else 'cpu'",
+    "versions": "numpy {version[numpy]} on {devices}",
+    "site_provenance": "{listings} listings, {pages} pages, by {versions}.",
     "dark_palette": {
         "background": "#000000",
         "foreground": "#ffffff",

@@ -484,3 +484,19 @@ def test_what_a_child_process_writes_to_stderr_is_in_the_error(site):
     site.page("page", listing("fail", "x"))
     [result] = PageRun(site.load("page"), site.root).run_all()
     assert result.error.endswith("Its standard error:\nchild trouble\n")
+
+
+@pytest.mark.parametrize(
+    "probe, device",
+    [
+        ("", "cpu"),
+        ("'cuda (a lab GPU)' if 'json' in sys.modules else 'cpu'", "cuda (a lab GPU)"),
+        ("undefined", "(the device_probe setting failed: NameError("),
+    ],
+)
+def test_the_device_is_what_the_sites_probe_says(site, probe, device):
+    site.snippet("page", "# --8<-- [start:a]\nimport json\n# --8<-- [end:a]\n")
+    site.page("page", "<!--pytest.mark.no_output-->\n" + listing("a", None))
+    settings = Settings(device_probe=probe)
+    [result] = PageRun(site.load("page"), site.root, settings).run_all()
+    assert result.device.startswith(device)
