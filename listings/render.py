@@ -164,15 +164,17 @@ def page_markdown(
     code = ", ".join(f"[`{u}`]({posixpath.relpath(u, here)})" for u in uris)
     name = posixpath.basename(stem(src_uri))
     download = posixpath.relpath(notebook_uri(src_uri), here)
+    labels = project.settings.labels
     shown = ""
     if view:
-        shown = f"[View as notebook]({posixpath.relpath(view_uri(src_uri), here)}) · "
+        view_link = posixpath.relpath(view_uri(src_uri), here)
+        shown = f"[{labels['view']}]({view_link}) · "
     said = project.settings.provenance.format(
         versions=verified_with(project.settings, results), page=page.name
     )
     line = (
-        f"{said} Code: {code} · {shown}"
-        f'[Download notebook]({download}){{ download="{name}.ipynb" }}\n'
+        f"{said} {labels['code']} {code} · {shown}"
+        f'[{labels["download"]}]({download}){{ download="{name}.ipynb" }}\n'
         "{ .page-provenance }"
     )
     lines = text.split("\n")

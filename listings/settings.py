@@ -21,6 +21,8 @@ OVERRIDES = {
 }
 
 
+# The links' words, unless the site's ``labels`` say otherwise.
+LABELS = {"code": "Code:", "view": "View as notebook", "download": "Download notebook"}
 # The longest time limit a listing may have, in seconds: a day.
 MAX_TIMEOUT = 86400.0
 
@@ -83,6 +85,9 @@ class Settings:
     # The line under a page's title and the sentence that opens its
     # notebook; {page} is the page's source file.
     provenance: str = "Every output on this page was printed by {versions}."
+    # The words of the links after the provenance line (and the notebook
+    # view's heading): to the snippet files, the view, the notebook.
+    labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))
     # The home page's sentence, where it holds <!--listings:verified-with-->.
     site_provenance: str = (
         "The outputs on this site were printed by {versions}: {listings} "
@@ -116,6 +121,7 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", {**LABELS, **self.labels})
         number = isinstance(self.timeout, int | float)
         if not (number and 0 < self.timeout <= MAX_TIMEOUT):
             raise ValueError(

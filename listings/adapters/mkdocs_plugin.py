@@ -541,9 +541,10 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         name = html.escape(posixpath.basename(view.download), quote=True)
         link = f'<a href="{chapter}">{html.escape(view.title)}</a>'
         said = html.escape(self.config.view_heading).replace("{chapter}", link)
+        download_label = html.escape(self.project.settings.labels["download"])
         return (
             f'<p class="page-provenance">{said} '
-            f'<a href="{notebook}" download="{name}">Download notebook</a></p>'
+            f'<a href="{notebook}" download="{name}">{download_label}</a></p>'
         )
 
 

@@ -35,6 +35,7 @@ SAMPLES = {
         "grid": "#444444",
     },
     "figure_dpi": 80,
+    "labels": {"code": "Kod:", "view": "Jako notatnik", "download": "Pobierz"},
     "support_files": {"docs/page.md": {"helper.py": "data/helper.py"}},
     "requirements": ["numpy>=2"],
     "provenance": "Printed by {versions}.",
