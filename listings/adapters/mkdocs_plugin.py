@@ -4,7 +4,7 @@
 its figures (light and dark), its notebook and the snippet files it shows as
 generated files; ``on_page_markdown`` puts each listing's fresh output and
 figures under it and checks the numbers in the prose; ``on_page_content``
-links API names and renders TeX as MathML. A listing that raises or prints
+renders TeX as MathML. A listing that raises or prints
 something other than its committed output is logged as an error, which
 fails ``mkdocs build --strict``.
 
@@ -35,7 +35,7 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from .. import api_links, render
+from .. import render
 from ..files import write_if_changed
 from ..mathml import arithmatex_to_mathml
 from ..notebook import view_html
@@ -145,7 +145,6 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.pages: dict[str, PageEntry] = {}
         self.broken: set[str] = set()  # pages shown as an error page
         self.views: dict[str, NotebookView] = {}
-        self.resolutions: api_links.Resolutions | None = None
         self.seconds = 0.0  # in this plugin's handlers, this build
         self.site_url = ""
         self.templates = TemplateCache()
@@ -174,7 +173,6 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         root = Path(config.config_file_path).parent
         overrides = {f.name: self.config[f.name] for f in dataclasses.fields(Settings)}
         self.project = Project.from_root(root, **overrides)
-        self.resolutions = api_links.Resolutions(self.project.work / "api_links.json")
         return config
 
     def on_env(self, env, config, files):
@@ -318,7 +316,6 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         return tuple(sorted(found))
 
     def on_post_build(self, config) -> None:
-        self.resolutions.save()
         log.info("the listings plugin's handlers took %.3f s", self.seconds)
         if self.serving and self.previews is None:
             # Warm a preview worker per page while the reader looks at the
@@ -465,19 +462,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         view = self.views.get(page.file.src_uri)
         if view is not None:
             return self._fit_view(html_text, view, page, files)
-        html_text = arithmatex_to_mathml(html_text)
-        if page.file.src_uri in self.broken:
-            return html_text
-        root = self.project.root
-        path = Path(page.file.abs_src_path).resolve()
-        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path
-        source = page.file.content_string
-
-        def report(code: str, name: str, reason: str) -> None:
-            log.error(api_links.unresolved_message(where, source, code, name, reason))
-
-        text, _ = api_links.link_api_names(html_text, self.resolutions, report)
-        return text
+        return arithmatex_to_mathml(html_text)
 
     # Notebook views -------------------------------------------------------------
 

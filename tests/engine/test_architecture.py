@@ -50,6 +50,7 @@ PRIVATE_ACCESS = re.compile(
 
 def project_files() -> list[Path]:
     files = [*PACKAGE.rglob("*.py"), *(REPO / "tests").rglob("*.py")]
+    files += [*(REPO / "pytorch_mechanics").glob("*.py")]
     files += [*(REPO / "bench").glob("*.py"), REPO / "mkdocs.yml"]
     return [f for f in files if f.name != Path(__file__).name]
 
@@ -216,3 +217,15 @@ def test_a_page_runs_through_the_core_without_mkdocs_or_pytest_in_either_process
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "the worker imported: []\nthe engine imported: []\n"
+
+
+def test_neither_the_engine_nor_its_adapters_import_the_sites_own_code():
+    """The site (pytorch_mechanics/) sits on the engine, never under it."""
+    site = REPO / "pytorch_mechanics"
+    assert (site / "hooks.py").is_file()
+    for path in PACKAGE.rglob("*.py"):
+        found = {m for m in imports(path) if m.split(".")[0] == site.name}
+        assert not found, f"{path.relative_to(REPO)} imports {found}"
+    for path in site.glob("*.py"):
+        adapters = {m for m in imports(path) if m.startswith(ADAPTERS)}
+        assert not adapters, f"{path.relative_to(REPO)} imports {adapters}"

@@ -262,7 +262,8 @@ def test_a_bad_page_fails_build_and_tests_with_one_precise_message(
 def real_config_site(root) -> None:
     """The site's own configuration (theme, plugins, extensions, settings),
     with a nav of the one scratch page: what a writer's typo meets."""
-    for folder in ("overrides", "includes", "mechanics", "docs/stylesheets"):
+    folders = ("overrides", "includes", "mechanics", "pytorch_mechanics")
+    for folder in (*folders, "docs/stylesheets"):
         shutil.copytree(REPO / folder, root / folder)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     config = (REPO / "mkdocs.yml").read_text()

@@ -1,4 +1,4 @@
-"""API names in inline code link to the official reference (listings.api_links).
+"""API names in inline code link to the official reference (pytorch_mechanics.api_links).
 
 The URL rules are checked name by name against where the PyTorch, torchvision,
 Lightning and torchmetrics documentation put each kind of object; a scratch
@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from listings import api_links
+from pytorch_mechanics import api_links
 
 TORCH = "https://docs.pytorch.org/docs/stable/"
 VISION = "https://docs.pytorch.org/vision/stable/"

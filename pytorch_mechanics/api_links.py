@@ -30,7 +30,7 @@ from pathlib import Path
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
-from .files import version, write_atomically
+from listings.files import version, write_atomically
 
 # How pages write a package (d2l and the Lightning docs use these aliases).
 ALIASES = {
@@ -493,9 +493,10 @@ def unresolved_message(where: str, source: str, code: str, name: str, reason: st
 
 
 class ApiLinksExtension(Extension):
-    """``markdown_extensions: [listings.api_links]``: API names linked for a
-    generator that runs no MkDocs plugin (Zensical); the MkDocs plugin links
-    them itself and fails the strict build on a name that does not resolve."""
+    """``markdown_extensions: [pytorch_mechanics.api_links]``: API names linked for a
+    generator that runs no MkDocs plugin (Zensical); under MkDocs the site's
+    hook (``pytorch_mechanics.hooks``) links them and fails the strict build
+    on a name that does not resolve."""
 
     def __init__(self, **kwargs):
         self.config = {"cache": [".cache/api_links.json", "where resolutions are kept"]}
