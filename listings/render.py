@@ -1,14 +1,13 @@
 """What a built page shows beyond its committed Markdown, made without MkDocs:
-its fresh outputs and figures, the line under its title, its notebook, and
-the check of the numbers in its prose. The MkDocs plugin and the pre-build
-command for other generators (``listings prebuild``) both use these."""
+its fresh outputs and figures, the line under its title, and its notebook.
+The MkDocs plugin and the pre-build command for other generators
+(``listings prebuild``) both use these."""
 
 from __future__ import annotations
 
 import platform
 import posixpath
 
-from . import prose
 from .files import version
 from .jupyter_markdown import chapter_link
 from .notebook import page_notebook
@@ -123,23 +122,6 @@ def notebook(
     link = chapter_link(site_url, src_uri) if figure_links is None else str
     expand = project.snippets.expand
     return page_notebook(page, results, intro, expand, figure_links, setup, link)
-
-
-def prose_problems(
-    project: Project, text: str, where: str, page: Page | None, results
-) -> list[str]:
-    """A number in the prose must be one a listing of the page printed; on
-    a page whose listings did not all run, their failures are what it says."""
-    if page is None:
-        return prose.check(text, where, [], [])
-    if not all(result.ok for result in results):
-        return []
-    outputs = [result.stdout for result in results]
-    # A listing with a tolerance may print other last digits than its
-    # committed output (which was verified within the tolerance).
-    outputs += [item.expected or "" for item in page.listings if item.mark("tolerance")]
-    code = [item.code for item in page.listings]
-    return prose.check(page.text, page.name, outputs, code)
 
 
 def page_markdown(

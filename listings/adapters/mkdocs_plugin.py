@@ -3,10 +3,9 @@
 ``on_files`` runs every page (or takes its results from the cache) and adds
 its figures (light and dark), its notebook and the snippet files it shows as
 generated files; ``on_page_markdown`` puts each listing's fresh output and
-figures under it and checks the numbers in the prose; ``on_page_content``
-renders TeX as MathML. A listing that raises or prints
-something other than its committed output is logged as an error, which
-fails ``mkdocs build --strict``.
+figures under it; ``on_page_content`` renders TeX as MathML. A listing that
+raises or prints something other than its committed output is logged as an
+error, which fails ``mkdocs build --strict``.
 
 With the mkdocs-jupyter plugin listed after this one, each chapter also gets
 a notebook view: the chapter's notebook, which mkdocs-jupyter renders as a
@@ -430,16 +429,6 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         if render.VERIFIED_WITH in markdown:
             markdown = markdown.replace(render.VERIFIED_WITH, self._provenance())
         entry = self.pages.get(src_uri)
-        if src_uri not in self.broken:
-            root = self.project.root
-            path = Path(page.file.abs_src_path).resolve()
-            where = path.relative_to(root).as_posix()
-            text = entry.page.text if entry else path.read_text(encoding="utf-8")
-            found = render.prose_problems(
-                self.project, text, where, entry and entry.page, entry and entry.results
-            )
-            for problem in found:
-                log.error("prose: %s", problem)
         if entry is None:
             return markdown
         current = entry.page

@@ -39,9 +39,6 @@ def prebuild(project: Project, out: Path) -> int:
             render.VERIFIED_WITH,
             render.site_provenance(project.settings, results, len(outcomes)),
         )
-        found += render.prose_problems(
-            project, text, page.name, outcome and page, outcome and outcome.results
-        )
         if outcome is not None:
             text, problems_ = render.page_markdown(
                 project, page, outcome.results, src_uri

@@ -53,7 +53,6 @@ class Row:
     mark: str = ""
     stops_the_page: bool = True  # the listings after it do not run
     after: str = "True"  # what the next listing prints (the folder it runs in)
-    prose: str = ""  # a paragraph after the listings
 
 
 ROWS = [
@@ -165,8 +164,6 @@ ROWS = [
         "2 s; it and the processes it started were stopped. Make it faster, "
         "or give it more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
         mark="<!--pytest.mark.timeout(2)-->\n",
-        # A number the listings would print: not a fault of the prose.
-        prose="The loop ends with a loss of 0.25.\n",
     ),
 ]
 
@@ -180,7 +177,7 @@ def make_site(root: Path, row: Row) -> None:
     code = code.replace("PID_FILE", str(root / "child.pid"))
     (root / "snippets" / "page.py").write_text(code)
     page = "# Page\n\n" + row.mark + listing("bad", row.output)
-    page += listing("after", row.after) + row.prose
+    page += listing("after", row.after)
     (root / "docs" / "page.md").write_text(page)
 
 
@@ -213,8 +210,6 @@ def test_a_misbehaving_listing_is_reported_and_the_engine_goes_on(
         else:
             assert not passed
             assert row.message in output
-        if row.prose:  # the prose is not blamed for listings that did not run
-            assert "is not printed by any listing" not in output
         if row.stops_the_page and row.message is not None:
             after = row.code.count("\n") + 5
             assert (

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, listing
 
 from listings import Project
-from listings.prose import check, scan
+from pytorch_mechanics.prose import check, scan
 
 PROJECT = Project.from_root(REPO)
 

@@ -9,8 +9,9 @@ from a source is exempt in a paragraph that cites it with a footnote
 (``[^he2015]``) or that lists it in an invisible ``<!--quoted: 4.5 0.25-->``.
 Dotted versions (``2.14.1``, ``Python 3.10``) are not results and are skipped.
 
-The build checks the prose against the fresh outputs, the tests against the
-committed ones (which the tests verify separately).
+The build (the site's hook, ``pytorch_mechanics.hooks``) and the tests
+check the prose against the committed outputs, which the build and the
+tests verify against fresh runs.
 """
 
 from __future__ import annotations
