@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from conftest import REPO
+
 from pytorch_mechanics import api_links
 
 TORCH = "https://docs.pytorch.org/docs/stable/"
@@ -160,10 +162,13 @@ def test_resolutions_are_kept_for_the_installed_versions(tmp_path):
     assert api_links.Resolutions(path).url("torch.zeros") == EXPECTED["torch.zeros"]
 
 
-MKDOCS_YML = """
+MKDOCS_YML = f"""
 site_name: Test site
 plugins:
   - listings
+# The site's hook, which links the API names.
+hooks:
+  - {REPO / "pytorch_mechanics" / "hooks.py"}
 nav:
   - Page: page.md
 """

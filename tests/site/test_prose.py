@@ -176,10 +176,13 @@ SNIPPET = """
     # --8<-- [end:loss]
 """
 
-MKDOCS_YML = """
+MKDOCS_YML = f"""
 site_name: Test site
 plugins:
   - listings
+# The site's hook, which checks the prose.
+hooks:
+  - {REPO / "pytorch_mechanics" / "hooks.py"}
 markdown_extensions:
   - attr_list
   - footnotes
