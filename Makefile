@@ -31,7 +31,7 @@ build-zensical: $(STAMP)  ## Build the site with Zensical too, into site-zensica
 	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ".[zensical]"
 	$(BIN)/python -m listings prebuild
 	$(BIN)/zensical build -f zensical.yml
-	$(BIN)/pytest -m zensical tests/test_zensical.py
+	$(BIN)/pytest -m zensical tests/site/test_zensical.py
 
 update: $(STAMP)  ## Rewrite committed outputs from a fresh run: make update PAGES="tensors"
 	$(BIN)/python -m listings update $(PAGES)

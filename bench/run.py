@@ -699,7 +699,7 @@ def suite_rows(root: Path, site_dir: Path, workers: int) -> list[Row]:
     say("a warm build, then the browser audit alone")
     build(root, site_dir)
     audit, audit_said, audit_passed = pytest_run(
-        root, workers, "tests/test_accessibility.py"
+        root, workers, "tests/site/test_accessibility.py"
     )
     ratio = suite / (pages + audit)
     # A run that failed or errored did not do the work it is compared on.
@@ -718,7 +718,7 @@ def suite_rows(root: Path, site_dir: Path, workers: int) -> list[Row]:
         ),
         Row(
             f"… the browser audit alone, `pytest -n {workers} "
-            "tests/test_accessibility.py` (after a warm build: its own build "
+            "tests/site/test_accessibility.py` (after a warm build: its own build "
             "comes from the cache)",
             f"{_seconds(audit)} ({audit_said})",
         ),

@@ -3,8 +3,10 @@
 A page's python fences embed snippet sections; the engine reads the page
 (``listings.page``), runs its listings in order in one namespace in a worker
 process (``listings.run``), and judges what each printed against the output
-committed under it (``listings.verify``). The adapters (the MkDocs plugin,
-the pytest plugin, the ``listings`` command) call these and nothing else.
+committed under it (``listings.verify``); ``listings.update`` rewrites
+those outputs. The adapters in ``listings/adapters/`` (the MkDocs plugin,
+the pytest plugin, the ``listings`` command, the pre-build) bring it to
+their hosts; nothing here imports them.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from .page import Page
 from .result import Result
 from .settings import Settings
 
-FORMAT = 4  # 4: one worker script
+FORMAT = 5  # 5: the site names its environment and devices
 WORKER = Path(__file__).with_name("worker.py")
 
 
@@ -36,18 +36,17 @@ def _files_digest(files: list[Path]) -> str:
     )
 
 
-def numeric_environment(env: dict | None = None) -> dict:
-    """What changes the numbers a listing prints on the same code: the CPU
-    kernels torch picks, its thread count, and the device. ``env`` is what
-    the worker gets on top of this process's environment. Read without
-    importing torch: the variables torch reads, and whether a GPU is there."""
+def numeric_environment(settings: Settings, env: dict | None = None) -> dict:
+    """What changes the numbers a listing prints on the same code: the
+    machine, the thread count, and what the site names (its ``environment``
+    variables, its ``device_files``). ``env`` is what the worker gets on
+    top of this process's environment. Read without importing anything."""
     env = {**os.environ, **(env or {})}
     return {
-        "cpu_capability": env.get("ATEN_CPU_CAPABILITY", ""),
         "threads": env.get("OMP_NUM_THREADS") or str(os.cpu_count()),
         "cpu": platform.machine(),
-        "cuda_visible": env.get("CUDA_VISIBLE_DEVICES", ""),
-        "gpu": Path("/dev/nvidiactl").exists(),
+        "environment": {name: env.get(name, "") for name in settings.environment},
+        "devices": {name: Path(name).exists() for name in settings.device_files},
     }
 
 
@@ -74,7 +73,7 @@ class Cache:
             "data": _files_digest(data),
             "python": platform.python_version(),
             "packages": {name: version(name) for name in self.settings.packages},
-            "numeric": numeric_environment(env),
+            "numeric": numeric_environment(self.settings, env),
         }
 
     def key(self, page: Page, environment: dict) -> str:

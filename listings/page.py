@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import markdown
 from pymdownx.snippets import SnippetMissingError, SnippetPreprocessor
 from pytest_codeblocks import extract_from_buffer
+
+from .settings import MAX_TIMEOUT
 
 PYTHON_SYNTAXES = {"python", "py"}
 INCLUDE = re.compile(r'-{1,}8<-{1,}[ \t]+"(?P<file>[^":]+)(?::(?P<section>[^"]+))?"')
@@ -27,6 +30,15 @@ SECTION_LIKE = re.compile(r"^\s*#\s*-+8<-+\s*\[")
 
 class PageError(Exception):
     """A page that cannot be turned into listings; says where and how to fix it."""
+
+
+class SnippetError(PageError):
+    """A snippet file that cannot be read; ``section`` is the one the fault is
+    in, if any, so that the page's include of that section takes the blame."""
+
+    def __init__(self, message: str, section: str | None = None):
+        super().__init__(message)
+        self.section = section
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,16 @@ def _parse_mark(text: str, where: str) -> Mark:
     return Mark(call.func.id, args, kwargs)
 
 
+def _real(value) -> bool:
+    """A finite int or float (not a bool, not inf or nan)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        return False
+
+
 def _check_mark(mark: Mark, where: str) -> None:
     """A known mark with the arguments it takes; PageError says how to fix it."""
     if mark.name not in KNOWN_MARKS:
@@ -138,19 +160,23 @@ def _check_mark(mark: Mark, where: str) -> None:
         )
     if mark.name == "timeout" and not (
         len(mark.args) == 1
-        and isinstance(mark.args[0], int | float)
-        and not isinstance(mark.args[0], bool)
-        and mark.args[0] > 0
+        and _real(mark.args[0])
+        and 0 < mark.args[0] <= MAX_TIMEOUT
         and not mark.kwargs
     ):
         raise PageError(
-            f"{where}: a timeout mark takes the seconds the listing may run: "
+            f"{where}: a timeout mark takes the seconds the listing may run, "
+            f"more than 0 and at most {MAX_TIMEOUT:g} (a day): "
             "<!--pytest.mark.timeout(300)-->"
         )
-    if mark.name == "tolerance" and (mark.args or set(mark.kwargs) - {"rtol", "atol"}):
+    if mark.name == "tolerance" and (
+        mark.args
+        or set(mark.kwargs) - {"rtol", "atol"}
+        or not all(_real(v) and v >= 0 for v in mark.kwargs.values())
+    ):
         raise PageError(
-            f"{where}: a tolerance mark takes rtol= and atol= only: "
-            "<!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->"
+            f"{where}: a tolerance mark takes rtol= and atol= only, each a "
+            "number of 0 or more: <!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->"
         )
     if mark.name in {"no_output", "slow"} and (mark.args or mark.kwargs):
         raise PageError(f"{where}: the {mark.name} mark takes no arguments")
@@ -179,14 +205,22 @@ def _fence_end(lines: list[str], start: int) -> int:
 
 
 def _check_fences(lines: list[str], name: str) -> None:
-    """Every fence is closed (read as pytest-codeblocks reads them)."""
-    i = 0
+    """Every fence is closed, and no expected-output comment comes before
+    the first (read as pytest-codeblocks reads them)."""
+    i, fences = 0, 0
     while i < len(lines):
         if lines[i].lstrip().startswith("```"):
             try:
                 i = _fence_end(lines, i)
             except PageError as exc:
                 raise PageError(f"{name}:{exc.args[0].removeprefix('line ')}") from None
+            fences += 1
+        elif not fences and EXPECTED.fullmatch(lines[i].strip()):
+            raise PageError(
+                f"{name}:{i + 1}: an expected-output comment with no listing "
+                "above it; put it under the listing whose output it is, or "
+                "delete it"
+            )
         i += 1
 
 
@@ -208,8 +242,9 @@ def read_source(path: Path, name: str) -> tuple[str, str, bool]:
     return text.replace("\r\n", "\n"), newline, bom
 
 
-def _marks_above(lines: list[str], fence: int) -> list[str]:
-    """The mark comments directly above a fence (blank lines allowed)."""
+def _marks_above(lines: list[str], fence: int) -> list[tuple[int, str]]:
+    """The mark comments directly above a fence (blank lines allowed), each
+    with its 1-based line."""
     found = []
     i = fence - 1
     while i >= 0:
@@ -220,7 +255,7 @@ def _marks_above(lines: list[str], fence: int) -> list[str]:
         m = MARK.fullmatch(stripped)
         if m is None:
             break
-        found.append(m.group("mark").strip())
+        found.append((i + 1, m.group("mark").strip()))
         i -= 1
     return found[::-1]
 
@@ -304,7 +339,12 @@ class Snippets:
         if key in self._sections:
             return self._sections[key]
         name = _relative(path, root)
-        text, _, _ = read_source(path, name)
+        try:
+            text, _, _ = read_source(path, name)
+        except PageError as exc:  # not UTF-8: blame the section it is in
+            line = int(str(exc).split(":")[1])
+            lossy = path.read_bytes().decode("utf-8", "replace").split("\n")
+            raise SnippetError(str(exc), _open_at(lossy, line)) from None
         pattern = SnippetPreprocessor.RE_SNIPPET_SECTION
         starts: dict[str, int] = {}
         open_: dict[str, int] = {}
@@ -313,13 +353,14 @@ class Snippets:
             m = pattern.match(line)
             if m is None or m.group("escape"):
                 if SECTION_LIKE.match(line):
-                    raise PageError(
+                    raise SnippetError(
                         f"{where}: not a section marker: {line.strip()!r}; write "
-                        "# --8<-- [start:NAME] and # --8<-- [end:NAME]"
+                        "# --8<-- [start:NAME] and # --8<-- [end:NAME]",
+                        next(reversed(open_), None),
                     )
                 code = line.strip() and not line.strip().startswith("#")
                 if code and not open_:
-                    raise PageError(
+                    raise SnippetError(
                         f"{where}: code outside any section is run by the "
                         "script but shown on no page; put it in a section "
                         "(# --8<-- [start:NAME] ... # --8<-- [end:NAME])"
@@ -328,24 +369,27 @@ class Snippets:
             section = m.group("name")
             if m.group("type") == "start":
                 if section in starts:
-                    raise PageError(
+                    raise SnippetError(
                         f"{where}: section '{section}' is opened twice (first "
                         f"at line {starts[section] - 1}); give each section "
-                        "its own name"
+                        "its own name",
+                        section,
                     )
                 starts[section] = number + 1
                 open_[section] = number
             elif section not in open_:
-                raise PageError(
+                raise SnippetError(
                     f"{where}: section '{section}' is closed but was never "
-                    f"opened; add # --8<-- [start:{section}] before it"
+                    f"opened; add # --8<-- [start:{section}] before it",
+                    section,
                 )
             else:
                 del open_[section]
         for section, number in open_.items():
-            raise PageError(
+            raise SnippetError(
                 f"{name}:{number}: section '{section}' is never closed; add "
-                f"# --8<-- [end:{section}] after its last line"
+                f"# --8<-- [end:{section}] after its last line",
+                section,
             )
         self._sections[key] = starts
         return starts
@@ -363,21 +407,49 @@ class Snippets:
             ) from None
 
 
+def _open_at(lines: list[str], number: int) -> str | None:
+    """The snippet section open at 1-based line ``number``, if any."""
+    open_: list[str] = []
+    for line in lines[: number - 1]:
+        m = SnippetPreprocessor.RE_SNIPPET_SECTION.match(line)
+        if m is None or m.group("escape"):
+            continue
+        if m.group("type") == "start":
+            open_.append(m.group("name"))
+        elif m.group("name") in open_:
+            open_.remove(m.group("name"))
+    return open_[-1] if open_ else None
+
+
 def _check_includes(
     lines: list[str], name: str, root: Path, snippets: Snippets
 ) -> None:
     """Every include names a snippet file in a snippet folder, and a section
     of it that is well formed (checked before pymdownx expands them)."""
-    for number, line in enumerate(lines, start=1):
-        include = INCLUDE.fullmatch(line.strip())
-        if include is None:
-            continue
+    includes = [
+        (number, include)
+        for number, line in enumerate(lines, start=1)
+        if (include := INCLUDE.fullmatch(line.strip())) is not None
+    ]
+    for number, include in includes:
         try:
             path = snippets.resolve(include.group("file"))
             if include.group("section"):
                 snippets.section_line(path, include.group("section"), root)
             else:
                 snippets.sections(path, root)
+        except SnippetError as exc:
+            # The include of the section at fault, if the page has one.
+            blamed = next(
+                (
+                    other
+                    for other, found in includes
+                    if found.group("file") == include.group("file")
+                    and found.group("section") == exc.section
+                ),
+                number,
+            )
+            raise PageError(f"{name}:{blamed}: {exc}") from None
         except PageError as exc:
             raise PageError(f"{name}:{number}: {exc}") from None
 
@@ -430,15 +502,17 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
                 f'--8<-- "<file>.py:<section>"; put the code in snippets/'
             )
         fence = raw.lineno - 1
-        adjacent = _marks_above(lines, fence)
+        above = _marks_above(lines, fence)
+        adjacent = [mark for _, mark in above]
         if adjacent != [m.removeprefix("pytest.mark.").strip(" -") for m in raw.marks]:
             raise PageError(
                 f"{where}: pytest marks must stand directly above the listing "
                 f"they describe (found {raw.marks}, adjacent {adjacent})"
             )
-        marks = [_parse_mark(m, where) for m in adjacent]
-        for mark in marks:
-            _check_mark(mark, where)
+        marks = []
+        for number, mark in above:
+            marks.append(_parse_mark(mark, f"{name}:{number}"))
+            _check_mark(marks[-1], f"{name}:{number}")
         snippet = snippets.resolve(include.group("file"))
         section = include.group("section")
         end = _fence_end(lines, fence)

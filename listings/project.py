@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,10 +83,13 @@ class Project:
         return run_pages(pages, self.root, self.settings, **options)
 
     @property
+    def work(self) -> Path:
+        """The folder for what builds make and keep (``work_dir``)."""
+        return self.root / self.settings.work_dir
+
+    @functools.cached_property
     def snippets(self) -> Snippets:
-        if not hasattr(self, "_snippets"):
-            self._snippets = Snippets(self.snippet_dirs)
-        return self._snippets
+        return Snippets(self.snippet_dirs)
 
     def page_paths(self) -> list[Path]:
         return sorted(self.docs_dir.rglob("*.md"))

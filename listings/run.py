@@ -2,13 +2,15 @@
 cache) and yields their outcomes; every adapter and benchmark judges those
 with ``listings.verify``.
 
-Each page runs in a worker process of its own (``listings/worker.py``,
-started in a new session, so the worker and every process its listings
-start form one process group). ``PageRun`` sends one listing at a time over
-a pipe and waits for the reply at most the listing's time limit; when the
-limit expires, and whenever the page is done, it kills the whole group:
-nothing a listing starts outlives its page, and nothing a listing does (an
-endless loop, ``os._exit``, closing stdout) reaches the build or the tests.
+Each page runs in a worker process of its own (``listings/worker.py``).
+``PageRun`` sends one listing at a time over a pipe and waits for the reply
+at most the listing's time limit. The worker's first process is a keeper
+(a subreaper, on Linux), so every process a listing starts stays below it,
+even one that detaches into a session of its own; when the limit expires,
+and whenever the page is done, the keeper kills them all, and the engine
+the worker's process group: nothing a listing starts outlives its page, and
+nothing a listing does (an endless loop, ``os._exit``, closing stdout)
+reaches the build or the tests.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .result import Result
 from .settings import Settings
 
 STARTUP_LIMIT = 120.0  # Python starting, before any listing
+KEEPER_LIMIT = 15.0  # the worker's keeper stopping the page's processes
 WORKER = Path(__file__).with_name("worker.py")
 _running: set[PageRun] = set()
 
@@ -73,7 +76,7 @@ class PageRun:
         self.page = page
         self.root = Path(root)
         self.settings = settings or Settings()
-        self.env = env or {}
+        self.env = worker_env(self.settings, env)
         self.setup = setup
         self.folder: Path | None = None
         self.results: list[Result] = []
@@ -146,6 +149,7 @@ class PageRun:
             "palette": self.settings.dark_palette,
             "dpi": self.settings.figure_dpi,
             "repository": str(self.root),
+            "device_probe": self.settings.device_probe,
         }
         env = {**os.environ, "MPLBACKEND": "Agg", **self.env}
         command = [sys.executable, "-P", str(WORKER), str(self.folder)]
@@ -228,7 +232,13 @@ class PageRun:
                     os.close(fd)
         self._requests = self._replies = None
         if process is not None:
-            # The worker is not reaped yet, so its group id cannot be reused.
+            # The worker's first process, its keeper, stops every process
+            # below it, however it detached; then whatever is left of its
+            # group goes. It is not reaped before that, so its pid (the
+            # group's id) cannot be reused meanwhile.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGTERM)
+            _wait_ended(process.pid, KEEPER_LIMIT)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -237,19 +247,34 @@ class PageRun:
             self.folder = None
 
 
+def _wait_ended(pid: int, limit: float) -> None:
+    """Wait at most ``limit`` seconds for a child to end, without reaping it."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return
+        time.sleep(0.005)
+
+
 @atexit.register
 def _stop_all() -> None:
     for run in list(_running):
         run.close()
 
 
-def worker_env(parallel: int) -> dict:
-    """Threads for each worker: the cores shared among the pages running at
-    once (N workers each using every core fight over them). An
-    OMP_NUM_THREADS set by the caller wins."""
-    if parallel <= 1 or "OMP_NUM_THREADS" in os.environ:
-        return {}
-    return {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // parallel))}
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def worker_env(settings: Settings, env: dict | None = None) -> dict:
+    """What a page's worker gets on top of this process's environment: ``env``
+    and its thread count (``threads``, the same whether pages run alone or
+    side by side). An OMP_NUM_THREADS set by the caller, or in ``env``, wins,
+    and the other thread variables follow it unless set themselves."""
+    given = {**os.environ, **(env or {})}
+    threads = given.get("OMP_NUM_THREADS") or str(settings.threads)
+    found = {name: threads for name in THREAD_VARIABLES if name not in given}
+    return {**found, **(env or {})}
 
 
 @dataclass
@@ -282,7 +307,7 @@ def run_pages(
     """
     settings = settings or Settings()
     parallel = settings.parallel if parallel is None else parallel
-    env = {**worker_env(min(parallel, len(pages))), **(env or {})}
+    env = worker_env(settings, env)
     environment = cache.environment(root, env) if cache is not None else None
 
     def outcome(page: Page) -> PageOutcome:

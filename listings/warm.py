@@ -3,7 +3,7 @@ listing that changed, as a notebook would, instead of running it from the top.
 
 A preview worker forks before each listing: the child runs on, the parent
 stays behind, asleep, as a snapshot of the page's state before that listing
-(torch imported, tensors made). When an edit changes listing ``j`` and
+(its libraries imported, its data made). When an edit changes listing ``j`` and
 nothing before it, the snapshots from ``j`` on are dropped and the one before
 ``j`` forks a fresh runner. Any doubt (an earlier listing changed or failed,
 the data module, the engine or a library changed, a file the page shows but
@@ -11,12 +11,14 @@ does not run changed, a time limit expired) falls back to a fresh worker.
 
 Only ``mkdocs serve`` uses this, and only to show: its results never go into
 the cache, and ``mkdocs build`` and pytest always run every page fresh. The
-worker runs torch on one thread (a process that forks must not have an
-OpenMP thread pool), and needs Linux (``fork`` and a parent-death signal).
+worker runs its numeric libraries on one thread (a process that forks must
+not have an OpenMP thread pool), and needs Linux (``fork`` and a
+parent-death signal).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,12 +27,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import ClassVar
 
 from .cache import Cache
 from .page import Page
 from .result import Result
-from .run import PageRun, setup_code
+from .run import PageRun, setup_code, worker_env
 from .settings import Settings
 
 WAKE = signal.SIGUSR1
@@ -61,7 +62,7 @@ def _listing_keys(page: Page) -> list[tuple]:
 def _context(page: Page, root: Path, settings: Settings) -> str:
     """What, beyond the listings' code, must be unchanged to resume."""
     shown = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in page.shown}
-    environment = Cache(root, settings).environment(root, PreviewRun.env)
+    environment = Cache(root, settings).environment(root, worker_env(settings))
     material = [environment, page.name, shown]
     return json.dumps(material, sort_keys=True)
 
@@ -70,12 +71,9 @@ class PreviewRun(PageRun):
     """A page's preview worker, kept between rebuilds."""
 
     mode = "snapshots"
-    env: ClassVar[dict] = {"OMP_NUM_THREADS": "1"}
 
     def __init__(self, page: Page, root: Path, settings: Settings):
-        super().__init__(
-            page, root, settings, self.env, setup_code(page, root, settings)
-        )
+        super().__init__(page, root, settings, setup=setup_code(page, root, settings))
         self.keys: list[tuple] = []
         self.context = _context(page, root, settings)
 
@@ -101,8 +99,10 @@ class PreviewRun(PageRun):
             reply, reader = self.replies[keep], self.replies[-1]["reader"]
             # The runner of listing `keep` and, with it, every later process;
             # the reader of requests must be gone before the next one is sent.
-            os.kill(reply["snapshot_after"], signal.SIGKILL)
-            os.kill(reader, signal.SIGKILL)
+            # (The reader may be gone already: it dies with its parent.)
+            for pid in (reply["snapshot_after"], reader):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             _wait_gone(reader)
             os.kill(reply["snapshot_before"], WAKE)
         self.page = page

@@ -1,13 +1,15 @@
 """The process that runs one page's listings: ``python -P worker.py ROOT IN OUT MODE``.
 
 It is started by ``listings.run.PageRun`` as a script, not as part of the
-package, so it imports only the standard library (and matplotlib or torch
-once a listing has): never MkDocs, pytest or the engine. It reads one
-request per line (a listing's code and where it comes from), runs it in the
-page's namespace, and writes one JSON reply per line: what the listing
-printed, the figures it drew (light, and recoloured for a dark page), the
-error it raised, the warnings it emitted. The engine kills the worker's
-whole process group when the page is done or a time limit expires.
+package, so it imports only the standard library (and what a listing
+imports, matplotlib to save its figures): never MkDocs, pytest or the
+engine. It reads one request per line (a listing's code and where it comes
+from), runs it in the page's namespace, and writes one JSON reply per line:
+what the listing printed, the figures it drew (light, and recoloured for a
+dark page), the error it raised, the warnings it emitted. Its first process
+stays behind as the page's keeper, a subreaper: every process a listing
+starts, detached or not, stays below it, and it kills them all when the
+page is done or a time limit expires.
 
 In ``snapshots`` mode (``mkdocs serve`` previews, ``listings.warm``) the
 worker forks before each listing and the parent stays behind, asleep, as a
@@ -26,6 +28,7 @@ import os
 import select
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -39,13 +42,65 @@ WAKE = signal.SIGUSR1
 PR_SET_PDEATHSIG = 1
 
 
-class Capture(io.StringIO):
-    """A standard stream for a listing; closing it is noted, not done."""
+class Capture(io.TextIOWrapper):
+    """A standard stream for a listing, written straight into its file;
+    closing it is noted, not done."""
 
     closed_by_listing = False
 
     def close(self) -> None:
         self.closed_by_listing = True
+
+
+class Streams:
+    """A listing's stdout and stderr, captured as Jupyter captures a cell's:
+    at the file descriptors, so that what the processes it starts print is
+    its output too, in the order it was written."""
+
+    def __enter__(self) -> Streams:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        self.files = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
+        self.saved = [os.dup(1), os.dup(2)]
+        for fd, file in zip((1, 2), self.files, strict=True):
+            os.dup2(file.fileno(), fd)
+        self.stdout, self.stderr = (
+            Capture(
+                io.FileIO(fd, "w", closefd=False),
+                encoding="utf-8",
+                errors="backslashreplace",
+                write_through=True,
+            )
+            for fd in (1, 2)
+        )
+        self._redirects = contextlib.ExitStack()
+        self._redirects.enter_context(contextlib.redirect_stdout(self.stdout))
+        self._redirects.enter_context(contextlib.redirect_stderr(self.stderr))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._redirects.close()
+        for fd, saved in zip((1, 2), self.saved, strict=True):
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.closed_by_listing = (
+            self.stdout.closed_by_listing or self.stderr.closed_by_listing
+        )
+        self.out, self.err = (self._read(file) for file in self.files)
+
+    @staticmethod
+    def _read(file) -> str:
+        file.seek(0)
+        text = file.read().decode("utf-8", errors="backslashreplace")
+        file.close()
+        return text
+
+    def error_so_far(self) -> str:
+        """What the listing wrote to stderr until now."""
+        self.stderr.flush()
+        self.files[1].seek(0)
+        return self.files[1].read().decode("utf-8", errors="backslashreplace")
 
 
 # Figures ---------------------------------------------------------------------
@@ -190,12 +245,19 @@ def _listing_traceback(exc: BaseException, snippet: str) -> tuple[str, int | Non
     return text, line
 
 
+# The site's ``device_probe``: an expression that names the device a
+# listing's code could use ("cpu" when it is empty).
+DEVICE_PROBE = ""
+
+
 def _device() -> str:
-    """Where the listing's tensors could run: the page's code picks CUDA if present."""
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        return f"cuda ({torch.cuda.get_device_name()})"
-    return "cpu"
+    """Where the listing's code could run, as the site's probe says."""
+    if not DEVICE_PROBE:
+        return "cpu"
+    try:
+        return str(eval(DEVICE_PROBE, {"sys": sys}))
+    except Exception as exc:  # shown where the device is named
+        return f"(the device_probe setting failed: {exc!r})"
 
 
 class Namespace:
@@ -241,13 +303,11 @@ class Namespace:
         """Run one listing's code; never raises for the listing's errors.
         ``line`` is where the code starts in ``snippet``, so tracebacks point
         into the snippet file."""
-        stdout, stderr = Capture(), Capture()
         reply: dict = {"error": None, "error_line": None, "halted": None, "shown": None}
         self.caught = []
         before = self.figures.open()
         started = time.perf_counter()
-        os.chdir(self.root)
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with Streams() as streams:
             try:
                 shown = self._execute(snippet, "\n" * (line - 1) + code)
                 if shown is not None:
@@ -255,15 +315,23 @@ class Namespace:
             # A listing may raise anything, even SystemExit.
             except BaseException as exc:
                 reply["error"], reply["error_line"] = _listing_traceback(exc, snippet)
-                if stderr.getvalue().strip():
-                    reply["error"] += "\nIts standard error:\n" + stderr.getvalue()
+                if streams.error_so_far().strip():
+                    reply["error"] += "\nIts standard error:\n" + streams.error_so_far()
             # Drawing the figures is the listing's work, as in a notebook cell.
             light, dark = self.figures.take(before)
-        printed = stdout.getvalue()
-        if stdout.closed_by_listing or stderr.closed_by_listing:
+        printed = streams.out
+        if streams.closed_by_listing:
             reply["halted"] = (
                 "closed sys.stdout or sys.stderr; a listing must leave the standard "
                 "streams open (the page's later output would be lost)"
+            )
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            reply["halted"] = (
+                "deleted the folder it runs in (its working folder), where the "
+                "page's later listings run; work in a folder of its own "
+                "(tempfile.TemporaryDirectory()) instead"
             )
         if len(printed) > MAX_OUTPUT:
             reply["halted"] = (
@@ -339,9 +407,119 @@ def read_line(fd: int) -> bytes:
 
 
 def end_of_page() -> None:
-    """The engine closed the pipe (or died, even by SIGKILL): stop this page's
-    whole process group, the processes its listings left running included."""
+    """The engine closed the pipe (or died, even by SIGKILL): stop every
+    process of this page, the ones its listings left running included."""
+    if KEEPER is not None:
+        os.kill(KEEPER, signal.SIGTERM)
+        os._exit(0)
     os.killpg(0, signal.SIGKILL)
+
+
+# The keeper ------------------------------------------------------------------
+
+# The page's first process, an ancestor of every process its listings start:
+# None where the kernel has no subreapers (then only the group is stopped).
+KEEPER: int | None = None
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _living_descendants(ancestor: int) -> list[int]:
+    """The processes below ``ancestor`` that have not ended, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as file:
+                fields = file.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if fields[0] not in (b"Z", b"X"):
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [ancestor]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+class Keeper:
+    """The page's first process: a subreaper, so that a process a listing
+    starts stays below it however it detaches (a new session, a double
+    fork). When the worker ends, the engine asks (SIGTERM) or the engine is
+    gone, it kills every process below it, then ends as the worker did."""
+
+    def __init__(self, worker: int, replies: int):
+        self.worker, self.replies = worker, replies
+        self.status: int | None = None
+
+    def reap(self) -> None:
+        """Collect the children that ended (the worker's status is kept)."""
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    return
+                if pid == self.worker:
+                    self.status = status
+
+    def keep(self) -> None:
+        watched = {signal.SIGTERM, signal.SIGCHLD}
+        signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+        engine = select.poll()
+        engine.register(self.replies, 0)  # POLLERR once the engine is gone
+        while self.status is None and not engine.poll(0):
+            woken = signal.sigtimedwait(watched, 0.5)
+            if woken is not None and woken.si_signo == signal.SIGTERM:
+                break
+            self.reap()
+        self.stop_all()
+        self.end()
+
+    def stop_all(self, limit: float = 10.0) -> None:
+        """SIGKILL every process below this one, until none is left."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            found = _living_descendants(os.getpid())
+            if not found:
+                break
+            for pid in found:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.reap()
+            time.sleep(0.001)
+        self.reap()
+
+    def end(self) -> None:
+        """Exit with the worker's status, or by its signal."""
+        status = self.status or 0
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            if number not in {signal.SIGKILL, signal.SIGSTOP}:
+                signal.signal(number, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
+            os.kill(os.getpid(), number)
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def keep_the_page(requests: int, replies: int) -> None:
+    """Fork: this process stays as the page's keeper (it never returns), and
+    the child returns to run the page. Without subreapers (not Linux), do
+    nothing: the engine then stops the worker's process group only."""
+    global KEEPER
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        return
+    keeper = os.getpid()
+    worker = os.fork()
+    if worker:
+        os.close(requests)
+        Keeper(worker, replies).keep()
+    KEEPER = keeper
+    _die_with_parent()
 
 
 class Worker:
@@ -448,6 +626,9 @@ def main(argv: list[str]) -> None:
     # Processes a listing starts must not hold the engine's pipes open.
     os.set_inheritable(requests_fd, False)
     os.set_inheritable(replies_fd, False)
+    keep_the_page(requests_fd, replies_fd)
+    global DEVICE_PROBE
+    DEVICE_PROBE = options["device_probe"]
     figures = Figures(options["palette"], options["dpi"])
     with os.fdopen(replies_fd, "wb") as out:
         out.write(b'{"ready": true}\n')
@@ -459,7 +640,8 @@ def main(argv: list[str]) -> None:
             os.nice(10)
             worker.serve_snapshots()
         else:
-            watch_engine(replies_fd)
+            if KEEPER is None:
+                watch_engine(replies_fd)
             worker.serve()
 
 

@@ -365,6 +365,6 @@ def run_tests_here(pytester, root: Path):
     """pytest with the listings plugin on a scratch site, in this process."""
     pytester.chdir()
     return pytester.runpytest_inprocess(
-        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "-v",
+        "-p", "no:cacheprovider", "-v",
         "--rootdir", str(root), str(root / "docs"),
     )  # fmt: skip

@@ -2,35 +2,64 @@
 
 A page runs once, through ``listings.run_pages``, when its first item runs;
 each item then judges its own listing with ``listings.verify``. The items of
-a page share an ``xdist_group``, so under ``pytest -n --dist loadgroup`` a
-page stays on one worker. Tests always execute: the cache is never read to
-verify (a page that passed whole is stored for the build to reuse). The
-settings come from ``[tool.listings]`` in ``pyproject.toml``, as the build's.
+a page share an ``xdist_group``, so under ``pytest -n`` (``--dist
+loadgroup``, which this plugin picks) a page stays on one worker. Tests
+always execute: the cache is never read to verify (a page that passed whole
+is stored for the build to reuse). The settings come from
+``[tool.listings]`` in ``pyproject.toml``, as the build's. The plugin is a
+``pytest11`` entry point: a site needs no ``-p`` or marker list for it.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from .page import Listing, PageError, missing_outputs
-from .project import Project
-from .run import PageOutcome, expected_cost
-from .verify import problems, update_command
+from ..page import Listing, PageError, missing_outputs
+from ..project import Project
+from ..run import PageOutcome, expected_cost
+from ..verify import problems, update_command
 
 PROJECT = pytest.StashKey[Project]()
+MARKS = [
+    "no_output: the listing prints nothing (its page shows no output block).",
+    "tolerance(rtol=0, atol=0): numbers in the output may differ by this much; "
+    "text must match exactly.",
+    "figure(alt): the listing draws a figure; alt is its alt text and caption.",
+    "slow: the listing runs for many seconds (it starts processes); its page "
+    "is scheduled first.",
+    "timeout(seconds): the listing's time limit (default: the timeout setting); "
+    "on expiry it and the processes it started are stopped.",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, share the cores among the workers: N workers each
-    running torch on all cores would fight over them (tiny models get many
-    times slower). An OMP_NUM_THREADS set by the caller wins."""
-    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
-    if workers and "OMP_NUM_THREADS" not in os.environ:
-        threads = max(1, (os.cpu_count() or 1) // int(workers))
-        os.environ["OMP_NUM_THREADS"] = str(threads)
+    """The listings' marks, so that ``--strict-markers`` knows them; on an
+    xdist worker, the grouping its controller picked (see below)."""
+    for mark in MARKS:
+        config.addinivalue_line("markers", mark)
+    if getattr(config, "workerinput", {}).get("listings_loadgroup"):
+        config.option.loadgroup = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Under pytest-xdist (``-n``) with no ``--dist`` of the caller's: the
+    listings of a page share an ``xdist_group``, so ``loadgroup`` runs the
+    page on one worker, and the groups go out in the order this plugin sorts
+    them (pages with a slow listing first). Before xdist's own default."""
+    option = config.option
+    if getattr(option, "numprocesses", None) and getattr(option, "dist", "") == "no":
+        option.dist = "loadgroup"
+        option.loadscopereorder = False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """A worker reads ``--dist`` from the command line, which says nothing
+    when this plugin picked it: tell it (xdist's ``workerinput``)."""
+    node.workerinput["listings_loadgroup"] = node.config.option.dist == "loadgroup"
 
 
 def _project(config: pytest.Config) -> Project:
@@ -45,8 +74,8 @@ def pytest_collection_modifyitems(
     """Pages first, those with a ``slow`` listing first of all, then the rest by
     their number of listings; other tests after, in their collected order.
 
-    pytest-xdist hands the groups to the workers in this order (the config
-    passes ``--no-loadscope-reorder``), so a page that starts processes does
+    pytest-xdist hands the groups to the workers in this order (see
+    ``pytest_cmdline_main``), so a page that starts processes does
     not finish last. A page's listings keep their order: the sort is stable
     and gives all items of a page the same rank.
     """

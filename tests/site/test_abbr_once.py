@@ -1,4 +1,4 @@
-"""listings.abbr_once: a hover definition on the first use of a term in each
+"""pytorch_mechanics.abbr_once: a hover definition on the first use of a term in each
 section, plain text after that (Markdown in, HTML out, in process)."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import markdown
 
-from listings import abbr_once
+from pytorch_mechanics import abbr_once
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFINITIONS = """
 *[batch]: A group of examples.
 *[epoch]: One pass over the training set.
@@ -20,7 +20,7 @@ DEFINITIONS = """
 """
 
 
-def html(text: str, extensions=("abbr", "listings.abbr_once")) -> str:
+def html(text: str, extensions=("abbr", "pytorch_mechanics.abbr_once")) -> str:
     md = markdown.Markdown(extensions=list(extensions))
     return md.convert(textwrap.dedent(text).strip() + "\n" + DEFINITIONS)
 
@@ -103,7 +103,7 @@ def test_terms_inside_inline_markup_lists_and_tables_are_unwrapped_in_place():
         |---|---|
         | batch | epoch |
         """,
-        extensions=("abbr", "tables", "listings.abbr_once"),
+        extensions=("abbr", "tables", "pytorch_mechanics.abbr_once"),
     )
     assert abbrs(out) == ["batch", "epoch"]
     assert f"A <em>{B}</em> and <strong>a batch</strong>, " in out
@@ -119,11 +119,11 @@ def test_code_is_left_alone():
 
 def test_the_order_of_the_extensions_does_not_matter():
     text = "A batch and a batch."
-    assert html(text, ("listings.abbr_once", "abbr")) == html(text)
+    assert html(text, ("pytorch_mechanics.abbr_once", "abbr")) == html(text)
 
 
 def test_it_runs_after_abbr_and_before_toc():
-    md = markdown.Markdown(extensions=["toc", "listings.abbr_once", "abbr"])
+    md = markdown.Markdown(extensions=["toc", "pytorch_mechanics.abbr_once", "abbr"])
     names = [name for name in md.treeprocessors._priority]
     order = [item.name for item in sorted(names, key=lambda i: -i.priority)]
     assert order.index("abbr") < order.index("abbr_once") < order.index("toc")
@@ -131,12 +131,12 @@ def test_it_runs_after_abbr_and_before_toc():
 
 
 def test_without_abbr_it_changes_nothing():
-    out = markdown.markdown("A batch and a batch.", extensions=["listings.abbr_once"])
+    out = markdown.markdown("A batch and a batch.", extensions=["pytorch_mechanics.abbr_once"])
     assert out == "<p>A batch and a batch.</p>"
 
 
 def test_one_markdown_instance_starts_afresh_on_each_page():
-    md = markdown.Markdown(extensions=["abbr", "listings.abbr_once"])
+    md = markdown.Markdown(extensions=["abbr", "pytorch_mechanics.abbr_once"])
     first = md.convert("A batch and a batch.\n" + DEFINITIONS)
     md.reset()
     second = md.convert("A batch and a batch.\n" + DEFINITIONS)
@@ -145,7 +145,7 @@ def test_one_markdown_instance_starts_afresh_on_each_page():
 
 def test_the_sites_glossary_gives_one_hover_per_term_and_section():
     glossary = (REPO / "includes" / "abbreviations.md").read_text()
-    md = markdown.Markdown(extensions=["abbr", "toc", "listings.abbr_once"])
+    md = markdown.Markdown(extensions=["abbr", "toc", "pytorch_mechanics.abbr_once"])
     out = md.convert(
         "Each epoch runs every batch; the next epoch, the next batch, and the "
         "batch after.\n\n## Later\n\nA batch per epoch, all epochs.\n\n" + glossary

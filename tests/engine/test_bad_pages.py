@@ -113,26 +113,63 @@ ROWS = [
     Row(
         "figure mark without alt text",
         "<!--pytest.mark.figure-->\n" + GOOD,
-        "docs/page.md:4: a figure mark needs its alt text: "
+        "docs/page.md:3: a figure mark needs its alt text: "
         '<!--pytest.mark.figure("what the figure shows")-->',
     ),
     Row(
         "unknown mark",
         '<!--pytest.mark.figur("x")-->\n' + GOOD,
-        "docs/page.md:4: unknown mark 'figur'; the marks are figure, no_output, "
+        "docs/page.md:3: unknown mark 'figur'; the marks are figure, no_output, "
         "slow, timeout, tolerance",
     ),
     Row(
         "mark with unbalanced parentheses",
         '<!--pytest.mark.figure("x"-->\n' + GOOD,
-        "docs/page.md:4: cannot parse mark 'pytest.mark.figure(\"x\"'; check its "
+        "docs/page.md:3: cannot parse mark 'pytest.mark.figure(\"x\"'; check its "
         "parentheses and quotes",
     ),
     Row(
         "timeout mark without seconds",
         "<!--pytest.mark.timeout-->\n" + GOOD,
-        "docs/page.md:4: a timeout mark takes the seconds the listing may run: "
-        "<!--pytest.mark.timeout(300)-->",
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark beyond any float",
+        "<!--pytest.mark.timeout(1e999)-->\n" + GOOD,
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark of many years",
+        "<!--pytest.mark.timeout(1e12)-->\n" + GOOD,
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark of no time",
+        "<!--pytest.mark.timeout(0)-->\n" + GOOD,
+        "docs/page.md:3: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+    ),
+    Row(
+        "timeout mark on the second listing",
+        GOOD.replace("greet", "hi") + "<!--pytest.mark.timeout(1e999)-->\n" + GOOD,
+        "docs/page.md:13: a timeout mark takes the seconds the listing may run, "
+        "more than 0 and at most 86400 (a day): <!--pytest.mark.timeout(300)-->",
+        snippet=SNIPPET + SNIPPET.replace("greet", "hi"),
+    ),
+    Row(
+        "tolerance mark with a word",
+        "<!--pytest.mark.tolerance(rtol='abc')-->\n" + GOOD,
+        "docs/page.md:3: a tolerance mark takes rtol= and atol= only, each a number "
+        "of 0 or more: <!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->",
+    ),
+    Row(
+        "tolerance mark below zero",
+        "<!--pytest.mark.tolerance(atol=-1e-6)-->\n" + GOOD,
+        "docs/page.md:3: a tolerance mark takes rtol= and atol= only, each a number "
+        "of 0 or more: <!--pytest.mark.tolerance(rtol=1e-4, atol=1e-6)-->",
     ),
     Row(
         "expected-output comment with no block",
@@ -152,6 +189,27 @@ ROWS = [
         "docs/page.md:4: snippets/page.py:2: the file is not UTF-8 (byte 0xe9); "
         "save it as UTF-8",
         snippet=SNIPPET.replace('"hello"', '"hello"  # caf\udce9'),
+    ),
+    Row(
+        "unclosed section of a later listing",
+        GOOD + listing("bye", "bye"),
+        "docs/page.md:14: snippets/page.py:4: section 'bye' is never closed; "
+        "add # --8<-- [end:bye] after its last line",
+        snippet=SNIPPET + '# --8<-- [start:bye]\nprint("bye")\n',
+    ),
+    Row(
+        "snippet that is not UTF-8 in a later listing",
+        GOOD + listing("bye", "bye"),
+        "docs/page.md:14: snippets/page.py:5: the file is not UTF-8 (byte 0xe9); "
+        "save it as UTF-8",
+        snippet=SNIPPET
+        + '# --8<-- [start:bye]\nprint("bye")  # caf\udce9\n# --8<-- [end:bye]\n',
+    ),
+    Row(
+        "expected output with no listing above it",
+        "<!--pytest-codeblocks:expected-output-->\n\n```text\nhello\n```\n\n" + GOOD,
+        "docs/page.md:3: an expected-output comment with no listing above it; put "
+        "it under the listing whose output it is, or delete it",
     ),
     Row("page with a BOM", "\ufeff" + GOOD, None),
     Row("page with CRLF line ends", GOOD.replace("\n", "\r\n"), None),
@@ -204,7 +262,8 @@ def test_a_bad_page_fails_build_and_tests_with_one_precise_message(
 def real_config_site(root) -> None:
     """The site's own configuration (theme, plugins, extensions, settings),
     with a nav of the one scratch page: what a writer's typo meets."""
-    for folder in ("overrides", "includes", "mechanics", "docs/stylesheets"):
+    folders = ("overrides", "includes", "mechanics", "pytorch_mechanics")
+    for folder in (*folders, "docs/stylesheets"):
         shutil.copytree(REPO / folder, root / folder)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     config = (REPO / "mkdocs.yml").read_text()

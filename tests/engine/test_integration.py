@@ -58,7 +58,7 @@ def build(site) -> subprocess.CompletedProcess:
 def pytest_on(pytester, site) -> pytest.RunResult:
     pytester.chdir()
     return pytester.runpytest_subprocess(
-        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "-v",
+        "-p", "no:cacheprovider", "-v",
         "--rootdir", str(site.root), str(site.root / "docs"),
     )  # fmt: skip
 
@@ -153,7 +153,7 @@ def test_pages_are_scheduled_slow_first_then_by_size_then_the_tests(pytester, si
     (site.root / "tests" / "test_after.py").write_text("def test_x():\n    pass\n")
     pytester.chdir()
     result = pytester.runpytest_subprocess(
-        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "--collect-only",
+        "-p", "no:cacheprovider", "--collect-only",
         "-q", "--rootdir", str(site.root), str(site.root / "tests"),
         str(site.root / "docs"),
     )  # fmt: skip
@@ -169,9 +169,10 @@ def test_pages_are_scheduled_slow_first_then_by_size_then_the_tests(pytester, si
 
 
 def test_under_xdist_each_page_runs_once_on_one_worker(site):
-    """``--dist loadgroup`` keeps a page's items together (their
-    ``xdist_group``): every listing of a page reports from one worker, and
-    the page's code runs once (each run appends a line to a file)."""
+    """A plain ``pytest -n 2`` on a site with no pytest configuration (the
+    plugin is an entry point, and picks ``--dist loadgroup``) keeps a page's
+    items together: every listing of a page reports from one worker, and the
+    page's code runs once (each run appends a line to a file)."""
     runs = site.root / "runs.txt"
     for name in ("one", "two"):
         site.snippet(
@@ -189,8 +190,8 @@ def test_under_xdist_each_page_runs_once_on_one_worker(site):
             name, "".join(listing(f"s{i}", str(i), f"{name}.py") for i in range(4))
         )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "listings.pytest_plugin", "-p",
-         "no:cacheprovider", "-n", "2", "--dist", "loadgroup", "-v", "docs"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2",
+         "-v", "docs"],
         cwd=site.root, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]

@@ -31,7 +31,7 @@ SNIPPET = """
 def run(pytester, *args: str) -> pytest.RunResult:
     pytester.chdir()
     return pytester.runpytest_subprocess(
-        "-p", "listings.pytest_plugin", "-p", "no:cacheprovider", "-v",
+        "-p", "no:cacheprovider", "-v",
         "--rootdir", str(pytester.path), *args,
     )  # fmt: skip
 

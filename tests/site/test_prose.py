@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, listing
 
 from listings import Project
-from listings.prose import check, scan, unquoted_numbers
+from pytorch_mechanics.prose import check, scan
 
 PROJECT = Project.from_root(REPO)
 
@@ -25,7 +25,10 @@ PROJECT = Project.from_root(REPO)
     "path", PROJECT.page_paths(), ids=lambda p: p.relative_to(REPO).as_posix()
 )
 def test_prose_numbers_are_printed_by_the_page(path):
-    problems = unquoted_numbers(PROJECT.load(path))
+    page = PROJECT.load(path)
+    outputs = [listing.expected or "" for listing in page.listings]
+    code = [listing.code for listing in page.listings]
+    problems = check(page.text, page.name, outputs, code)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
@@ -173,10 +176,13 @@ SNIPPET = """
     # --8<-- [end:loss]
 """
 
-MKDOCS_YML = """
+MKDOCS_YML = f"""
 site_name: Test site
 plugins:
   - listings
+# The site's hook, which checks the prose.
+hooks:
+  - {REPO / "pytorch_mechanics" / "hooks.py"}
 markdown_extensions:
   - attr_list
   - footnotes

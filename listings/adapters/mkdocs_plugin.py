@@ -3,10 +3,9 @@
 ``on_files`` runs every page (or takes its results from the cache) and adds
 its figures (light and dark), its notebook and the snippet files it shows as
 generated files; ``on_page_markdown`` puts each listing's fresh output and
-figures under it and checks the numbers in the prose; ``on_page_content``
-links API names and renders TeX as MathML. A listing that raises or prints
-something other than its committed output is logged as an error, which
-fails ``mkdocs build --strict``.
+figures under it; ``on_page_content`` renders TeX as MathML. A listing that
+raises or prints something other than its committed output is logged as an
+error, which fails ``mkdocs build --strict``.
 
 With the mkdocs-jupyter plugin listed after this one, each chapter also gets
 a notebook view: the chapter's notebook, which mkdocs-jupyter renders as a
@@ -25,6 +24,7 @@ import logging
 import posixpath
 import threading
 import time
+import typing
 from pathlib import Path
 
 import jinja2
@@ -34,41 +34,49 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import api_links, site
-from .files import write_if_changed
-from .mathml import arithmatex_to_mathml
-from .notebook import view_html
-from .page import Page, PageError
-from .project import Project
-from .result import Result
-from .rewrite import fence
-from .warm import Previews, supported
+from .. import render
+from ..files import write_if_changed
+from ..mathml import arithmatex_to_mathml
+from ..notebook import view_html
+from ..page import Page, PageError
+from ..project import Project
+from ..result import Result
+from ..rewrite import fence
+from ..settings import Settings
+from ..warm import Previews, supported
 
 log = logging.getLogger("mkdocs.plugins.listings")
 
 
-class ListingsConfig(Config):
-    """Overrides of the site's ``[tool.listings]`` settings, for the build."""
+def _option(kind) -> config_options.BaseConfigOption:
+    """The MkDocs option for a setting of type ``kind``; unset (None) keeps
+    the ``[tool.listings]`` value."""
+    origin = typing.get_origin(kind) or kind
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        option = config_options.ListOfItems(config_options.Type(item))
+    elif kind is float:
+        option = config_options.Type((int, float))
+    else:
+        option = config_options.Type(origin)
+    return config_options.Optional(option)
 
-    jobs = config_options.Optional(config_options.Type(int))
-    timeout = config_options.Optional(config_options.Type((int, float)))
-    cache = config_options.Optional(config_options.Type(bool))
-    cache_dir = config_options.Optional(config_options.Type(str))
-    data_dirs = config_options.Optional(
-        config_options.ListOfItems(config_options.Type(str))
-    )
-    packages = config_options.Optional(
-        config_options.ListOfItems(config_options.Type(str))
-    )
-    dark_palette = config_options.Optional(config_options.Type(dict))
-    provenance = config_options.Optional(config_options.Type(str))
-    notebook_intro = config_options.Optional(config_options.Type(str))
-    # What the site says above a notebook view.
-    view_heading = config_options.Type(
+
+def _config() -> type[Config]:
+    """The plugin's options: one per setting, made from the settings' own
+    fields, so that what ``[tool.listings]`` accepts ``mkdocs.yml`` accepts
+    too; and the notebook view's heading, which only MkDocs shows."""
+    kinds = typing.get_type_hints(Settings)
+    options = {f.name: _option(kinds[f.name]) for f in dataclasses.fields(Settings)}
+    options["view_heading"] = config_options.Type(
         str,
         default="The chapter {chapter} as a Jupyter notebook, with the outputs "
         "its listings printed.",
     )
+    return type("ListingsConfig", (Config,), options)
+
+
+ListingsConfig = _config()
 
 
 class TemplateCache(jinja2.BytecodeCache):
@@ -136,7 +144,6 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.pages: dict[str, PageEntry] = {}
         self.broken: set[str] = set()  # pages shown as an error page
         self.views: dict[str, NotebookView] = {}
-        self.resolutions: api_links.Resolutions | None = None
         self.seconds = 0.0  # in this plugin's handlers, this build
         self.site_url = ""
         self.templates = TemplateCache()
@@ -163,22 +170,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.seconds = 0.0
         self.site_url = config.site_url or ""
         root = Path(config.config_file_path).parent
-        overrides = {
-            name: self.config[name]
-            for name in (
-                "jobs",
-                "timeout",
-                "cache",
-                "cache_dir",
-                "data_dirs",
-                "packages",
-                "dark_palette",
-                "provenance",
-                "notebook_intro",
-            )
-        }
+        overrides = {f.name: self.config[f.name] for f in dataclasses.fields(Settings)}
         self.project = Project.from_root(root, **overrides)
-        self.resolutions = api_links.Resolutions(root / ".cache" / "api_links.json")
         return config
 
     def on_env(self, env, config, files):
@@ -222,7 +215,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             self.pages[file.src_uri] = PageEntry(page, outcome.results, figures)
             self._add_notebooks(files, config, file)
             for snippet in page.snippets:
-                uri = f"{site.SNIPPETS}/{project.snippets.relative(snippet)}"
+                uri = f"{render.SNIPPETS}/{project.snippets.relative(snippet)}"
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(snippet)))
         project.cache.clean(pages)
@@ -271,7 +264,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     def _provenance(self) -> str:
         """The home page's line on what printed every page's outputs."""
         results = [r for entry in self.pages.values() for r in entry.results]
-        return site.site_provenance(results, len(self.pages))
+        return render.site_provenance(self.project.settings, results, len(self.pages))
 
     @timed
     def on_nav(self, nav, config, files):
@@ -322,7 +315,6 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         return tuple(sorted(found))
 
     def on_post_build(self, config) -> None:
-        self.resolutions.save()
         log.info("the listings plugin's handlers took %.3f s", self.seconds)
         if self.serving and self.previews is None:
             # Warm a preview worker per page while the reader looks at the
@@ -357,21 +349,14 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             )
 
     def _add_figures(self, files, config, file, page, results) -> list:
-        uris = site.figure_uris(file.src_uri, page, results)
-        for result, row in zip(results, uris, strict=True):
-            for number, (light, dark) in enumerate(row):
-                files.append(
-                    File.generated(config, light, content=result.figures[number])
-                )
-                if dark is not None:
-                    image = result.dark_figures[number]
-                    files.append(File.generated(config, dark, content=image))
-        return uris
+        for uri, image in render.figure_files(file.src_uri, page, results).items():
+            files.append(File.generated(config, uri, content=image))
+        return render.figure_uris(file.src_uri, page, results)
 
     # Notebooks ------------------------------------------------------------------
 
     def _notebook(self, file: File, links=None) -> str:
-        """``site.notebook``, kept across the rebuilds of ``mkdocs serve`` by
+        """``render.notebook``, kept across the rebuilds of ``mkdocs serve`` by
         everything it is made of (the page, the files it includes, the
         results, the figure links), so an unchanged chapter's notebooks are
         not made again after each edit."""
@@ -385,7 +370,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             bare = dataclasses.replace(result, figures=[], dark_figures=[], seconds=0)
             key.update(repr(bare).encode())
         key = key.hexdigest()
-        text = self.notebooks.get(key) or site.notebook(
+        text = self.notebooks.get(key) or render.notebook(
             self.project, entry.page, entry.results, file.src_uri, self.site_url, links
         )
         self.notebooks_now[key] = text
@@ -393,16 +378,16 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def _add_notebooks(self, files: Files, config, file: File) -> None:
         """The chapter's notebook for download and, with mkdocs-jupyter, its view."""
-        download = site.notebook_uri(file.src_uri)
+        download = render.notebook_uri(file.src_uri)
         files.append(File.generated(config, download, content=self._notebook(file)))
         if "mkdocs-jupyter" not in config.plugins:
             return
         entry = self.pages[file.src_uri]
-        uri = site.view_uri(file.src_uri)
-        stem = site.stem(uri)
+        uri = render.view_uri(file.src_uri)
+        stem = render.stem(uri)
         here = stem if config.use_directory_urls else posixpath.dirname(stem)
         view = NotebookView(
-            file, site.title_of(entry.page, posixpath.basename(stem)), download
+            file, render.title_of(entry.page, posixpath.basename(stem)), download
         )
         links = []
         for listing, uris in zip(entry.page.listings, entry.figures, strict=True):
@@ -417,10 +402,10 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
                 )
                 row.append(link)
             links.append(row)
-        # A file of its own under .cache (mkdocs-jupyter reads a notebook
+        # A file of its own under work_dir (mkdocs-jupyter reads a notebook
         # from its source folder); mkdocs-jupyter's on_files, after this one,
         # makes it a page, linked from its chapter, not in the navigation.
-        source = self.project.root / ".cache"
+        source = self.project.work
         write_if_changed(source / uri, self._notebook(file, links))
         page_file = File(
             uri,
@@ -441,19 +426,9 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             # A notebook view repeats its chapter: search finds the chapter.
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
             return markdown
-        if site.VERIFIED_WITH in markdown:
-            markdown = markdown.replace(site.VERIFIED_WITH, self._provenance())
+        if render.VERIFIED_WITH in markdown:
+            markdown = markdown.replace(render.VERIFIED_WITH, self._provenance())
         entry = self.pages.get(src_uri)
-        if src_uri not in self.broken:
-            root = self.project.root
-            path = Path(page.file.abs_src_path).resolve()
-            where = path.relative_to(root).as_posix()
-            text = entry.page.text if entry else path.read_text(encoding="utf-8")
-            found = site.prose_problems(
-                self.project, text, where, entry and entry.page, entry and entry.results
-            )
-            for problem in found:
-                log.error("prose: %s", problem)
         if entry is None:
             return markdown
         current = entry.page
@@ -463,8 +438,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             except PageError as exc:
                 log.error(str(exc))
                 return markdown
-        view = site.view_uri(src_uri) in self.views
-        text, found = site.page_markdown(
+        view = render.view_uri(src_uri) in self.views
+        text, found = render.page_markdown(
             self.project, current, entry.results, src_uri, view
         )
         for problem in found:
@@ -476,19 +451,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         view = self.views.get(page.file.src_uri)
         if view is not None:
             return self._fit_view(html_text, view, page, files)
-        html_text = arithmatex_to_mathml(html_text)
-        if page.file.src_uri in self.broken:
-            return html_text
-        root = self.project.root
-        path = Path(page.file.abs_src_path).resolve()
-        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path
-        source = page.file.content_string
-
-        def report(code: str, name: str, reason: str) -> None:
-            log.error(api_links.unresolved_message(where, source, code, name, reason))
-
-        text, _ = api_links.link_api_names(html_text, self.resolutions, report)
-        return text
+        return arithmatex_to_mathml(html_text)
 
     # Notebook views -------------------------------------------------------------
 
@@ -552,9 +515,10 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         name = html.escape(posixpath.basename(view.download), quote=True)
         link = f'<a href="{chapter}">{html.escape(view.title)}</a>'
         said = html.escape(self.config.view_heading).replace("{chapter}", link)
+        download_label = html.escape(self.project.settings.labels["download"])
         return (
             f'<p class="page-provenance">{said} '
-            f'<a href="{notebook}" download="{name}">Download notebook</a></p>'
+            f'<a href="{notebook}" download="{name}">{download_label}</a></p>'
         )
 
 

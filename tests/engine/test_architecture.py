@@ -1,5 +1,7 @@
-"""The engine's shape: a core that imports no host, adapters that use their
-hosts' public APIs only, a worker that imports nothing of them, no cycles."""
+"""The engine's shape, in two layers a newcomer sees as folders: the engine
+(``listings/``), which imports no host and no adapter, and its adapters
+(``listings/adapters/``), which use their hosts' public APIs only; a worker
+that imports nothing of either, no cycles."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from conftest import REPO, listing
 
 PACKAGE = REPO / "listings"
-ADAPTERS = {"mkdocs_plugin", "pytest_plugin", "cli", "__main__"}
+ADAPTERS = "listings.adapters"
 HOSTS = {"mkdocs", "material", "pytest", "_pytest", "xdist", "mkdocs_jupyter"}
 # The private surfaces of other libraries the engine once patched or called.
 PRIVATE = [
@@ -47,39 +49,52 @@ PRIVATE_ACCESS = re.compile(
 
 
 def project_files() -> list[Path]:
-    files = [*PACKAGE.glob("*.py"), *(REPO / "tests").glob("*.py")]
+    files = [*PACKAGE.rglob("*.py"), *(REPO / "tests").rglob("*.py")]
+    files += [*(REPO / "pytorch_mechanics").glob("*.py")]
     files += [*(REPO / "bench").glob("*.py"), REPO / "mkdocs.yml"]
     return [f for f in files if f.name != Path(__file__).name]
 
 
+def module_name(path: Path) -> str:
+    """``listings.adapters.cli`` for listings/adapters/cli.py."""
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def imports(path: Path) -> set[str]:
     """Every module ``path`` imports, at the top or inside a function, with
-    the package's relative imports made absolute (``listings.page``)."""
+    relative imports made absolute (``from ..page import Page`` in
+    listings/adapters/cli.py is ``listings.page``)."""
+    package = module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = "listings" + (f".{node.module}" if node.module else "")
-                found.add(base)
-                if not node.module:
-                    found |= {f"listings.{alias.name}" for alias in node.names}
+                base = (
+                    package.rsplit(".", node.level - 1)[0]
+                    if node.level > 1
+                    else package
+                )
+                if node.module:
+                    found.add(f"{base}.{node.module}")
+                else:
+                    found |= {f"{base}.{alias.name}" for alias in node.names}
             else:
                 found.add(node.module)
     return found
 
 
 def graph() -> dict[str, set[str]]:
-    modules = {p.stem: p for p in PACKAGE.glob("*.py")}
-    edges = {}
-    for name, path in modules.items():
-        edges[name] = {
-            module.split(".")[1]
-            for module in imports(path)
-            if module.startswith("listings.") and module.split(".")[1] in modules
-        }
-    return edges
+    """The package's modules and which of them each one imports."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    return {
+        name: {m for m in imports(path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
 
 
 def test_the_private_surfaces_of_other_libraries_are_used_nowhere():
@@ -111,16 +126,39 @@ def test_the_package_has_no_import_cycle():
     assert not cycles, cycles
 
 
-def test_no_module_of_the_core_imports_an_adapter_or_a_host():
+def test_no_module_of_the_engine_imports_an_adapter_or_a_host():
     edges = graph()
-    for name, targets in edges.items():
-        if name in ADAPTERS or name == "__init__":
+    engine = [name for name in edges if not name.startswith(ADAPTERS)]
+    assert {"listings.page", "listings.run", "listings.verify"} <= set(engine)
+    for name in engine:
+        if name in {"listings", "listings.__main__"}:  # the package's doors
             continue
-        assert not targets & ADAPTERS, (
-            f"listings/{name}.py imports {targets & ADAPTERS}"
-        )
-        hosts = {m.split(".")[0] for m in imports(PACKAGE / f"{name}.py")} & HOSTS
-        assert not hosts, f"listings/{name}.py imports {hosts}"
+        adapters = {m for m in edges[name] if m.startswith(ADAPTERS)}
+        assert not adapters, f"{name} imports {adapters}"
+        path = REPO / (name.replace(".", "/") + ".py")
+        hosts = {m.split(".")[0] for m in imports(path)} & HOSTS
+        assert not hosts, f"{name} imports {hosts}"
+
+
+def test_the_adapters_are_the_only_modules_that_import_their_hosts():
+    edges = graph()
+    adapters = sorted(name for name in edges if name.startswith(ADAPTERS + "."))
+    assert adapters == [
+        "listings.adapters.cli",
+        "listings.adapters.mkdocs_plugin",
+        "listings.adapters.prebuild",
+        "listings.adapters.pytest_plugin",
+    ]
+    hosts = {
+        name: {
+            m.split(".")[0]
+            for m in imports(PACKAGE.parent / (name.replace(".", "/") + ".py"))
+        }
+        & HOSTS
+        for name in adapters
+    }
+    assert hosts["listings.adapters.mkdocs_plugin"] == {"mkdocs"}
+    assert hosts["listings.adapters.pytest_plugin"] == {"pytest"}
 
 
 def test_the_worker_imports_only_the_standard_library():
@@ -179,3 +217,15 @@ def test_a_page_runs_through_the_core_without_mkdocs_or_pytest_in_either_process
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "the worker imported: []\nthe engine imported: []\n"
+
+
+def test_neither_the_engine_nor_its_adapters_import_the_sites_own_code():
+    """The site (pytorch_mechanics/) sits on the engine, never under it."""
+    site = REPO / "pytorch_mechanics"
+    assert (site / "hooks.py").is_file()
+    for path in PACKAGE.rglob("*.py"):
+        found = {m for m in imports(path) if m.split(".")[0] == site.name}
+        assert not found, f"{path.relative_to(REPO)} imports {found}"
+    for path in site.glob("*.py"):
+        adapters = {m for m in imports(path) if m.startswith(ADAPTERS)}
+        assert not adapters, f"{path.relative_to(REPO)} imports {adapters}"

@@ -11,7 +11,7 @@ term and the text after it (its tail) rejoin the text around them.
 Only the ``<abbr>`` elements that ``abbr`` made are touched (the term is one
 of its abbreviations, with its definition as the title). Use it beside
 ``abbr``, in mkdocs.yml or ``markdown.Markdown(extensions=["abbr",
-"listings.abbr_once"])``.
+"pytorch_mechanics.abbr_once"])``.
 """
 
 from __future__ import annotations

@@ -166,7 +166,8 @@ def test_serve_stores_its_first_build_and_previews_the_edits_after_it(site, capl
         os.chdir(here)
     assert cache._file(page).read_bytes() == stored  # the previews stored nothing
     html = (site.root / "site" / "page" / "index.html").read_text()
-    assert "100" in html
+    # The last edit's preview, as the listing's output (not its code).
+    assert '<div class="listing-output highlight"><pre><span></span><code>100\n' in html
 
 
 def test_the_theme_templates_are_compiled_once_for_every_rebuild():
@@ -175,7 +176,7 @@ def test_the_theme_templates_are_compiled_once_for_every_rebuild():
     compiled."""
     import jinja2
 
-    from listings.mkdocs_plugin import TemplateCache
+    from listings.adapters.mkdocs_plugin import TemplateCache
 
     cache = TemplateCache()
     loader = jinja2.DictLoader({"page.html": "Hello {{ name }}"})

@@ -32,6 +32,16 @@ SPAWN = (
     'with open("PID_FILE", "w") as out:\n'
     "    out.write(str(child.pid))\n"
 )
+# A process in a session of its own, out of the worker's process group.
+DETACH = SPAWN.replace('"600"])', '"600"], start_new_session=True)')
+# An orphan in a session of its own: its parent ended (a daemon, torchrun's
+# workers after a killed torchrun).
+ORPHAN = (
+    "import subprocess\n"
+    "import sys\n"
+    "\n"
+    f"subprocess.run([sys.executable, '-c', {DETACH!r}], check=True)\n"
+)
 
 
 @dataclass
@@ -42,6 +52,7 @@ class Row:
     message: str | None  # None: the page passes
     mark: str = ""
     stops_the_page: bool = True  # the listings after it do not run
+    after: str = "True"  # what the next listing prints (the folder it runs in)
 
 
 ROWS = [
@@ -72,9 +83,27 @@ ROWS = [
         "exception instead",
     ),
     Row(
+        # As in Jupyter: the next listing runs where this one left it.
         "os.chdir away",
         'import os\n\nos.chdir("/")\nprint(os.getcwd())\n',
         "/",
+        None,
+        after="False",
+    ),
+    Row(
+        "delete its own folder",
+        "import os\nimport shutil\n\nshutil.rmtree(os.getcwd())\n",
+        "x",
+        f"{WHERE} deleted the folder it runs in (its working folder), where "
+        "the page's later listings run; work in a folder of its own "
+        "(tempfile.TemporaryDirectory()) instead",
+    ),
+    Row(
+        # As in Jupyter: what a child process prints is the listing's output.
+        "print from a child process",
+        'import subprocess\n\nsubprocess.run(["echo", "from a child"], check=True)\n'
+        'print("from the listing")\n',
+        "from a child\nfrom the listing",
         None,
     ),
     Row(
@@ -107,6 +136,27 @@ ROWS = [
         None,
     ),
     Row(
+        "spawn a process in a session of its own",
+        DETACH + 'print("started")\n',
+        "started",
+        None,
+    ),
+    Row(
+        "leave an orphan in a session of its own",
+        ORPHAN + 'print("started")\n',
+        "started",
+        None,
+    ),
+    Row(
+        "detach a process, then loop forever",
+        DETACH + "while True:\n    pass\n",
+        "x",
+        f"{WHERE.replace(':3', ':4')} did not finish within its time limit of "
+        "2 s; it and the processes it started were stopped. Make it faster, "
+        "or give it more time with a <!--pytest.mark.timeout(SECONDS)--> mark above it",
+        mark="<!--pytest.mark.timeout(2)-->\n",
+    ),
+    Row(
         "loop forever",
         SPAWN + "while True:\n    pass\n",
         "x",
@@ -127,7 +177,8 @@ def make_site(root: Path, row: Row) -> None:
     code = code.replace("PID_FILE", str(root / "child.pid"))
     (root / "snippets" / "page.py").write_text(code)
     page = "# Page\n\n" + row.mark + listing("bad", row.output)
-    (root / "docs" / "page.md").write_text(page + listing("after", "True"))
+    page += listing("after", row.after)
+    (root / "docs" / "page.md").write_text(page)
 
 
 def gone(pid: int) -> bool:
@@ -190,6 +241,10 @@ def test_the_default_limit_comes_from_the_settings_or_the_environment(
     assert limit_of(item, Settings.read(site.root)) == 9
     monkeypatch.setenv("LISTINGS_TIMEOUT", "7")
     assert limit_of(item, Settings.read(site.root)) == 7
+    for beyond in ("1e999", "1e12", "0"):
+        monkeypatch.setenv("LISTINGS_TIMEOUT", beyond)
+        with pytest.raises(ValueError, match="LISTINGS_TIMEOUT: a listing's time"):
+            Settings.read(site.root)
 
 
 ENGINE = """
@@ -201,10 +256,11 @@ list(project.run([project.load(project.root / "docs" / "page.md")]))
 """
 
 
-def test_a_killed_engine_leaves_no_page_process_behind(tmp_path):
+@pytest.mark.parametrize("spawn", [SPAWN, DETACH], ids=["child", "detached"])
+def test_a_killed_engine_leaves_no_page_process_behind(tmp_path, spawn):
     root = tmp_path / "site"
     root.mkdir()
-    row = Row("spawn, then hang", SPAWN + "import time\n\ntime.sleep(600)\n", "x", "")
+    row = Row("spawn, then hang", spawn + "import time\n\ntime.sleep(600)\n", "x", "")
     make_site(root, row)
     engine = subprocess.Popen([sys.executable, "-c", ENGINE, str(root)], cwd=root)
     try:

@@ -9,8 +9,9 @@ from a source is exempt in a paragraph that cites it with a footnote
 (``[^he2015]``) or that lists it in an invisible ``<!--quoted: 4.5 0.25-->``.
 Dotted versions (``2.14.1``, ``Python 3.10``) are not results and are skipped.
 
-The build checks the prose against the fresh outputs, the tests against the
-committed ones (which the tests verify separately).
+The build (the site's hook, ``pytorch_mechanics.hooks``) and the tests
+check the prose against the committed outputs, which the build and the
+tests verify against fresh runs.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from decimal import (
     Decimal,
     InvalidOperation,
 )
-
-from .page import Page
 
 # A number as prose writes it: -0.0898, 95.6%, 1,234.5, 4.1e-8.
 PROSE_NUMBER = re.compile(
@@ -317,11 +316,3 @@ def check(
         if not restates(number, printed, constants):
             problems.append(unmatched_message(where, number))
     return problems
-
-
-def unquoted_numbers(page: Page, outputs: Iterable[str] | None = None) -> list[str]:
-    """Check a loaded page; ``outputs`` default to its committed outputs."""
-    if outputs is None:
-        outputs = [listing.expected or "" for listing in page.listings]
-    code = [listing.code for listing in page.listings]
-    return check(page.text, page.name, outputs, code)

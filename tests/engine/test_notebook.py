@@ -195,3 +195,51 @@ def test_the_notebook_runs_the_same_in_a_jupyter_kernel_in_an_empty_folder(
     figures = [o for o in code[1].outputs if "image/png" in o.get("data", {})]
     assert len(figures) == 1
     assert (folder / "helpers" / "numbers.py").read_text() == "TOTAL = 6 * 7\n"
+
+
+JUPYTER_LIKE = """
+# --8<-- [start:child]
+import os
+import subprocess
+
+_ = subprocess.run(["echo", "from a child"], check=True)
+# --8<-- [end:child]
+
+# --8<-- [start:away]
+os.chdir("/")
+# --8<-- [end:away]
+
+# --8<-- [start:where]
+print(os.getcwd())
+# --8<-- [end:where]
+"""
+
+
+def test_a_page_runs_as_jupyter_runs_its_notebook(site, tmp_path):
+    """A child process's output is the cell's, and the working folder a
+    cell leaves is the next cell's: on the page and in a Jupyter kernel."""
+    site.snippet("page", JUPYTER_LIKE)
+    site.page(
+        "page",
+        listing("child", "from a child")
+        + "<!--pytest.mark.no_output-->\n"
+        + listing("away", None)
+        + listing("where", "/"),
+    )
+    page = site.load("page")
+    results = PageRun(page, site.root).run_all()
+    notebook = nbformat.reads(page_notebook(page, results, "Intro."), as_version=4)
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    # ipykernel captures a child's output, but not under pytest: as a reader's.
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    NotebookClient(
+        notebook, timeout=120, resources={"metadata": {"path": str(folder)}}
+    ).execute(env=env)
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for item, result, cell in zip(page.listings, results, cells, strict=True):
+        printed = "".join(
+            o.get("text", "") for o in cell.outputs if o.output_type == "stream"
+        )
+        assert not problems(item, result, site.root)
+        assert outputs_match(item, printed), (item.name, printed)

@@ -1,13 +1,13 @@
 """What a built page shows beyond its committed Markdown, made without MkDocs:
-its fresh outputs and figures, the line under its title, its notebook, and
-the check of the numbers in its prose. The MkDocs plugin and the pre-build
-command for other generators (``listings prebuild``) both use these."""
+its fresh outputs and figures, the line under its title, and its notebook.
+The MkDocs plugin and the pre-build command for other generators
+(``listings prebuild``) both use these."""
 
 from __future__ import annotations
 
+import platform
 import posixpath
 
-from . import prose
 from .files import version
 from .jupyter_markdown import chapter_link
 from .notebook import page_notebook
@@ -16,6 +16,7 @@ from .project import Project
 from .result import Result
 from .rewrite import rendered
 from .run import setup_code
+from .settings import Settings
 from .verify import problems
 
 FIGURES = "figures"
@@ -49,6 +50,18 @@ def figure_uris(src_uri: str, page: Page, results: list[Result]) -> list[list]:
     ]
 
 
+def figure_files(src_uri: str, page: Page, results: list[Result]) -> dict[str, bytes]:
+    """Every figure file of the page: {URI: PNG bytes}, light and dark."""
+    files = {}
+    uris = figure_uris(src_uri, page, results)
+    for result, row in zip(results, uris, strict=True):
+        for number, (light, dark) in enumerate(row):
+            files[light] = result.figures[number]
+            if dark is not None:
+                files[dark] = result.dark_figures[number]
+    return files
+
+
 def notebook_uri(src_uri: str) -> str:
     """The chapter's notebook for download, in the folder of its view."""
     name = stem(src_uri)
@@ -60,11 +73,20 @@ def view_uri(src_uri: str) -> str:
     return f"{NOTEBOOKS}/{stem(src_uri)}.ipynb"
 
 
-def verified_with(results: list[Result]) -> str:
-    """The torch build and device the outputs come from, read at build time."""
+class _Versions(dict):
+    """{version[NAME]}: an installed distribution's version, looked up."""
+
+    def __missing__(self, name: str) -> str:
+        return version(name)
+
+
+def verified_with(settings: Settings, results: list[Result]) -> str:
+    """What printed the outputs (the ``versions`` setting), read at build time."""
     devices = sorted({r.device for r in results})
     where = " and ".join("the CPU" if d == "cpu" else d for d in devices)
-    return f"torch {version('torch')} on {where}"
+    return settings.versions.format(
+        python=platform.python_version(), version=_Versions(), devices=where
+    )
 
 
 def title_of(page: Page, fallback: str) -> str:
@@ -86,7 +108,7 @@ def notebook(
     published site), or, with ``figure_links``, for its view on the site."""
     settings = project.settings
     intro = settings.notebook_intro.format(
-        page=page.name, versions=verified_with(results)
+        page=page.name, versions=verified_with(settings, results)
     )
     names = [*settings.packages, *settings.requirements]
     pins = " ".join(f'"{name}=={version(name)}"' for name in names)
@@ -100,20 +122,6 @@ def notebook(
     link = chapter_link(site_url, src_uri) if figure_links is None else str
     expand = project.snippets.expand
     return page_notebook(page, results, intro, expand, figure_links, setup, link)
-
-
-def prose_problems(
-    project: Project, text: str, where: str, page: Page | None, results
-) -> list[str]:
-    """A number in the prose must be one a listing of the page printed."""
-    if page is None:
-        return prose.check(text, where, [], [])
-    outputs = [result.stdout for result in results]
-    # A listing with a tolerance may print other last digits than its
-    # committed output (which was verified within the tolerance).
-    outputs += [item.expected or "" for item in page.listings if item.mark("tolerance")]
-    code = [item.code for item in page.listings]
-    return prose.check(page.text, page.name, outputs, code)
 
 
 def page_markdown(
@@ -138,15 +146,17 @@ def page_markdown(
     code = ", ".join(f"[`{u}`]({posixpath.relpath(u, here)})" for u in uris)
     name = posixpath.basename(stem(src_uri))
     download = posixpath.relpath(notebook_uri(src_uri), here)
+    labels = project.settings.labels
     shown = ""
     if view:
-        shown = f"[View as notebook]({posixpath.relpath(view_uri(src_uri), here)}) · "
+        view_link = posixpath.relpath(view_uri(src_uri), here)
+        shown = f"[{labels['view']}]({view_link}) · "
     said = project.settings.provenance.format(
-        versions=verified_with(results), page=page.name
+        versions=verified_with(project.settings, results), page=page.name
     )
     line = (
-        f"{said} Code: {code} · {shown}"
-        f'[Download notebook]({download}){{ download="{name}.ipynb" }}\n'
+        f"{said} {labels['code']} {code} · {shown}"
+        f'[{labels["download"]}]({download}){{ download="{name}.ipynb" }}\n'
         "{ .page-provenance }"
     )
     lines = text.split("\n")
@@ -155,9 +165,8 @@ def page_markdown(
     return "\n".join(lines), [p for issues in found for p in issues]
 
 
-def site_provenance(results: list[Result], pages: int) -> str:
+def site_provenance(settings: Settings, results: list[Result], pages: int) -> str:
     """The home page's sentence on what printed the site's outputs."""
-    return (
-        f"The outputs on this site were printed by {verified_with(results)}: "
-        f"{len(results)} listings on {pages} pages."
+    return settings.site_provenance.format(
+        versions=verified_with(settings, results), listings=len(results), pages=pages
     )

@@ -13,7 +13,7 @@ qualified name. A name that does not resolve (a typo, an API removed in an
 upgrade) is logged as an error, so `mkdocs build --strict` fails, naming the
 page, the line and the name. No request is made: resolutions are kept in
 `.cache/api_links.json` for the installed versions, so a warm build need not
-import the packages. The MkDocs plugin (``listings.mkdocs_plugin``) calls
+import the packages. The MkDocs plugin (``listings.adapters.mkdocs_plugin``) calls
 ``link_api_names`` on each page's HTML.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
-from .files import version, write_atomically
+from listings.files import version, write_atomically
 
 # How pages write a package (d2l and the Lightning docs use these aliases).
 ALIASES = {
@@ -504,9 +504,10 @@ def unresolved_message(where: str, source: str, code: str, name: str, reason: st
 
 
 class ApiLinksExtension(Extension):
-    """``markdown_extensions: [listings.api_links]``: API names linked for a
-    generator that runs no MkDocs plugin (Zensical); the MkDocs plugin links
-    them itself and fails the strict build on a name that does not resolve."""
+    """``markdown_extensions: [pytorch_mechanics.api_links]``: API names linked for a
+    generator that runs no MkDocs plugin (Zensical); under MkDocs the site's
+    hook (``pytorch_mechanics.hooks``) links them and fails the strict build
+    on a name that does not resolve."""
 
     def __init__(self, **kwargs):
         self.config = {"cache": [".cache/api_links.json", "where resolutions are kept"]}

@@ -9,7 +9,12 @@ from conftest import listing, run_page
 
 from listings import Cache, Settings
 
-SETTINGS = Settings(cache_dir=".cache")
+# The site names what else changes its listings' outputs.
+SETTINGS = Settings(
+    cache_dir=".cache",
+    environment=["ATEN_CPU_CAPABILITY"],
+    device_files=["/dev/nvidiactl"],
+)
 SNIPPET = """
     # --8<-- [start:count]
     import itertools
@@ -116,6 +121,12 @@ def test_the_numeric_environment_changes_the_key(site, monkeypatch):
     # What a worker is given counts, not only this process's environment.
     given = CACHE.environment(site.root, {"OMP_NUM_THREADS": "2"})
     assert CACHE.key(page, given) == kernels
+    # A variable the site does not name is not in the key.
+    unnamed = Cache(".", Settings(cache_dir=".cache"))
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    other = unnamed.key(page, unnamed.environment(site.root))
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    assert unnamed.key(page, unnamed.environment(site.root)) == other
 
 
 def test_the_worker_that_runs_the_listings_is_in_the_key(site, tmp_path):

@@ -1,4 +1,4 @@
-"""API names in inline code link to the official reference (listings.api_links).
+"""API names in inline code link to the official reference (pytorch_mechanics.api_links).
 
 The URL rules are checked name by name against where the PyTorch, torchvision,
 Lightning and torchmetrics documentation put each kind of object; a scratch
@@ -13,7 +13,9 @@ import sys
 
 import pytest
 
-from listings import api_links
+from conftest import REPO
+
+from pytorch_mechanics import api_links
 
 TORCH = "https://docs.pytorch.org/docs/stable/"
 VISION = "https://docs.pytorch.org/vision/stable/"
@@ -160,10 +162,13 @@ def test_resolutions_are_kept_for_the_installed_versions(tmp_path):
     assert api_links.Resolutions(path).url("torch.zeros") == EXPECTED["torch.zeros"]
 
 
-MKDOCS_YML = """
+MKDOCS_YML = f"""
 site_name: Test site
 plugins:
   - listings
+# The site's hook, which links the API names.
+hooks:
+  - {REPO / "pytorch_mechanics" / "hooks.py"}
 nav:
   - Page: page.md
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -113,3 +114,25 @@ def test_the_ddp_script_holds_the_lightning_chapters_classes_unchanged():
     script = classes(REPO / "snippets" / "ddp" / "lightning_ddp.py")
     for name in ("MNISTDataModule", "LitMLP"):
         assert script[name] == chapter[name], f"{name} differs"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_a_page_limit_of_its_own_fits_inside_the_engine_limit(path):
+    """A listing that runs a script under a limit of its own (``run_script``,
+    ``TIME_LIMIT``) gets a longer one from the engine, so that the page's
+    own limit, with its message and its cleanup, is the one that expires."""
+    from listings.run import limit_of
+
+    page = PROJECT.load(path)
+    code = "\n".join(listing.code for listing in page.listings)
+    own = [float(n) for n in re.findall(r"^TIME_LIMIT = ([\d.]+)", code, re.M)]
+    for listing in page.listings:
+        calls = [
+            node
+            for node in ast.walk(ast.parse(listing.code))
+            if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "run_script"
+            and not any(k.arg == "time_limit" for k in node.keywords)
+        ]
+        if own and calls:
+            assert limit_of(listing, PROJECT.settings) > max(own), listing.id

@@ -1,11 +1,5 @@
-"""``listings update``: rewrite committed outputs from fresh runs, or report drift;
-``listings prebuild``: the verified docs, for a generator that runs no plugins.
-
-    python -m listings update                 every page
-    python -m listings update tensors mnist   some pages
-    python -m listings update --dry-run       what would change; write nothing
-    python -m listings update --dry-run --env OMP_NUM_THREADS=1 ...
-    python -m listings prebuild [--out .cache/zensical/docs]
+"""Rewrite committed outputs from fresh runs, or report drift (``listings
+update``, the command's engine).
 
 Each page runs twice, in two fresh workers. A listing that prints something
 else in the second run is not written (its page is left as it was): the
@@ -14,22 +8,14 @@ that differs from the committed one only within its listing's ``tolerance``
 mark is not drift and is not rewritten (the tests accept it). A page with a
 listing that failed is never rewritten, and each page is written whole or
 not at all.
-
-Exit status: 0 when the pages hold what the code prints (or were rewritten);
-1 when --dry-run found drift, a listing raised, was unstable, or has a
-problem the outputs alone cannot fix (a figure without its mark); 2 for a
-page that cannot be read.
 """
 
 from __future__ import annotations
 
-import argparse
 import difflib
-import shutil
 import sys
 from pathlib import Path
 
-from . import site
 from .files import write_atomically
 from .page import Listing, Page, PageError
 from .project import Project
@@ -149,101 +135,3 @@ def update(
         print("\n".join(diff))
         write_atomically(Path(page.path), page.encoded(new_text))
     return status
-
-
-def prebuild(project: Project, out: Path) -> int:
-    """Write the docs folder a generator that runs no MkDocs plugin (Zensical)
-    builds: every page with its fresh outputs, figures, provenance line and
-    notebook, as the MkDocs plugin shows them. Verifies as the build does:
-    exit status 1, and every problem printed, if a listing fails its page."""
-    docs = project.docs_dir
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(docs, out, ignore=shutil.ignore_patterns("*.md"))
-    found: list[str] = []
-    pages = []
-    for path in project.page_paths():
-        try:
-            pages.append(project.load(path))
-        except PageError as exc:
-            found.append(str(exc))
-    running = [page for page in pages if page.listings]
-    outcomes = {o.page.name: o for o in project.run(running)}
-    results = [r for o in outcomes.values() for r in o.results]
-    for page in pages:
-        src_uri = Path(page.path).relative_to(docs).as_posix()
-        outcome = outcomes.get(page.name)
-        text = page.text.replace(
-            site.VERIFIED_WITH, site.site_provenance(results, len(outcomes))
-        )
-        found += site.prose_problems(
-            project, text, page.name, outcome and page, outcome and outcome.results
-        )
-        if outcome is not None:
-            text, problems_ = site.page_markdown(
-                project, page, outcome.results, src_uri
-            )
-            found += problems_
-            uris = site.figure_uris(src_uri, page, outcome.results)
-            for result, row in zip(outcome.results, uris, strict=True):
-                for number, (light, dark) in enumerate(row):
-                    write_atomically(out / light, result.figures[number])
-                    if dark:
-                        write_atomically(out / dark, result.dark_figures[number])
-            notebook = site.notebook(
-                project, page, outcome.results, src_uri, project.site_url
-            )
-            write_atomically(out / site.notebook_uri(src_uri), notebook)
-            for snippet in page.snippets:
-                name = project.snippets.relative(snippet)
-                write_atomically(out / site.SNIPPETS / name, snippet.read_bytes())
-        write_atomically(out / src_uri, text)
-    for problem in found:
-        print(problem)
-    print(f"{out}: {len(pages)} pages, {len(results)} listings, {len(found)} problems")
-    return 1 if found else 0
-
-
-def _env_pair(pair: str) -> tuple[str, str]:
-    name, sep, value = pair.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--env wants NAME=VALUE, got '{pair}'")
-    return name, value
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="listings", description=__doc__.split("\n")[0]
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("update", help="rewrite expected outputs from fresh runs")
-    up.add_argument("pages", nargs="*", help="page names (default: every page)")
-    up.add_argument(
-        "--dry-run", action="store_true", help="report drift, write nothing"
-    )
-    up.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        type=_env_pair,
-        metavar="NAME=VALUE",
-        help="an environment variable for the page's runs (repeatable)",
-    )
-    up.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
-    pre = commands.add_parser(
-        "prebuild", help="write the verified docs for a generator without plugins"
-    )
-    pre.add_argument("--out", default=".cache/zensical/docs", help="the folder")
-    pre.add_argument("--root", default=".", help="the site's folder (with mkdocs.yml)")
-    args = parser.parse_args(argv)
-    project = Project.from_root(args.root)
-    if args.command == "prebuild":
-        return prebuild(project, project.root / args.out)
-    try:
-        return update(project, args.pages, args.dry_run, dict(args.env))
-    except FileNotFoundError as exc:
-        parser.error(str(exc))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from conftest import listing
 
-from listings import PageError, PageRun, problems
-from listings.cli import update
+from listings import PageError, PageRun, Settings, problems
 from listings.page import Mark
+from listings.update import update
 from listings.verify import DIFFERS, WITHIN_TOLERANCE, compare
 
 
@@ -412,16 +410,93 @@ def test_pages_run_in_parallel_workers(site, monkeypatch):
             """,
         )
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    threads = str(max(1, (os.cpu_count() or 1) // 2))
     for name in ("one", "two"):
-        site.page(name, listing("wait", threads, f"{name}.py"))
+        site.page(name, listing("wait", "1", f"{name}.py"))
     pages = [site.load("one"), site.load("two")]
     outcomes = list(run_pages(pages, site.root, parallel=2))
     assert [o.page.name for o in outcomes] == ["docs/one.md", "docs/two.md"]
-    # Each of the two workers gets half the cores.
-    assert [o.results[0].stdout for o in outcomes] == [threads + "\n"] * 2
+    # Each worker gets the site's thread count (one by default), not a share.
+    assert [o.results[0].stdout for o in outcomes] == ["1\n"] * 2
     spans = [
         [float(t) for t in (site.root / f"{name}.times").read_text().split()]
         for name in ("one", "two")
     ]
     assert max(s for s, _ in spans) < min(e for _, e in spans)  # they overlapped
+
+
+THREADS = """
+# --8<-- [start:threads]
+import os
+
+for name in ("MKL", "OMP", "OPENBLAS"):
+    print(os.environ[f"{name}_NUM_THREADS"], end=" ")
+# --8<-- [end:threads]
+"""
+
+
+@pytest.mark.parametrize(
+    "setting, caller, printed",
+    [
+        (None, {}, "1 1 1"),  # the default: one thread, even for a page alone
+        ("threads = 2", {}, "2 2 2"),
+        ("threads = 2", {"OMP_NUM_THREADS": "3"}, "3 3 3"),  # the caller's wins
+        (None, {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "4"}, "4 2 2"),
+    ],
+)
+def test_a_worker_uses_the_threads_setting_alone_or_beside_others(
+    site, monkeypatch, setting, caller, printed
+):
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in caller.items():
+        monkeypatch.setenv(name, value)
+    if setting:
+        (site.root / "pyproject.toml").write_text(f"[tool.listings]\n{setting}\n")
+    site.snippet("page", THREADS)
+    site.page("page", listing("threads", printed))
+    project = site.project
+    page = project.load(site.root / "docs" / "page.md")
+    # Alone through the one run path, and through a PageRun of its own.
+    [outcome] = project.run([page], cache=None, parallel=1)
+    direct = PageRun(page, site.root, project.settings).run_all()
+    for results in (outcome.results, direct):
+        assert results[0].stdout == printed + " "
+
+
+def test_a_thread_count_below_one_is_refused(site):
+    (site.root / "pyproject.toml").write_text("[tool.listings]\nthreads = 0\n")
+    with pytest.raises(ValueError, match=r"threads = 0 in \[tool.listings\]"):
+        Settings.read(site.root)
+
+
+def test_what_a_child_process_writes_to_stderr_is_in_the_error(site):
+    site.snippet(
+        "page",
+        """
+        # --8<-- [start:fail]
+        import subprocess
+
+        subprocess.run(["sh", "-c", "echo child trouble >&2"], check=True)
+        raise ValueError("bad")
+        # --8<-- [end:fail]
+        """,
+    )
+    site.page("page", listing("fail", "x"))
+    [result] = PageRun(site.load("page"), site.root).run_all()
+    assert result.error.endswith("Its standard error:\nchild trouble\n")
+
+
+@pytest.mark.parametrize(
+    "probe, device",
+    [
+        ("", "cpu"),
+        ("'cuda (a lab GPU)' if 'json' in sys.modules else 'cpu'", "cuda (a lab GPU)"),
+        ("undefined", "(the device_probe setting failed: NameError("),
+    ],
+)
+def test_the_device_is_what_the_sites_probe_says(site, probe, device):
+    site.snippet("page", "# --8<-- [start:a]\nimport json\n# --8<-- [end:a]\n")
+    site.page("page", "<!--pytest.mark.no_output-->\n" + listing("a", None))
+    settings = Settings(device_probe=probe)
+    [result] = PageRun(site.load("page"), site.root, settings).run_all()
+    assert result.device.startswith(device)

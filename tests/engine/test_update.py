@@ -9,7 +9,7 @@ import pytest
 from conftest import listing
 
 from listings import files
-from listings.cli import update
+from listings.update import update
 
 SNIPPET = """
     # --8<-- [start:one]

@@ -1,0 +1,72 @@
+"""The site's MkDocs hooks (``hooks:`` in mkdocs.yml): a number in a page's
+prose must be one its listings print (``pytorch_mechanics.prose``), and API
+names in its inline code link to PyTorch's references; a number or a name
+that fails fails the strict build, at its page and line. The pages the listings plugin
+makes (a notebook view, the page that shows a page's errors) are left as
+they are."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from listings import PageError, Project, Settings
+from pytorch_mechanics import api_links, prose
+
+log = logging.getLogger("mkdocs.hooks.pytorch_mechanics")
+_resolutions: api_links.Resolutions | None = None
+_project: Project | None = None
+
+
+def on_config(config):
+    global _resolutions, _project
+    root = Path(config.config_file_path).parent
+    _project = Project.from_root(root)
+    work = root / Settings.read(root).work_dir
+    _resolutions = api_links.Resolutions(work / "api_links.json")
+    return config
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """The numbers in the page's prose, against its committed outputs (the
+    listings plugin fails the build where a fresh run differs from them)."""
+    path = _source(page, config)
+    if path is None:
+        return markdown
+    try:
+        source = _project.load(path)
+    except PageError:
+        return markdown  # the listings plugin says why
+    outputs = [listing.expected or "" for listing in source.listings]
+    code = [listing.code for listing in source.listings]
+    for problem in prose.check(source.text, source.name, outputs, code):
+        log.error("prose: %s", problem)
+    return markdown
+
+
+def _source(page, config) -> Path | None:
+    """The page's Markdown file in the docs folder; None for a page the
+    listings plugin made (a notebook view, the page of a page's errors)."""
+    if page.file.abs_src_path is None:
+        return None
+    path = Path(page.file.abs_src_path).resolve()
+    return path if path.is_relative_to(Path(config.docs_dir).resolve()) else None
+
+
+def on_page_content(html_text: str, page, config, files) -> str:
+    path = _source(page, config)
+    if path is None:
+        return html_text
+    root = Path(config.config_file_path).parent.resolve()
+    where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path
+    source = page.file.content_string
+
+    def report(code: str, name: str, reason: str) -> None:
+        log.error(api_links.unresolved_message(where, source, code, name, reason))
+
+    text, _ = api_links.link_api_names(html_text, _resolutions, report)
+    return text
+
+
+def on_post_build(config) -> None:
+    _resolutions.save()
