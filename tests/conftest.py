@@ -63,6 +63,18 @@ class Site:
     def load(self, name: str):
         return self.project.load(self.root / "docs" / f"{name}.md")
 
+    def mkdocs(self, *args: str, timeout: float = 300, **env: str):
+        """``python -m mkdocs ARGS`` in the site, with a bare environment
+        (plus ``env``), captured and time-limited."""
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", **env},
+            timeout=timeout,
+        )
+
 
 @pytest.fixture
 def site(tmp_path: Path) -> Site:

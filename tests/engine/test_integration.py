@@ -41,17 +41,8 @@ def small_site(site):
 
 
 def build(site) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
-        cwd=site.root,
-        capture_output=True,
-        text=True,
-        env={
-            "LISTINGS_NO_CACHE": "1",
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(REPO),
-        },
-        timeout=300,
+    return site.mkdocs(
+        "build", "--strict", "-q", LISTINGS_NO_CACHE="1", PYTHONPATH=str(REPO)
     )
 
 

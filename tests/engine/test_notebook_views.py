@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 from conftest import listing
@@ -83,14 +82,7 @@ def views_site(site):
 
 
 def build(site) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=site.root,
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1"},
-        timeout=600,
-    )
+    done = site.mkdocs("build", "--strict", timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
     return done
 
