@@ -207,8 +207,6 @@ looped = {name: torch.stack(g) for name, g in looped.items()}
 print("backward() calls in the loop:", backward_calls)
 diff = max((per_sample[n] - looped[n]).abs().max() for n in params)
 print(f"max abs difference {diff:.1e}")
-exact = all(torch.equal(per_sample[n], looped[n]) for n in params)
-print("bit for bit:", exact)
 # --8<-- [end:per-sample]
 
 # --8<-- [start:per-sample-rounding]
