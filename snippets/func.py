@@ -369,7 +369,14 @@ J_wide = jacrev(cases["wide"][0])(cases["wide"][1]).numpy()
 
 def show(ax, J):
     limit = abs(J).max()
-    ax.imshow(J, aspect="auto", cmap="RdBu", vmin=-limit, vmax=limit)
+    ax.imshow(
+        J,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="RdBu",
+        vmin=-limit,
+        vmax=limit,
+    )
 
 
 fig, (ax_tall, ax_wide) = plt.subplots(
