@@ -43,8 +43,10 @@ w = torch.tensor(1.0)
 b = torch.tensor(0.5)
 x = torch.tensor([1.4])
 y = torch.tensor([2.1])
+dw, _ = grad(loss_fn, has_aux=True)(w, b, x, y)
+print(f"default argnums=0: dL/dw: {dw:.4g}")
 dw, db = grad(loss_fn, argnums=(0, 1), has_aux=True)(w, b, x, y)[0]
-print(f"dL/dw: {dw:.4g}  dL/db: {db:.4g}")
+print(f"argnums=(0, 1):    dL/dw: {dw:.4g}  dL/db: {db:.4g}")
 (dw, db), (loss, z) = grad_and_value(loss_fn, argnums=(0, 1), has_aux=True)(
     w, b, x, y
 )
@@ -96,6 +98,7 @@ model.zero_grad()
 F.mse_loss(model(X), y).backward()
 for name, p in model.named_parameters():
     print(f"{name:9} {torch.equal(grads[name], p.grad)}")
+print("any non-zero:", bool((grads["0.weight"] != 0).any()))
 print(grads["0.weight"].requires_grad)
 attached = grad(loss_of_params)(dict(model.named_parameters()), X, y)
 print(attached["0.weight"].requires_grad)
