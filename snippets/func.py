@@ -28,6 +28,9 @@ for name, fn, arg in [
         grad(fn)(arg)
     except RuntimeError as err:
         print(f"{name}: {str(err).splitlines()[0]}")
+t = torch.ones(2, requires_grad=True)
+(t**2).sum().view(1, 1).backward()
+print("backward() on a (1, 1) output:", t.grad)
 # --8<-- [end:grad-refuses]
 
 # --8<-- [start:argnums]
@@ -170,6 +173,8 @@ def flip_if_v_negative(a, v):
 
 
 print(vmap(flip_if_v_negative, in_dims=(0, None))(A, v).shape)
+fixed = torch.tensor([True, False, True])
+print(vmap(lambda a: a[fixed])(A).shape)
 
 
 def flip_where(a):
