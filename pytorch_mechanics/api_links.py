@@ -91,6 +91,7 @@ TORCH_ONE_PAGE_MODULES = {
     "torch.random": "random.html",
     "torch.hub": "hub.html",
     "torch.utils.checkpoint": "checkpoint.html",
+    "torch.overrides": "torch.overrides.html",
     "torch.backends.cudnn": "backends.html",
     "torch.backends.cuda": "backends.html",
     "torch.backends.mps": "backends.html",
