@@ -94,10 +94,11 @@ fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
 for name, role, top, color in rows:
     box = plt.Rectangle((0.7, top - 0.38), 2.6, 0.76, fc=color, ec="0.3")
     ax.add_patch(box)
-    ax.text(2.0, top, name, ha="center", va="center", fontsize=11)
+    label = dict(fc=color, ec="none", pad=0)
+    ax.text(2.0, top, name, ha="center", va="center", fontsize=11, bbox=label)
     ax.text(3.5, top, role, ha="left", va="center", fontsize=10)
 frame = plt.Rectangle(
-    (0.55, -7.15), 7.6, 5.05, fill=False, ec="0.4", ls="--", lw=1
+    (0.55, -7.15), 7.6, 5.05, fill=False, ec="0.55", ls="--", lw=1
 )
 ax.add_patch(frame)
 ax.text(0.7, -2.0, "dispatcher: aten::add.Tensor, key by key, highest first")
@@ -110,7 +111,7 @@ ax.annotate(
 ax.text(0.12, -3.3, "one call, top to bottom", rotation=90, va="center")
 ax.set_xlim(0, 8.3)
 ax.set_ylim(-7.25, 0.5)
-ax.axis("off")
+_ = ax.axis("off")
 # --8<-- [end:draw-layers]
 
 # --8<-- [start:dispatch-mode]
@@ -154,6 +155,10 @@ for code in [
 ]:
     print(f"{code:32} {ops(code)}")
 print(w.T.untyped_storage().data_ptr() == w.untyped_storage().data_ptr())
+composite = torch._C.DispatchKey.CompositeImplicitAutograd
+names = ["matmul", "linear", "einsum", "dropout", "reshape", "mm", "permute"]
+operators = [getattr(torch.ops.aten, name).default for name in names]
+print([op.has_kernel_for_dispatch_key(composite) for op in operators])
 # --8<-- [end:composite]
 
 # --8<-- [start:grad-modes]
@@ -192,6 +197,8 @@ inputs = [n.name() for n, _ in out.grad_fn.next_functions if n is not None]
 print(out.grad_fn.name(), inputs)
 with torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=False):
     print(ops("model(X)"), ops("model(X)"))
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    print(ops("model(X)"))
 # --8<-- [end:autocast]
 
 # --8<-- [start:meta]
@@ -201,7 +208,8 @@ X_meta, y_meta = X.to("meta"), y.to("meta")
 print(ops("F.mse_loss(model_meta(X_meta), y_meta)"))
 print(F.mse_loss(model_meta(X_meta), y_meta))
 big = torch.empty(100_000, 100_000, device="meta")
-print((big @ big).shape)
+product = big @ big
+print(product, product.untyped_storage().data_ptr())
 # --8<-- [end:meta]
 
 # --8<-- [start:backward]
@@ -313,7 +321,8 @@ print(type(weight).__name__, weight.placements, weight.to_local().shape)
 print(torch._C._dispatch_keys(weight))
 with OpLog() as log:
     doubled = weight * 2
-print(log.ops, type(doubled).__name__)
+print(log.ops, type(doubled).__name__, doubled.placements)
+print(torch.equal(doubled.to_local(), 2 * weight.to_local()))
 dist.destroy_process_group()
 # --8<-- [end:built-on]
 
@@ -321,7 +330,7 @@ dist.destroy_process_group()
 params = list(nn.Linear(3, 2).parameters())
 for p in params:
     p.grad = torch.ones_like(p)
-for foreach in [False, True]:
+for foreach in [None, False, True]:
     optimizer = torch.optim.SGD(params, lr=0.1, foreach=foreach)
     with OpLog() as log:
         optimizer.step()
