@@ -43,6 +43,11 @@ print(s.grad_fn.name(), saved_names(s.grad_fn))
 d = F.dropout(x, p=0.5)
 mask = d.grad_fn._saved_other
 print(d.grad_fn.name(), mask, same_storage(mask, x))
+
+a = x * 1
+a.mul_(w)
+old = a.grad_fn._saved_self
+print(a.grad_fn.name(), same_storage(old, a), torch.equal(old, x))
 # --8<-- [end:saved-attributes]
 
 # --8<-- [start:dropped-output]
@@ -106,27 +111,34 @@ for name, module in [*model.named_children(), ("loss", loss_fn)]:
     module.register_forward_pre_hook(entering(label))
 
 
-known = {storage(p): "parameter" for p in model.parameters()}
-known |= {storage(X): "input X", storage(y): "input y"}
-records = []
-
-
-def pack_and_record(t):
-    kind = known.setdefault(storage(t), "new")
-    if kind == "new":
-        known[storage(t)] = f"same as #{len(records)}"
-    size = t.untyped_storage().nbytes()
-    records.append((running["layer"], tuple(t.shape), t.dtype, size, kind))
-    return t.detach()
-
-
 def unpack(t):
     return t
 
 
-with torch.autograd.graph.saved_tensors_hooks(pack_and_record, unpack):
-    loss = loss_fn(model(X), y)
+def record_saves(X, y):
+    """The loss, and one record per tensor its forward pass saves."""
+    known = {storage(p): "parameter" for p in model.parameters()}
+    known |= {storage(X): "input X", storage(y): "input y"}
+    records = []
 
+    def pack_and_record(t):
+        kind = known.setdefault(storage(t), "new")
+        if kind == "new":
+            known[storage(t)] = f"same as #{len(records)}"
+        size = t.untyped_storage().nbytes()
+        records.append((running["layer"], tuple(t.shape), t.dtype, size, kind))
+        return t.detach()
+
+    with torch.autograd.graph.saved_tensors_hooks(pack_and_record, unpack):
+        loss = loss_fn(model(X), y)
+    return loss, records
+
+
+def new_bytes(records):
+    return sum(size for *_, size, kind in records if kind == "new")
+
+
+loss, records = record_saves(X, y)
 print(f" #  {'saved by':<9} {'shape':<11} {'dtype':<8} {'storage':<10}  bytes")
 for i, (layer, shape, dtype, size, kind) in enumerate(records):
     dtype = str(dtype).removeprefix("torch.")
@@ -136,9 +148,25 @@ print(
     f"{len(records)} saved tensors; {len(new)} new storages, {sum(new)} bytes"
 )
 print("parameters:", sum(p.nbytes for p in model.parameters()), "bytes")
+
+for node in (loss.grad_fn, loss.grad_fn.next_functions[0][0]):
+    tensors = [
+        name
+        for name in saved_names(node)
+        if isinstance(getattr(node, name), torch.Tensor)
+    ]
+    print(node.name(), tensors)
+
+for batch_size in (64, 128):
+    _, more = record_saves(
+        torch.randn(batch_size, 64), torch.randint(0, 10, (batch_size,))
+    )
+    print(f"batch of {batch_size}: {new_bytes(more)} new bytes")
 # --8<-- [end:mlp-saved]
 
 # --8<-- [start:float16-saves]
+import math
+
 parameter_storages = {storage(p) for p in model.parameters()}
 
 
@@ -203,6 +231,9 @@ def back_to_float(t):
 
 
 print("X.cpu() is X:", X.cpu() is X)
+for dtype in (torch.float16, torch.bfloat16):
+    bits = 1 - int(math.log2(torch.finfo(dtype).eps))
+    print(f"{dtype} keeps {bits} significant bits")
 cpu = torch.autograd.graph.save_on_cpu()
 variants = {
     "float32": (lambda t: t.detach(), unpack),
@@ -238,7 +269,7 @@ blocks = nn.Sequential(
 X_deep = torch.randn(64, width)
 block_parameters = {storage(p) for p in blocks.parameters()}
 current = {"block": 0}
-calls = [0] * depth
+calls = {"first": [0] * depth, "last": [0] * depth}
 
 
 def entering_block(i):
@@ -248,9 +279,9 @@ def entering_block(i):
     return hook
 
 
-def count_call(i):
+def count_call(which, i):
     def hook(module, args):
-        calls[i] += 1
+        calls[which][i] += 1
 
     return hook
 
@@ -264,14 +295,15 @@ def watch_output(module, args, output):
 
 for i, block in enumerate(blocks):
     block.register_forward_pre_hook(entering_block(i))
-    block[0].register_forward_pre_hook(count_call(i))
+    block[0].register_forward_pre_hook(count_call("first", i))
+    block[2].register_forward_pre_hook(count_call("last", i))
     block[1].register_forward_hook(watch_output)
 
 
 def measure(run):
     """New bytes saved per block (the loss last), the shapes block 0
     saves, GELU outputs still in memory after the forward pass, calls of
-    each first Linear, gradients."""
+    each block's first and last Linear, gradients."""
     saved = [0] * (depth + 1)
     seen = set()
     shapes = []
@@ -285,7 +317,8 @@ def measure(run):
         return t.detach()
 
     blocks.zero_grad()
-    calls[:] = [0] * depth
+    calls["first"] = [0] * depth
+    calls["last"] = [0] * depth
     current["block"] = 0
     gelu_outputs.clear()
     with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
@@ -295,7 +328,7 @@ def measure(run):
     alive = sum(ref() is not None for ref in gelu_outputs)
     loss.backward()
     grads = [p.grad.clone() for p in blocks.parameters()]
-    return saved, shapes, alive, list(calls), grads
+    return saved, shapes, alive, dict(calls), grads
 
 
 def plain(h):
@@ -326,7 +359,8 @@ for name, (saved, shapes, alive, calls_made, grads) in runs.items():
     same = all_equal(grads, plain_grads)
     print(f"{name}: saved {sum(saved) // 1024} KiB, {alive} GELU outputs kept")
     print(f"    block 0 saves {shapes}")
-    print(f"    first Linear of each block ran {calls_made} times")
+    print(f"    first Linear of each block ran {calls_made['first']} times")
+    print(f"    last Linear of each block ran  {calls_made['last']} times")
     print(f"    gradients equal to no checkpointing: {same}")
 # --8<-- [end:checkpoint]
 
@@ -400,6 +434,14 @@ print(H @ u)
 print(f"max abs diff {(H @ u - hvp).abs().max():.2g}")
 close = torch.allclose(H @ u, hvp, rtol=1e-5, atol=1e-6)
 print("allclose (rtol=1e-5, atol=1e-6):", close)
+gradient_passes[0] = 0
+_, packaged = torch.autograd.functional.hvp(f, theta, u)
+print(
+    "hvp:",
+    gradient_passes[0],
+    "passes, max abs diff",
+    f"{(packaged - hvp).abs().max():.2g}",
+)
 
 saves = [0]
 
@@ -494,7 +536,7 @@ with warnings.catch_warnings(record=True) as caught:
             exp_then_shift(v).backward()
         except RuntimeError as err:
             print("RuntimeError:", str(err).split(": [")[0])
-print(torch.is_anomaly_enabled(), len(caught))
+print(torch.is_anomaly_enabled(), "warnings caught:", len(caught))
 for line in where_it_was_made(str(caught[0].message)):
     print(line)
 # --8<-- [end:check-nan-false]
