@@ -277,6 +277,10 @@ print(short(aten_ops(decomposed.graph)))
 core = torch.Tag.core
 print([core in op.tags for op in aten_ops(exported.graph)])
 print([core in op.tags for op in aten_ops(decomposed.graph)])
+print(
+    core in torch.ops.aten.t.default.tags,
+    core in torch.ops.aten.permute.default.tags,
+)
 print(len(torch.export.default_decompositions()))
 # --8<-- [end:export]
 
