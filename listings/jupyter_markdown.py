@@ -1,8 +1,8 @@
 """A page's prose in the Markdown Jupyter renders (CommonMark, GitHub tables,
 ``$...$`` math), for its notebook.
 
-The page is parsed with markdown-it-py and mdit-py-plugins (admonitions,
-footnotes, and content tabs, a rule of this module), and each construct
+The page is parsed with the engine's one Markdown parser (``listings.scan``:
+markdown-it-py with admonitions, footnotes and content tabs), and each construct
 that only MkDocs renders is written again, in place, at the lines the parser
 says it spans: an admonition becomes a block quote with its title in bold, a
 collapsed one a ``<details>`` element, a content tab a part with its title in
@@ -19,53 +19,11 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
-from mdit_py_plugins.admon import admon_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+from .scan import fenced_lines, parser
 
-TAB = re.compile(r'^===(\+)?\s+"(?P<title>[^"]*)"\s*$')
 # An attribute list of Python-Markdown's attr_list: { .class #id key=value }.
 _ATTRIBUTE = r'(?:[.#][\w-]+|[\w-]+=(?:"[^"]*"|[^\s}]+))'
 ATTRIBUTES = re.compile(rf"\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}")
-
-
-def _tab(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """pymdownx.tabbed's ``=== "Title"``: the lines indented under it."""
-    if state.sCount[start] - state.blkIndent >= 4:
-        return False
-    begin = state.bMarks[start] + state.tShift[start]
-    match = TAB.match(state.src[begin : state.eMarks[start]])
-    if match is None:
-        return False
-    if silent:
-        return True
-    indent = state.sCount[start] + 4
-    last = start + 1
-    while last < end:
-        blank = state.isEmpty(last)
-        if not blank and state.sCount[last] < indent:
-            break
-        last += 1
-    while last > start + 1 and state.isEmpty(last - 1):
-        last -= 1
-    token = state.push("tab_open", "div", 1)
-    token.map, token.content = [start, last], match["title"]
-    old_indent, old_max = state.blkIndent, state.lineMax
-    state.blkIndent, state.lineMax = indent, last
-    state.md.block.tokenize(state, start + 1, last)
-    state.blkIndent, state.lineMax = old_indent, old_max
-    state.push("tab_close", "div", -1)
-    state.line = last
-    return True
-
-
-@functools.cache
-def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    md.use(admon_plugin).use(footnote_plugin)
-    md.block.ruler.before("fence", "tab", _tab)
-    return md
 
 
 def _indent(line: str) -> str:
@@ -177,17 +135,12 @@ class Converter:
             new = self._block(token, lines[start:end])
             lines[start:end] = new
             done.append((start, end, len(new)))
-        out = []
-        fence = None
-        for line in lines:
-            stripped = line.lstrip()
-            if fence is None and stripped.startswith(("```", "~~~")):
-                fence = stripped[:3]
-                out.append(line)
-                continue
-            if fence is not None and stripped.startswith(fence):
-                fence = None
-            out.append(line if fence is not None else self.inline(line, links))
+        text = "\n".join(lines)
+        code = fenced_lines(text)
+        out = [
+            line if number in code else self.inline(line, links)
+            for number, line in enumerate(text.split("\n"))
+        ]
         return "\n".join(out).strip("\n")
 
     def _block(self, token, lines: list[str]) -> list[str]:

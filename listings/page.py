@@ -1,14 +1,15 @@
 """Read a page: its listings, their code, marks and committed outputs.
 
-The page is expanded with pymdownx.snippets itself and its blocks are read
-with ``pytest_codeblocks.extract_from_buffer``, so the build, the tests and
-the reader's Markdown all agree on what a listing is.
+The page's blocks are read once, with markdown-it-py (``listings.scan``), and
+each listing's include is expanded with pymdownx.snippets itself, so the
+build, the tests and the reader's Markdown agree on what a listing is. The
+fences, marks and expected-output comments are pytest-codeblocks' syntax:
+``pytest --codeblocks`` reads the same page as the same items.
 """
 
 from __future__ import annotations
 
 import ast
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import markdown
 from pymdownx.snippets import SnippetMissingError, SnippetPreprocessor
-from pytest_codeblocks import extract_from_buffer
 
+from .scan import Comment, Fence, blocks
 from .settings import MAX_TIMEOUT
 
 PYTHON_SYNTAXES = {"python", "py"}
@@ -191,39 +192,6 @@ def fence_info(syntax: str | None) -> tuple[str, set[str]]:
     return (info.split()[0] if info else ""), set()
 
 
-def _fence_end(lines: list[str], start: int) -> int:
-    """Index of the closing fence line of the fence opened at ``start``."""
-    opening = lines[start].lstrip()
-    ticks = len(opening) - len(opening.lstrip("`"))
-    for i in range(start + 1, len(lines)):
-        if lines[i].lstrip()[:ticks] == "`" * ticks:
-            return i
-    raise PageError(
-        f"line {start + 1}: this {'`' * ticks} fence is never closed; add a "
-        f"closing {'`' * ticks} line after its last line"
-    )
-
-
-def _check_fences(lines: list[str], name: str) -> None:
-    """Every fence is closed, and no expected-output comment comes before
-    the first (read as pytest-codeblocks reads them)."""
-    i, fences = 0, 0
-    while i < len(lines):
-        if lines[i].lstrip().startswith("```"):
-            try:
-                i = _fence_end(lines, i)
-            except PageError as exc:
-                raise PageError(f"{name}:{exc.args[0].removeprefix('line ')}") from None
-            fences += 1
-        elif not fences and EXPECTED.fullmatch(lines[i].strip()):
-            raise PageError(
-                f"{name}:{i + 1}: an expected-output comment with no listing "
-                "above it; put it under the listing whose output it is, or "
-                "delete it"
-            )
-        i += 1
-
-
 def read_source(path: Path, name: str) -> tuple[str, str, bool]:
     """A page or snippet file's text with LF line ends and no BOM, how its
     lines ended, and whether it had a BOM; PageError if it is not UTF-8."""
@@ -240,43 +208,6 @@ def read_source(path: Path, name: str) -> tuple[str, str, bool]:
     text = text.removeprefix("\ufeff")
     newline = "\r\n" if "\r\n" in text else "\n"
     return text.replace("\r\n", "\n"), newline, bom
-
-
-def _marks_above(lines: list[str], fence: int) -> list[tuple[int, str]]:
-    """The mark comments directly above a fence (blank lines allowed), each
-    with its 1-based line."""
-    found = []
-    i = fence - 1
-    while i >= 0:
-        stripped = lines[i].strip()
-        if not stripped:
-            i -= 1
-            continue
-        m = MARK.fullmatch(stripped)
-        if m is None:
-            break
-        found.append((i + 1, m.group("mark").strip()))
-        i -= 1
-    return found[::-1]
-
-
-def _output_span(lines: list[str], fence_end: int) -> tuple[int, int] | None:
-    """Lines [comment, closing fence] of the expected output after a listing."""
-    i = fence_end + 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    if i >= len(lines) or not EXPECTED.fullmatch(lines[i].strip()):
-        return None
-    j = i + 1
-    while j < len(lines) and not lines[j].strip():
-        j += 1
-    if j >= len(lines) or not lines[j].lstrip().startswith("```"):
-        raise PageError(
-            f"line {i + 1}: an expected-output comment must be followed by its "
-            "output block (```text ... ```); run the update command to write it, "
-            "or delete the comment"
-        )
-    return i, _fence_end(lines, j)
 
 
 class Snippets:
@@ -454,6 +385,25 @@ def _check_includes(
             raise PageError(f"{name}:{number}: {exc}") from None
 
 
+def _marks_above(
+    lines: list[str], fence: Fence, before: list[Fence | Comment]
+) -> list[tuple[int, str]]:
+    """The mark comments directly above a fence (blank lines allowed), each
+    with its 1-based line: the comment blocks that end where it starts."""
+    found = []
+    top = fence.start
+    for block in reversed(before):
+        between = lines[block.end + 1 : top]
+        if not isinstance(block, Comment) or any(line.strip() for line in between):
+            break
+        mark = MARK.fullmatch(f"<!--{block.text}-->")
+        if mark is None:
+            break
+        found.append((block.start + 1, mark.group("mark").strip()))
+        top = block.start
+    return found[::-1]
+
+
 def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = None):
     """Parse a page into listings; raise PageError naming the page and line."""
     path = Path(path)
@@ -462,28 +412,28 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
     if text is None:
         text, newline, bom = read_source(path, name)
     lines = text.split("\n")
-    _check_fences(lines, name)
+    found = list(blocks(text))
+    for block in found:
+        if isinstance(block, Fence) and not block.closed:
+            ticks = re.match(r"[`~]+", lines[block.start].lstrip()).group()
+            raise PageError(
+                f"{name}:{block.start + 1}: this {ticks} fence is never closed; "
+                f"add a closing {ticks} line after its last line"
+            )
     _check_includes(lines, name, root, snippets)
-    try:
-        expanded = snippets.expand(text)
-    except SnippetMissingError as exc:
-        raise PageError(f"{name}: {exc}") from exc
-    try:
-        raw_blocks = extract_from_buffer(io.StringIO(text))
-        blocks = extract_from_buffer(io.StringIO(expanded))
-    except RuntimeError as exc:  # pytest-codeblocks' own complaints
-        raise PageError(f"{name}: {exc}") from None
-    if len(raw_blocks) != len(blocks):
-        raise PageError(f"{name}: a snippet include added or removed a code fence")
     listings: list[Listing] = []
     shown: list[Path] = []
-    for raw, block in zip(raw_blocks, blocks, strict=True):
-        language, classes = fence_info(raw.syntax)
+    outputs: set[int] = set()  # the expected-output comments listings own
+    owned: set[int] = set()  # the mark comments listings own
+    for index, block in enumerate(found):
+        if not isinstance(block, Fence):
+            continue
+        language, classes = fence_info(block.info)
         if language not in PYTHON_SYNTAXES:
             continue
-        where = f"{name}:{raw.lineno}"
-        includes = INCLUDE.findall(raw.code)
-        include = INCLUDE.fullmatch(raw.code.strip())
+        where = f"{name}:{block.start + 1}"
+        includes = INCLUDE.findall(block.content)
+        include = INCLUDE.fullmatch(block.content.strip())
         if len(includes) > 1:
             raise PageError(
                 f"{where}: a fence holds {len(includes)} includes; a listing "
@@ -501,43 +451,33 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
                 f"{where}: a python fence must hold one snippet include, "
                 f'--8<-- "<file>.py:<section>"; put the code in snippets/'
             )
-        fence = raw.lineno - 1
-        above = _marks_above(lines, fence)
-        adjacent = [mark for _, mark in above]
-        if adjacent != [m.removeprefix("pytest.mark.").strip(" -") for m in raw.marks]:
-            raise PageError(
-                f"{where}: pytest marks must stand directly above the listing "
-                f"they describe (found {raw.marks}, adjacent {adjacent})"
-            )
         marks = []
-        for number, mark in above:
+        for number, mark in _marks_above(lines, block, found[:index]):
+            owned.add(number - 1)
             marks.append(_parse_mark(mark, f"{name}:{number}"))
             _check_mark(marks[-1], f"{name}:{number}")
         snippet = snippets.resolve(include.group("file"))
         section = include.group("section")
-        end = _fence_end(lines, fence)
+        span, expected = _output(lines, found, index, name)
+        if span is not None:
+            outputs.add(span[0])
         try:
-            span = _output_span(lines, end)
-        except PageError as exc:
-            raise PageError(f"{name}:{exc.args[0].removeprefix('line ')}") from None
+            code = snippets.expand(include.group(0))
+        except SnippetMissingError as exc:
+            raise PageError(f"{where}: {exc}") from None
         listing = Listing(
             page=name,
             name=section,
             snippet=snippet,
             line=snippets.section_line(snippet, section, root),
-            code=block.code,
+            code=code + "\n",
             marks=marks,
-            expected=block.expected_output,
-            fence_line=fence,
-            fence_end=end,
-            indent=lines[fence][: len(lines[fence]) - len(lines[fence].lstrip())],
+            expected=expected,
+            fence_line=block.start,
+            fence_end=block.end,
+            indent=block.indent,
             output_span=span,
         )
-        if (span is None) != (block.expected_output is None):
-            raise PageError(
-                f"{where}: the expected-output block of '{section}' must follow "
-                "its listing directly"
-            )
         if listing.prints_nothing and span is not None:
             raise PageError(f"{where}: '{section}' is marked no_output but has output")
         if any(other.name == section for other in listings):
@@ -546,6 +486,27 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
                 "each section once (make a second section for the repeat)"
             )
         listings.append(listing)
+    for block in found:
+        if (
+            isinstance(block, Comment)
+            and MARK.fullmatch(f"<!--{block.text}-->")
+            and block.start not in owned
+        ):
+            raise PageError(
+                f"{name}:{block.start + 1}: pytest marks must stand directly "
+                "above the listing they describe (blank lines allowed); move "
+                "this one there, or delete it"
+            )
+        if (
+            isinstance(block, Comment)
+            and EXPECTED.fullmatch(f"<!--{block.text}-->")
+            and block.start not in outputs
+        ):
+            raise PageError(
+                f"{name}:{block.start + 1}: an expected-output comment with no "
+                "listing directly above it; put it under the listing whose "
+                "output it is, or delete it"
+            )
     return Page(
         path=path,
         name=name,
@@ -555,6 +516,32 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
         newline=newline,
         bom=bom,
     )
+
+
+def _output(
+    lines: list[str], found: list[Fence | Comment], index: int, name: str
+) -> tuple[tuple[int, int] | None, str | None]:
+    """The expected output after the listing ``found[index]``: the lines
+    [comment, closing fence] it spans and its text, or (None, None)."""
+    fence = found[index]
+    after = found[index + 1] if index + 1 < len(found) else None
+    if not (
+        isinstance(after, Comment)
+        and EXPECTED.fullmatch(f"<!--{after.text}-->")
+        and not any(line.strip() for line in lines[fence.end + 1 : after.start])
+    ):
+        return None, None
+    block = found[index + 2] if index + 2 < len(found) else None
+    if not (
+        isinstance(block, Fence)
+        and not any(line.strip() for line in lines[after.end + 1 : block.start])
+    ):
+        raise PageError(
+            f"{name}:{after.start + 1}: an expected-output comment must be "
+            "followed by its output block (```text ... ```); run the update "
+            "command to write it, or delete the comment"
+        )
+    return (after.start, block.end), block.content
 
 
 def missing_outputs(page: Page) -> list[Listing]:

@@ -15,7 +15,15 @@ from conftest import REPO, listing
 
 PACKAGE = REPO / "listings"
 ADAPTERS = "listings.adapters"
-HOSTS = {"mkdocs", "material", "pytest", "_pytest", "xdist", "mkdocs_jupyter"}
+HOSTS = {
+    "mkdocs",
+    "material",
+    "pytest",
+    "_pytest",
+    "pytest_codeblocks",
+    "xdist",
+    "mkdocs_jupyter",
+}
 # The private surfaces of other libraries the engine once patched or called.
 PRIVATE = [
     "_title_from_render",
@@ -184,17 +192,17 @@ from listings import Project
 project = Project.from_root(sys.argv[1])
 [outcome] = project.run([project.load(project.root / "docs" / "page.md")], cache=None)
 print(outcome.results[0].stdout, end="")
-mkdocs = sorted(m for m in sys.modules if m.split(".")[0] in {"mkdocs", "material"})
-print("the engine imported:", mkdocs)
+hosts = {"mkdocs", "material", "pytest", "_pytest", "pytest_codeblocks"}
+print("the engine imported:", sorted(m for m in sys.modules if m.split(".")[0] in hosts))
 """
 
 
 def test_a_page_runs_through_the_core_without_mkdocs_or_pytest_in_either_process(
     site,
 ):
-    """The engine's process imports no MkDocs (it reads the page with
-    pytest-codeblocks' parser, which imports pytest); the worker that runs
-    the listing imports neither host, nor the engine or its Markdown parser."""
+    """The engine's process imports neither MkDocs nor pytest (it reads the
+    page with markdown-it-py); the worker that runs the listing imports
+    neither host, nor the engine or its Markdown parser."""
     site.snippet(
         "page",
         """
