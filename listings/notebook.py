@@ -16,7 +16,6 @@ import nbformat
 from nbformat import v4
 
 from .jupyter_markdown import Converter, Notes
-from .mathml import mathml
 from .page import Page, fence_info
 from .result import Result
 
@@ -177,13 +176,6 @@ RESOURCE = re.compile(
     r"""|(?:url\(\s*["']?|@import\s+["']|import\(\s*["'])(?P<css>(?:https?:)?//[^"')\s]+)""",
     re.I,
 )
-VERBATIM = re.compile(
-    r"<(?P<tag>pre|code|script|style)\b.*?</(?P=tag)\s*>"
-    r'|<div id="cell-\d+" class="clipboard-copy-txt">.*?</div>',
-    re.S | re.I,
-)
-DISPLAY_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)
-INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?P<tex>[^\s$](?:[^$\n]*?[^\s$\\])?)\$(?!\w)")
 PAGE_LINK = re.compile(
     r'(?P<head><a\s[^>]*?\bhref=")(?P<path>[^"#?:]+\.md)(?P<tail>#[^"]*)?"'
 )
@@ -211,30 +203,6 @@ def _without_outside_scripts(html: str) -> str:
     return MATHJAX_COMMENT.sub("", SCRIPT.sub(keep, html))
 
 
-def _mathml(tex: str, display: bool) -> str:
-    classes = "math math-block" if display else "math"
-    return f'<span class="{classes}">{mathml(tex, display)}</span>'
-
-
-def _math_outside_code(html: str) -> str:
-    """TeX left by nbconvert for MathJax (``$...$``, ``$$...$$``) as MathML."""
-
-    def convert(text: str) -> str:
-        text = DISPLAY_MATH.sub(
-            lambda m: _mathml(htmllib.unescape(m["tex"]).strip(), True), text
-        )
-        return INLINE_MATH.sub(
-            lambda m: _mathml(htmllib.unescape(m["tex"]).strip(), False), text
-        )
-
-    out, position = [], 0
-    for m in VERBATIM.finditer(html):
-        out += [convert(html[position : m.start()]), m[0]]
-        position = m.end()
-    out.append(convert(html[position:]))
-    return "".join(out)
-
-
 def view_html(
     html: str,
     figures: dict[str, tuple[str, str | None]],
@@ -250,7 +218,6 @@ def view_html(
     """
     problems = []
     html = _without_outside_scripts(html)
-    html = _math_outside_code(html)
     # A code cell scrolls sideways: the keyboard must reach it.
     html = html.replace(
         '<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb'

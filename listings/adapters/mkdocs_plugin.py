@@ -3,15 +3,15 @@
 ``on_files`` runs every page (or takes its results from the cache) and adds
 its figures (light and dark), its notebook and the snippet files it shows as
 generated files; ``on_page_markdown`` puts each listing's fresh output and
-figures under it; ``on_page_content`` renders TeX as MathML. A listing that
+figures under it. A listing that
 raises or prints something other than its committed output is logged as an
 error, which fails ``mkdocs build --strict``.
 
 With the mkdocs-jupyter plugin listed after this one, each chapter also gets
 a notebook view: the chapter's notebook, which mkdocs-jupyter renders as a
 page of its own, linked from the chapter, outside the navigation and the
-search index, and fitted to the site (no script from a CDN, math as MathML,
-links to the chapters, dark figures).
+search index, and fitted to the site (no script from a CDN, links to the
+chapters, dark figures).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from mkdocs.structure.files import File, Files
 
 from .. import render
 from ..files import write_if_changed
-from ..mathml import arithmatex_to_mathml
 from ..notebook import view_html
 from ..page import Page, PageError
 from ..project import Project
@@ -451,7 +450,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         view = self.views.get(page.file.src_uri)
         if view is not None:
             return self._fit_view(html_text, view, page, files)
-        return arithmatex_to_mathml(html_text)
+        return html_text
 
     # Notebook views -------------------------------------------------------------
 

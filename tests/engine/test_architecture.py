@@ -193,7 +193,8 @@ project = Project.from_root(sys.argv[1])
 [outcome] = project.run([project.load(project.root / "docs" / "page.md")], cache=None)
 print(outcome.results[0].stdout, end="")
 hosts = {"mkdocs", "material", "pytest", "_pytest", "pytest_codeblocks"}
-print("the engine imported:", sorted(m for m in sys.modules if m.split(".")[0] in hosts))
+found = sorted(m for m in sys.modules if m.split(".")[0] in hosts)
+print("the engine imported:", found)
 """
 
 
