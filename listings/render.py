@@ -134,7 +134,7 @@ def page_markdown(
     """The page as built: fresh outputs and figures under its listings and
     the provenance line under its title; and every listing's problems."""
     found = [
-        problems(i, r, project.root)
+        problems(i, r, project.root, project.settings.update_command)
         for i, r in zip(page.listings, results, strict=True)
     ]
     here = posixpath.dirname(src_uri) or "."

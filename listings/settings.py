@@ -93,6 +93,9 @@ class Settings:
         "The outputs on this site were printed by {versions}: {listings} "
         "listings on {pages} pages."
     )
+    # The command a contributor types to write a page's outputs, as error
+    # messages name it; {page} is the page (``tensors`` for docs/tensors.md).
+    update_command: str = "listings update {page}"
     notebook_intro: str = (
         "*This notebook is the page `{page}`; its outputs were printed by {versions}.*"
     )

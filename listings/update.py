@@ -45,7 +45,9 @@ def _drift(page: Page, outputs: list[str]) -> list[str]:
     return lines
 
 
-def _other_problems(page: Page, results: list[Result], root: Path) -> list[str]:
+def _other_problems(
+    page: Page, results: list[Result], root: Path, update: str
+) -> list[str]:
     """What the listings do wrong that writing their outputs does not mend
     (figures without marks, warnings)."""
     found = []
@@ -53,7 +55,7 @@ def _other_problems(page: Page, results: list[Result], root: Path) -> list[str]:
         if listing.prints_nothing and normalize(result.stdout):
             continue  # its output is written instead (see with_outputs)
         pinned = Listing(**{**vars(listing), "expected": result.stdout})
-        found += problems(pinned, result, root)
+        found += problems(pinned, result, root, update)
     return found
 
 
@@ -66,7 +68,9 @@ def _check(
     found, why = [], ""
     for listing, one, two in zip(page.listings, first, second, strict=True):
         if not one.ok:
-            found += problems(listing, one, project.root)
+            found += problems(
+                listing, one, project.root, project.settings.update_command
+            )
             why = why or "a listing failed"
             continue
         message = unstable(listing, one, two)
@@ -101,7 +105,9 @@ def update(
             status = 1
             continue
         results = runs[0]
-        for problem in _other_problems(page, results, project.root):
+        for problem in _other_problems(
+            page, results, project.root, project.settings.update_command
+        ):
             print(problem)
             status = 1
         printed = [r.stdout for r in results]

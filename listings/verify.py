@@ -74,10 +74,16 @@ def diff(listing: Listing, actual: str) -> str:
     return "\n".join(lines)
 
 
-def update_command(listing: Listing) -> str:
-    """The command that writes a page's outputs, as a contributor types it."""
+# The command that writes a page's outputs, unless the site's settings say
+# how its contributors type it (``update_command``).
+UPDATE_COMMAND = "listings update {page}"
+
+
+def update_command(listing: Listing, template: str = UPDATE_COMMAND) -> str:
+    """The command that writes a page's outputs; {page} is the page's name
+    as the update command takes it (``tensors`` for docs/tensors.md)."""
     stem = listing.page.removeprefix("docs/").removesuffix(".md")
-    return f".venv/bin/python -m listings update {stem}"
+    return template.format(page=stem)
 
 
 def located(listing: Listing, root: Path) -> str:
@@ -115,8 +121,11 @@ def unstable(listing: Listing, first: Result, second: Result) -> str | None:
     return None
 
 
-def problems(listing: Listing, result: Result, root: Path) -> list[str]:
-    """Every way the listing failed its page; empty when it is verified."""
+def problems(
+    listing: Listing, result: Result, root: Path, update: str = UPDATE_COMMAND
+) -> list[str]:
+    """Every way the listing failed its page; empty when it is verified.
+    ``update`` is the site's update command (the ``update_command`` setting)."""
     where = located(listing, root)
     if result.halted is not None:
         return [f"{where} {result.halted}"]
@@ -137,12 +146,13 @@ def problems(listing: Listing, result: Result, root: Path) -> list[str]:
     elif listing.expected is None:
         found.append(
             f"{where} has no expected-output block; write it with "
-            f"{update_command(listing)}, or mark it <!--pytest.mark.no_output-->"
+            f"{update_command(listing, update)}, or mark it "
+            "<!--pytest.mark.no_output-->"
         )
     elif not outputs_match(listing, result.stdout):
         found.append(
             f"{where} printed something else than its page shows (if the new "
-            f"output is right, write it with {update_command(listing)}):\n"
+            f"output is right, write it with {update_command(listing, update)}):\n"
             + diff(listing, result.stdout)
         )
     alts = listing.figure_alts

@@ -127,8 +127,8 @@ class PageFile(pytest.File):
             names = ", ".join(item.name for item in unpinned)
             raise self.CollectError(
                 f"{self.page.name}: no expected output for {names}; write it with "
-                f"{update_command(unpinned[0])}, or mark a listing that prints "
-                "nothing <!--pytest.mark.no_output-->"
+                f"{update_command(unpinned[0], project.settings.update_command)}, "
+                "or mark a listing that prints nothing <!--pytest.mark.no_output-->"
             )
         for index, listing in enumerate(self.page.listings):
             item = ListingItem.from_parent(self, name=listing.name)
@@ -154,7 +154,10 @@ class ListingItem(pytest.Item):
 
     def runtest(self) -> None:
         result = self.parent.results()[self.index]
-        found = problems(self.listing, result, _project(self.config).root)
+        project = _project(self.config)
+        found = problems(
+            self.listing, result, project.root, project.settings.update_command
+        )
         if found:
             raise ListingFailure("\n\n".join(found))
 
