@@ -212,7 +212,7 @@ def view_html(
 
     ``figures`` maps each figure's link in the notebook (ending ``#only-light``)
     to its alt text and its dark version's link; ``link`` turns a link to a
-    chapter (``tensors.md#strides``, relative to the chapter) into a link from
+    chapter (``intro.md#setup``, relative to the chapter) into a link from
     the view. Returns the HTML and what is wrong with it: a resource it would
     load from outside the site, a link to no page, a figure without its data.
     """

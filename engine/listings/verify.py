@@ -81,13 +81,13 @@ UPDATE_COMMAND = "listings update {page}"
 
 def update_command(listing: Listing, template: str = UPDATE_COMMAND) -> str:
     """The command that writes a page's outputs; {page} is the page's name
-    as the update command takes it (``tensors`` for docs/tensors.md)."""
+    as the update command takes it (``intro`` for docs/intro.md)."""
     stem = listing.page.removeprefix("docs/").removesuffix(".md")
     return template.format(page=stem)
 
 
 def located(listing: Listing, root: Path) -> str:
-    """``docs/tensors.md:31 (create, snippets/tensors.py:12)``: the page line
+    """``docs/intro.md:31 (create, snippets/intro.py:12)``: the page line
     of the listing's fence, its name and its code's first line."""
     line = listing.fence_line + 1
     return f"{listing.page}:{line} ({listing.name}, {listing.where(root)})"

@@ -72,7 +72,7 @@ class Listing:
         return f"{self.page}::{self.name}"
 
     def where(self, root: Path) -> str:
-        """``snippets/tensors.py:12``, the first line of the listing's code."""
+        """``snippets/intro.py:12``, the first line of the listing's code."""
         return f"{_relative(self.snippet, root)}:{self.line}"
 
     def mark(self, name: str) -> Mark | None:
@@ -253,7 +253,7 @@ class Snippets:
         raise PageError(f"snippet file '{name}' not found in {self.folders()}")
 
     def relative(self, path: Path) -> str:
-        """A snippet file's name under its base path: ``ddp/lightning_ddp.py``."""
+        """A snippet file's name under its base path: ``sub/script.py``."""
         for base in self.base_path:
             if path.resolve().is_relative_to(base):
                 return path.resolve().relative_to(base).as_posix()

@@ -171,6 +171,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         root = Path(config.config_file_path).parent
         overrides = {f.name: self.config[f.name] for f in dataclasses.fields(Settings)}
         self.project = Project.from_root(root, **overrides)
+        if render.STYLESHEET not in config.extra_css:
+            config.extra_css.append(render.STYLESHEET)
         return config
 
     def on_env(self, env, config, files):
@@ -203,6 +205,10 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
                 continue
             if page.listings:
                 loaded.append((file, page))
+        if files.get_file_from_path(render.STYLESHEET) is None:
+            files.append(
+                File.generated(config, render.STYLESHEET, content=render.stylesheet())
+            )
         pages = [page for _, page in loaded]
         # The first build of `mkdocs serve` runs the pages as `mkdocs build`
         # does (and stores them in the cache); the rebuilds after it show

@@ -94,7 +94,7 @@ class Settings:
         "listings on {pages} pages."
     )
     # The command a contributor types to write a page's outputs, as error
-    # messages name it; {page} is the page (``tensors`` for docs/tensors.md).
+    # messages name it; {page} is the page (``intro`` for docs/intro.md).
     update_command: str = "listings update {page}"
     notebook_intro: str = (
         "*This notebook is the page `{page}`; its outputs were printed by {versions}.*"

@@ -22,6 +22,7 @@ def prebuild(project: Project, out: Path) -> int:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(docs, out, ignore=shutil.ignore_patterns("*.md"))
+    write_atomically(out / render.STYLESHEET, render.stylesheet())
     found: list[str] = []
     pages = []
     for path in project.page_paths():

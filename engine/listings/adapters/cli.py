@@ -2,7 +2,7 @@
 ``listings prebuild``: the verified docs, for a generator that runs no plugins.
 
     python -m listings update                 every page
-    python -m listings update tensors mnist   some pages
+    python -m listings update intro guide     some pages
     python -m listings update --dry-run       what would change; write nothing
     python -m listings update --dry-run --env OMP_NUM_THREADS=1 ...
     python -m listings prebuild [--out FOLDER]   (default: WORK_DIR/zensical/docs)

@@ -98,7 +98,7 @@ class Project:
         return load_page(Path(path), self.root, self.snippets, text=text)
 
     def resolve_page(self, name: str) -> Path:
-        """A page given as ``tensors``, ``tensors.md`` or ``docs/tensors.md``."""
+        """A page given as ``intro``, ``intro.md`` or ``docs/intro.md``."""
         candidates = [Path(name), self.root / name, self.docs_dir / name]
         candidates += [self.docs_dir / f"{name}.md"]
         for candidate in candidates:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import platform
 import posixpath
+from importlib import resources
 
 from .files import version
 from .jupyter_markdown import chapter_link
@@ -22,6 +23,16 @@ from .verify import problems
 FIGURES = "figures"
 NOTEBOOKS = "notebooks"
 SNIPPETS = "snippets"
+# The engine's stylesheet (outputs, figures in each palette, the provenance
+# line, notebook views), as the site serves it.
+STYLESHEET = "listings/listings.css"
+
+
+def stylesheet() -> bytes:
+    """The stylesheet the engine ships, for STYLESHEET."""
+    return resources.files("listings").joinpath("assets/listings.css").read_bytes()
+
+
 VERIFIED_WITH = "<!--listings:verified-with-->"
 
 

@@ -166,7 +166,7 @@ class Converter:
 
 
 def chapter_link(site_url: str, page: str) -> Callable[[str], str]:
-    """A link on ``page`` (``docs``-relative, ``mnist.md``) as the published
+    """A link on ``page`` (``docs``-relative, ``guide.md``) as the published
     site's address when it goes to another page of the site."""
 
     def link(href: str) -> str:
