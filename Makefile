@@ -54,6 +54,11 @@ $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ./engine -e ".[site,test,dev]"
+	# The wheels the example site's test installs into a fresh venv with no
+	# network (the engine's own dependencies, MkDocs, Material, pytest), at
+	# the versions installed here.
+	$(BIN)/python -m pip freeze --exclude-editable | grep -E '^[A-Za-z0-9._-]+==' > $(VENV)/constraints.txt
+	$(BIN)/python -m pip download --disable-pip-version-check -q $(PIP_ARGS) -d $(VENV)/wheelhouse -c $(VENV)/constraints.txt "./engine[mkdocs,pytest]" mkdocs-material "setuptools>=68"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
