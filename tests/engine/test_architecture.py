@@ -157,7 +157,9 @@ def test_the_adapters_are_the_only_modules_that_import_their_hosts():
     adapters = sorted(name for name in edges if name.startswith(ADAPTERS + "."))
     assert adapters == [
         "listings.adapters.cli",
+        "listings.adapters.mkdocs_dirty",
         "listings.adapters.mkdocs_plugin",
+        "listings.adapters.mkdocs_views",
         "listings.adapters.prebuild",
         "listings.adapters.pytest_plugin",
     ]
@@ -169,7 +171,8 @@ def test_the_adapters_are_the_only_modules_that_import_their_hosts():
         & HOSTS
         for name in adapters
     }
-    assert hosts["listings.adapters.mkdocs_plugin"] == {"mkdocs"}
+    for name in ("mkdocs_plugin", "mkdocs_dirty", "mkdocs_views"):
+        assert hosts[f"listings.adapters.{name}"] == {"mkdocs"}
     assert hosts["listings.adapters.pytest_plugin"] == {"pytest"}
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import html
 import logging
 import posixpath
 import threading
@@ -36,13 +35,14 @@ from mkdocs.structure.files import File, Files
 
 from .. import render
 from ..files import write_if_changed
-from ..notebook import view_html
 from ..page import Page, PageError
 from ..project import Project
 from ..result import Result
 from ..rewrite import fence
 from ..settings import Settings
 from ..warm import Previews, supported
+from .mkdocs_dirty import DirtyPages, changed
+from .mkdocs_views import NotebookView
 
 log = logging.getLogger("mkdocs.plugins.listings")
 
@@ -102,15 +102,6 @@ class PageEntry:
         self.figures: list[list[tuple[str, str | None]]] = figures
 
 
-class NotebookView:
-    """A chapter's notebook rendered by mkdocs-jupyter as a page of the site."""
-
-    def __init__(self, chapter: File, title: str, download: str) -> None:
-        self.chapter, self.title, self.download = chapter, title, download
-        # Each figure's link in the view notebook -> (alt text, dark link).
-        self.figures: dict[str, tuple[str, str | None]] = {}
-
-
 def timed(handler):
     """Count the time spent in an event handler towards the build's total,
     which ``on_post_build`` reports (``bench/run.py`` reads it)."""
@@ -131,13 +122,9 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def __init__(self) -> None:
         self.serving = False
-        self.dirty = False  # `--dirty`: MkDocs rebuilds only the pages it sees changed
-        # What every page shows (the navigation, the shared files; the home
-        # page's provenance line), at the last build; what has changed since.
-        self.shared: tuple | None = None
-        self.provenance: str | None = None
-        self.stale: set[str] = set()
-        self.everything = False
+        # Under `--dirty` (MkDocs rebuilds only the pages it sees changed):
+        # which pages to build again.
+        self.dirty: DirtyPages | None = None
         self.previews: Previews | None = None
         self.project: Project | None = None
         self.pages: dict[str, PageEntry] = {}
@@ -157,7 +144,7 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
 
     def on_startup(self, *, command, dirty) -> None:
         self.serving = command == "serve" and supported()
-        self.dirty = dirty
+        self.dirty = DirtyPages() if dirty else None
 
     def on_shutdown(self) -> None:
         if self.previews is not None:
@@ -224,8 +211,13 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(snippet)))
         project.cache.clean(pages)
-        if self.dirty:
-            self._mark_stale(loaded, outcomes, before, broken_before)
+        if self.dirty is not None:
+            stale = {
+                file.src_uri
+                for (file, page), outcome in zip(loaded, outcomes, strict=True)
+                if changed(file, page, outcome, before)
+            }
+            self.dirty.mark(stale | broken_before, self._provenance())
         return files
 
     def _load(self, file: File, before: dict[Path, tuple]) -> Page:
@@ -244,80 +236,19 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.loaded[path] = (source, snippets, page)
         return page
 
-    # `--dirty` ------------------------------------------------------------------
-
-    def _mark_stale(self, loaded, outcomes, before, broken_before) -> None:
-        """Under ``--dirty``, MkDocs builds a page again only when its Markdown
-        file is newer than its HTML. A chapter also changes when one of its
-        snippets is edited, when its results differ from the last build's
-        (with no last build: when they were not in the cache), and when it
-        was an error page; every page when the home page's provenance line
-        changes. ``on_nav`` removes their HTML, so that MkDocs builds them."""
-        self.stale = set(broken_before)
-        for (file, page), outcome in zip(loaded, outcomes, strict=True):
-            if file.src_uri in before:
-                changed = _shown(before[file.src_uri]) != _shown(outcome.results)
-            else:
-                changed = not outcome.cached
-            built = Path(file.abs_dest_path)
-            if changed or any(_newer(path, built) for path in page.snippets):
-                self.stale.add(file.src_uri)
-        provenance = self._provenance()
-        self.everything = self.provenance not in (None, provenance)
-        self.provenance = provenance
+    @timed
+    def on_nav(self, nav, config, files):
+        if self.dirty is not None:
+            own = {p for entry in self.pages.values() for p in entry.page.snippets}
+            root, settings = self.project.root, self.project.settings
+            data = [(root / name).resolve() for name in settings.data_dirs]
+            self.dirty.remove_stale(nav, config, files, set(self.views), own, data)
+        return nav
 
     def _provenance(self) -> str:
         """The home page's line on what printed every page's outputs."""
         results = [r for entry in self.pages.values() for r in entry.results]
         return render.site_provenance(self.project.settings, results, len(self.pages))
-
-    @timed
-    def on_nav(self, nav, config, files):
-        """Under ``--dirty``: every page shows the navigation, the theme's
-        templates and the files every page includes (the glossary), so when
-        one of them changes, every page is built again. So is every page when
-        more than one changes: Material's search index, in a dirty build,
-        replaces the entries of the first page built only (and of every page
-        whose address starts with its address: the home page's is empty)."""
-        if not self.dirty:
-            return nav
-        state = (_outline(nav), self._shared_files(config))
-        everything = self.everything or self.shared not in (None, state)
-        self.shared = state
-        pages = files.documentation_pages()
-        chapters = [file for file in pages if file.src_uri not in self.views]
-        built = [f for f in chapters if f.src_uri in self.stale or f.is_modified()]
-        if len(built) == 1:
-            url = _address(built[0])
-            everything |= any(
-                _address(f).startswith(url) for f in chapters if f is not built[0]
-            )
-        else:
-            everything |= len(built) > 1
-        for file in pages if everything else built:
-            Path(file.abs_dest_path).unlink(missing_ok=True)
-        return nav
-
-    def _shared_files(self, config) -> tuple:
-        """The watched files and theme overrides that are not one page's own
-        (its snippets) or data (which reach a page through its results), with
-        their times, and the configuration file's."""
-        own = {path for entry in self.pages.values() for path in entry.page.snippets}
-        folders = [Path(folder) for folder in config.watch]
-        if config.theme.custom_dir:
-            folders.append(Path(config.theme.custom_dir))
-        if config.config_file_path:
-            folders.append(Path(config.config_file_path))
-        root = self.project.root
-        data = [(root / name).resolve() for name in self.project.settings.data_dirs]
-        found = []
-        for folder in folders:
-            if any(folder.resolve().is_relative_to(each) for each in data):
-                continue
-            for path in [folder] if folder.is_file() else folder.rglob("*"):
-                if path.is_file() and path.resolve() not in own:
-                    found.append((str(path), path.stat().st_mtime))
-        return tuple(sorted(found))
 
     def on_post_build(self, config) -> None:
         log.info("the listings plugin's handlers took %.3f s", self.seconds)
@@ -388,39 +319,14 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         if "mkdocs-jupyter" not in config.plugins:
             return
         entry = self.pages[file.src_uri]
-        uri = render.view_uri(file.src_uri)
-        stem = render.stem(uri)
-        here = stem if config.use_directory_urls else posixpath.dirname(stem)
-        view = NotebookView(
-            file, render.title_of(entry.page, posixpath.basename(stem)), download
-        )
-        links = []
-        for listing, uris in zip(entry.page.listings, entry.figures, strict=True):
-            row = []
-            for number, (light, dark) in enumerate(uris):
-                link = posixpath.relpath(light, here) + "#only-light"
-                dark_link = dark and posixpath.relpath(dark, here) + "#only-dark"
-                alts = listing.figure_alts
-                view.figures[link] = (
-                    alts[number] if number < len(alts) else "",
-                    dark_link,
-                )
-                row.append(link)
-            links.append(row)
+        view, links = NotebookView.of(file, entry.page, entry.figures, config)
         # A file of its own under work_dir (mkdocs-jupyter reads a notebook
         # from its source folder); mkdocs-jupyter's on_files, after this one,
         # makes it a page, linked from its chapter, not in the navigation.
         source = self.project.work
-        write_if_changed(source / uri, self._notebook(file, links))
-        page_file = File(
-            uri,
-            src_dir=str(source),
-            dest_dir=config.site_dir,
-            use_directory_urls=config.use_directory_urls,
-        )
-        page_file.edit_uri = None  # made from the chapter: edit the chapter
-        files.append(page_file)
-        self.views[uri] = view
+        write_if_changed(source / view.uri, self._notebook(file, links))
+        files.append(view.file(source, config))
+        self.views[view.uri] = view
 
     # Pages ------------------------------------------------------------------------
 
@@ -455,81 +361,14 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
     def on_page_content(self, html_text: str, page, config, files) -> str:
         view = self.views.get(page.file.src_uri)
         if view is not None:
-            return self._fit_view(html_text, view, page, files)
+            label = self.project.settings.labels["download"]
+            text, found = view.fit(
+                html_text, page, files, self.config.view_heading, label
+            )
+            for problem in found:
+                log.error("notebook view of %s: %s", view.chapter.src_uri, problem)
+            return text
         return html_text
-
-    # Notebook views -------------------------------------------------------------
-
-    def _fit_view(self, html_text: str, view: NotebookView, page, files) -> str:
-        page.title = f"{view.title} (notebook)"
-        self._whole_headings(page, view.chapter.page, html_text)
-
-        def link(path: str) -> str | None:
-            here = posixpath.dirname(view.chapter.src_uri)
-            target = files.get_file_from_path(
-                posixpath.normpath(posixpath.join(here, path))
-            )
-            if target is None or not target.is_documentation_page():
-                return None
-            return target.url_relative_to(page.file)
-
-        text, found = view_html(html_text, view.figures, link)
-        for problem in found:
-            log.error("notebook view of %s: %s", view.chapter.src_uri, problem)
-        return self._view_heading(view, page, files) + text
-
-    @staticmethod
-    def _whole_headings(page, chapter, html_text: str) -> None:
-        """mkdocs-jupyter's table of contents stops a heading at its inline
-        code ("Batches: the" for "Batches: the `DataLoader`"; nothing at all
-        for "`nn.Sequential`"), and its link then misses the heading. Each
-        entry takes the chapter's entry for the same heading (the same
-        anchor, or one whose words hold its anchor's in order), if the view
-        has that anchor; an entry left without a title goes."""
-
-        def flat(items):
-            for item in items:
-                yield item
-                yield from flat(item.children)
-
-        def titled(items):
-            kept = [item for item in items if item.title.strip()]
-            for item in kept:
-                item.children = titled(item.children)
-            return kept
-
-        def within(short: str, long: str) -> bool:
-            """The words of ``short`` appear in ``long``, in order."""
-            words = iter(long.split("-"))
-            return bool(short) and all(word in words for word in short.split("-"))
-
-        theirs = list(flat(chapter.toc)) if chapter is not None else []
-        for item in flat(page.toc):
-            whole = next((c for c in theirs if c.id == item.id), None) or next(
-                (c for c in theirs if within(item.id, c.id)), None
-            )
-            if whole is not None and f'id="{whole.id}"' in html_text:
-                item.title, item.id = whole.title, whole.id
-                theirs.remove(whole)
-        page.toc.items = titled(page.toc.items)
-
-    def _view_heading(self, view: NotebookView, page, files) -> str:
-        chapter = html.escape(view.chapter.url_relative_to(page.file), quote=True)
-        download = files.get_file_from_path(view.download)
-        notebook = html.escape(download.url_relative_to(page.file), quote=True)
-        name = html.escape(posixpath.basename(view.download), quote=True)
-        link = f'<a href="{chapter}">{html.escape(view.title)}</a>'
-        said = html.escape(self.config.view_heading).replace("{chapter}", link)
-        download_label = html.escape(self.project.settings.labels["download"])
-        return (
-            f'<p class="page-provenance">{said} '
-            f'<a href="{notebook}" download="{name}">{download_label}</a></p>'
-        )
-
-
-def _shown(results: list[Result]) -> list[Result]:
-    """What a page shows of its results (not how long they took)."""
-    return [dataclasses.replace(result, seconds=0.0) for result in results]
 
 
 def _read(path: Path) -> bytes | None:
@@ -537,24 +376,6 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-
-
-def _newer(path: Path, than: Path) -> bool:
-    return than.exists() and path.stat().st_mtime > than.stat().st_mtime
-
-
-def _address(file: File) -> str:
-    """A page's address as Material's search index has it (the home page's is
-    empty)."""
-    return "" if file.url in (".", "./") else file.url
-
-
-def _outline(items) -> tuple:
-    """The navigation's titles and addresses, as every page shows them."""
-    return tuple(
-        (item.title, getattr(item, "url", None), _outline(item.children or []))
-        for item in items
-    )
 
 
 def _error_page(file: File, message: str) -> str:
