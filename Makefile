@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Extra pip arguments, e.g. a CPU-only torch:
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml engine/pyproject.toml | cksum | cut -d' ' -f1)
 ADDR ?= 127.0.0.1:8000
 # Material prints a banner about MkDocs 2 on every build; it is not about this site.
 export NO_MKDOCS_2_WARNING := 1
@@ -46,12 +46,19 @@ lint: $(STAMP)
 browser:  ## Headless Chromium for the browser tests (Debian's package, never a download)
 	@scripts/ensure-chromium
 
-# The stamp is named by pyproject.toml's checksum and has no prerequisite: a
-# changed file installs again, a file rewritten unchanged (a checkout) does not.
+# The engine (engine/, its own distribution) is installed beside the site.
+# The stamp is named by the two pyproject.toml files' checksum and has no
+# prerequisite: a changed file installs again, a file rewritten unchanged (a
+# checkout) does not.
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ".[site,test,dev]"
+	$(BIN)/python -m pip install --disable-pip-version-check -q $(PIP_ARGS) -e ./engine -e ".[site,test,dev]"
+	# The wheels the example site's test installs into a fresh venv with no
+	# network (the engine's own dependencies, MkDocs, Material, pytest), at
+	# the versions installed here.
+	$(BIN)/python -m pip freeze --exclude-editable | grep -E '^[A-Za-z0-9._-]+==' > $(VENV)/constraints.txt
+	$(BIN)/python -m pip download --disable-pip-version-check -q $(PIP_ARGS) -d $(VENV)/wheelhouse -c $(VENV)/constraints.txt "./engine[mkdocs,pytest]" mkdocs-material "setuptools>=68"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

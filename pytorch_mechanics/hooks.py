@@ -1,9 +1,10 @@
 """The site's MkDocs hooks (``hooks:`` in mkdocs.yml): a number in a page's
 prose must be one its listings print (``pytorch_mechanics.prose``), and API
 names in its inline code link to PyTorch's references; a number or a name
-that fails fails the strict build, at its page and line. The pages the listings plugin
-makes (a notebook view, the page that shows a page's errors) are left as
-they are."""
+that fails fails the strict build, at its page and line. TeX becomes MathML
+(``pytorch_mechanics.mathml``) on the chapters and their notebook views; the
+other checks leave the pages the listings plugin makes (a notebook view, the
+page that shows a page's errors) as they are."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import logging
 from pathlib import Path
 
 from listings import PageError, Project, Settings
-from pytorch_mechanics import api_links, prose
+from pytorch_mechanics import api_links, mathml, prose
 
 log = logging.getLogger("mkdocs.hooks.pytorch_mechanics")
 _resolutions: api_links.Resolutions | None = None
@@ -54,9 +55,12 @@ def _source(page, config) -> Path | None:
 
 
 def on_page_content(html_text: str, page, config, files) -> str:
+    """API names linked, and TeX as MathML (a notebook view's too)."""
     path = _source(page, config)
     if path is None:
-        return html_text
+        if page.file.src_uri.endswith(".ipynb"):
+            return mathml.notebook_math_to_mathml(html_text)
+        return mathml.arithmatex_to_mathml(html_text)
     root = Path(config.config_file_path).parent.resolve()
     where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path
     source = page.file.content_string
@@ -65,7 +69,7 @@ def on_page_content(html_text: str, page, config, files) -> str:
         log.error(api_links.unresolved_message(where, source, code, name, reason))
 
     text, _ = api_links.link_api_names(html_text, _resolutions, report)
-    return text
+    return mathml.arithmatex_to_mathml(text)
 
 
 def on_post_build(config) -> None:

@@ -28,6 +28,8 @@ from decimal import (
     InvalidOperation,
 )
 
+from listings.scan import fenced_lines
+
 # A number as prose writes it: -0.0898, 95.6%, 1,234.5, 4.1e-8.
 PROSE_NUMBER = re.compile(
     r"(?<![\w.])(?P<sign>[-+\u2212])?"
@@ -48,7 +50,6 @@ VERSION = re.compile(
 FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]")
 QUOTED = re.compile(r"<!--\s*quoted:(?P<numbers>.*?)-->", re.DOTALL)
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 NOT_BLANK_LINE = r"(?:(?!\n[ \t]*\n)[\s\S])"
 # Inline regions, in the order Markdown reads them: code keeps its text (it is
@@ -105,29 +106,10 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def _mask_fences(lines: list[str]) -> list[str]:
-    out = list(lines)
-    i = 0
-    while i < len(lines):
-        opening = FENCE.match(lines[i])
-        if opening is None:
-            i += 1
-            continue
-        fence = opening.group("fence")
-        end = i + 1
-        while end < len(lines):
-            closing = FENCE.match(lines[end])
-            if (
-                closing
-                and closing.group("fence")[0] == fence[0]
-                and len(closing.group("fence")) >= len(fence)
-                and not lines[end].strip().strip(fence[0])
-            ):
-                break
-            end += 1
-        for j in range(i, min(end, len(lines) - 1) + 1):
-            out[j] = _blank(lines[j])
-        i = end + 1
-    return out
+    """The lines with every fence blanked, its fence lines included: the
+    fences the engine's Markdown scanner finds (``listings.scan``)."""
+    fenced = fenced_lines("\n".join(lines))
+    return [_blank(line) if i in fenced else line for i, line in enumerate(lines)]
 
 
 def _paragraphs(lines: list[str], fenced: list[str]) -> list[int]:

@@ -1,7 +1,9 @@
-"""The engine's shape, in two layers a newcomer sees as folders: the engine
-(``listings/``), which imports no host and no adapter, and its adapters
-(``listings/adapters/``), which use their hosts' public APIs only; a worker
-that imports nothing of either, no cycles."""
+"""The project's shape, in three layers a newcomer sees as folders: the engine
+(``engine/listings/``, its own distribution), which imports no host, no
+adapter and no word of this site; its adapters (``engine/listings/adapters/``),
+which use their hosts' public APIs only; and the site's own code
+(``pytorch_mechanics/``), which sits on both. A worker that imports nothing
+of either, no cycles."""
 
 from __future__ import annotations
 
@@ -13,9 +15,18 @@ from pathlib import Path
 
 from conftest import REPO, listing
 
-PACKAGE = REPO / "listings"
+ENGINE = REPO / "engine"
+PACKAGE = ENGINE / "listings"
 ADAPTERS = "listings.adapters"
-HOSTS = {"mkdocs", "material", "pytest", "_pytest", "xdist", "mkdocs_jupyter"}
+HOSTS = {
+    "mkdocs",
+    "material",
+    "pytest",
+    "_pytest",
+    "pytest_codeblocks",
+    "xdist",
+    "mkdocs_jupyter",
+}
 # The private surfaces of other libraries the engine once patched or called.
 PRIVATE = [
     "_title_from_render",
@@ -57,7 +68,8 @@ def project_files() -> list[Path]:
 
 def module_name(path: Path) -> str:
     """``listings.adapters.cli`` for listings/adapters/cli.py."""
-    parts = path.relative_to(REPO).with_suffix("").parts
+    base = PACKAGE.parent if path.is_relative_to(PACKAGE.parent) else REPO
+    parts = path.relative_to(base).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -135,7 +147,7 @@ def test_no_module_of_the_engine_imports_an_adapter_or_a_host():
             continue
         adapters = {m for m in edges[name] if m.startswith(ADAPTERS)}
         assert not adapters, f"{name} imports {adapters}"
-        path = REPO / (name.replace(".", "/") + ".py")
+        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
         hosts = {m.split(".")[0] for m in imports(path)} & HOSTS
         assert not hosts, f"{name} imports {hosts}"
 
@@ -145,7 +157,9 @@ def test_the_adapters_are_the_only_modules_that_import_their_hosts():
     adapters = sorted(name for name in edges if name.startswith(ADAPTERS + "."))
     assert adapters == [
         "listings.adapters.cli",
+        "listings.adapters.mkdocs_dirty",
         "listings.adapters.mkdocs_plugin",
+        "listings.adapters.mkdocs_views",
         "listings.adapters.prebuild",
         "listings.adapters.pytest_plugin",
     ]
@@ -157,7 +171,8 @@ def test_the_adapters_are_the_only_modules_that_import_their_hosts():
         & HOSTS
         for name in adapters
     }
-    assert hosts["listings.adapters.mkdocs_plugin"] == {"mkdocs"}
+    for name in ("mkdocs_plugin", "mkdocs_dirty", "mkdocs_views"):
+        assert hosts[f"listings.adapters.{name}"] == {"mkdocs"}
     assert hosts["listings.adapters.pytest_plugin"] == {"pytest"}
 
 
@@ -184,17 +199,18 @@ from listings import Project
 project = Project.from_root(sys.argv[1])
 [outcome] = project.run([project.load(project.root / "docs" / "page.md")], cache=None)
 print(outcome.results[0].stdout, end="")
-mkdocs = sorted(m for m in sys.modules if m.split(".")[0] in {"mkdocs", "material"})
-print("the engine imported:", mkdocs)
+hosts = {"mkdocs", "material", "pytest", "_pytest", "pytest_codeblocks"}
+found = sorted(m for m in sys.modules if m.split(".")[0] in hosts)
+print("the engine imported:", found)
 """
 
 
 def test_a_page_runs_through_the_core_without_mkdocs_or_pytest_in_either_process(
     site,
 ):
-    """The engine's process imports no MkDocs (it reads the page with
-    pytest-codeblocks' parser, which imports pytest); the worker that runs
-    the listing imports neither host, nor the engine or its Markdown parser."""
+    """The engine's process imports neither MkDocs nor pytest (it reads the
+    page with markdown-it-py); the worker that runs the listing imports
+    neither host, nor the engine or its Markdown parser."""
     site.snippet(
         "page",
         """
@@ -229,3 +245,40 @@ def test_neither_the_engine_nor_its_adapters_import_the_sites_own_code():
     for path in site.glob("*.py"):
         adapters = {m for m in imports(path) if m.startswith(ADAPTERS)}
         assert not adapters, f"{path.relative_to(REPO)} imports {adapters}"
+
+
+# Words of this site, or of the library it teaches, that the engine must not
+# know: a site adopts the engine by its settings, not by editing it.
+SITE_WORDS = re.compile(
+    r"torch|pytorch|cuda|nvidia|aten_|lightning|mnist|tensors|mechanics|\.venv/bin",
+    re.IGNORECASE,
+)
+
+
+def test_the_engine_holds_no_word_of_this_site():
+    found = []
+    for path in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.css")]:
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            found += [
+                f"{path.relative_to(REPO)}:{number}: {m[0]}"
+                for m in SITE_WORDS.finditer(line)
+            ]
+    assert not found, "\n".join(found)
+
+
+def test_the_engine_is_a_distribution_of_its_own_without_torch():
+    """engine/pyproject.toml installs the engine alone; the site depends on
+    it by name, like on any other package."""
+    import tomllib
+
+    engine = tomllib.loads((ENGINE / "pyproject.toml").read_text())["project"]
+    site = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = engine["optional-dependencies"].values()
+    needs = [*engine["dependencies"], *(n for extra in extras for n in extra)]
+    assert not [n for n in needs if SITE_WORDS.search(n)], needs
+    assert engine["entry-points"]["pytest11"] == {
+        "listings": "listings.adapters.pytest_plugin"
+    }
+    assert any(n.startswith(engine["name"] + "[") for n in site["dependencies"])
+    assert "entry-points" not in site
+    assert (PACKAGE / "assets" / "listings.css").is_file()

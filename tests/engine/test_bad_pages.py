@@ -208,8 +208,15 @@ ROWS = [
     Row(
         "expected output with no listing above it",
         "<!--pytest-codeblocks:expected-output-->\n\n```text\nhello\n```\n\n" + GOOD,
-        "docs/page.md:3: an expected-output comment with no listing above it; put "
-        "it under the listing whose output it is, or delete it",
+        "docs/page.md:3: an expected-output comment with no listing directly above "
+        "it; put it under the listing whose output it is, or delete it",
+    ),
+    Row(
+        "expected output under a fence that is not a listing",
+        GOOD + "\n```bash\necho hi\n```\n\n<!--pytest-codeblocks:expected-output-->"
+        "\n\n```text\nhi\n```\n",
+        "docs/page.md:18: an expected-output comment with no listing directly "
+        "above it; put it under the listing whose output it is, or delete it",
     ),
     Row("page with a BOM", "\ufeff" + GOOD, None),
     Row("page with CRLF line ends", GOOD.replace("\n", "\r\n"), None),

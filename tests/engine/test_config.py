@@ -40,6 +40,7 @@ SAMPLES = {
     "requirements": ["numpy>=2"],
     "provenance": "Printed by {versions}.",
     "notebook_intro": "The page {page}, printed by {versions}.",
+    "update_command": "make outputs PAGE={page}",
 }
 
 

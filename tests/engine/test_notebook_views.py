@@ -107,8 +107,7 @@ def test_the_view_shows_the_verified_notebook_and_fits_the_site(views_site):
     ]
     assert "No description has been provided" not in view
     assert (out / "figures" / "page" / "plot-1-dark.png").is_file()
-    # Math as MathML, no MathJax; links go to the chapters' pages.
-    assert view.count("<math ") == 2 and "$$" not in view
+    # No MathJax (the site's hooks render TeX); links go to the chapters' pages.
     assert "mathjax" not in view.lower()
     assert 'href="../../other/#part"' in view
     # Nothing from outside: the theme's own scripts only, none empty.
@@ -206,19 +205,6 @@ def test_anything_else_loaded_from_outside_is_reported():
     _, problems = _fit(html)
     assert len(problems) == 3
     assert all("from outside the site" in p for p in problems)
-
-
-def test_math_becomes_mathml_outside_code_only():
-    html = (
-        "<p>Inline $a_1 &lt; b$ and</p><p>$$\nx^2\n$$</p>"
-        "<pre>$not math$</pre><code>$x$</code>"
-        '<div id="cell-1" class="clipboard-copy-txt">print("$x$")</div>'
-    )
-    text, _ = _fit(html)
-    assert text.count("<math ") == 2
-    assert 'display="block"' in text and "<msub>" in text
-    assert "<pre>$not math$</pre><code>$x$</code>" in text
-    assert 'print("$x$")' in text
 
 
 def test_links_to_pages_are_rewritten_and_a_dead_one_is_reported():
