@@ -84,7 +84,7 @@ compiled_noisy = torch.compile(noisy, backend=graph_backend)
 out = compiled_noisy(x)
 print("second call:")
 out = compiled_noisy(x)
-print(torch.equal(out, noisy(x)))
+print(torch.equal(out, torch.cos(torch.sin(x)) + 1))
 # --8<-- [end:print-break]
 
 
@@ -318,7 +318,11 @@ def describe(kind):
             for node in gm.graph.nodes
             if node.op == "call_function"
         ]
+        inputs = [n.name for n in gm.graph.nodes if n.op == "placeholder"]
+        (outputs,) = next(n for n in gm.graph.nodes if n.op == "output").args
         print(f"{kind} graph, {len(ops)} ops:", ", ".join(ops))
+        print("    inputs: ", ", ".join(inputs))
+        print("    returns:", ", ".join(str(value) for value in outputs))
         return make_boxed_func(gm.forward)
 
     return compiler
@@ -388,8 +392,14 @@ print(fresh.load_state_dict(model.state_dict()))
 
 # --8<-- [start:module-compile]
 in_place = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
-in_place.compile()
+graphs = 0
+torch.compiler.reset()
+in_place.compile(backend=count_backend)
+print("graphs after compile():", graphs)
+out = in_place(X)
+print("graphs after the first call:", graphs)
 print(type(in_place).__name__, list(in_place.state_dict())[:2])
+print(fresh.load_state_dict(in_place.state_dict()))
 # --8<-- [end:module-compile]
 
 
