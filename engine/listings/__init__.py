@@ -17,7 +17,7 @@ from .project import Project
 from .result import Result
 from .run import PageOutcome, PageRun, run_pages
 from .settings import Settings
-from .verify import problems
+from .verify import Problem, problems
 
 __all__ = [
     "Cache",
@@ -26,6 +26,7 @@ __all__ = [
     "PageError",
     "PageOutcome",
     "PageRun",
+    "Problem",
     "Project",
     "Result",
     "Settings",

@@ -63,7 +63,7 @@ def rendered(
     page: Page,
     results: list[Result],
     figure_paths: list[list[str]],
-    problems: list[list[str]],
+    problems: list[list],
     dark_figure_paths: list[list[str]] | None = None,
 ) -> str:
     """Markdown for the site: fresh output under each listing, then its figures.
@@ -99,7 +99,8 @@ def rendered(
                 block += [f"{indent}![{safe_alt}]({src}){{ .listing-figure }}", ""]
         if problems[i]:
             block += [f'{indent}!!! failure "This listing is not verified"', ""]
-            block += [*fence("\n\n".join(problems[i]), "text", indent + "    "), ""]
+            said = "\n\n".join(str(problem) for problem in problems[i])
+            block += [*fence(said, "text", indent + "    "), ""]
         lines[start:start] = block
 
     return _edit(page, edit)

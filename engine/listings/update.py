@@ -21,7 +21,15 @@ from .page import Listing, Page, PageError
 from .project import Project
 from .result import Result
 from .rewrite import with_outputs
-from .verify import DIFFERS, compare, located, normalize, problems, unstable
+from .verify import (
+    DIFFERS,
+    Problem,
+    compare,
+    located,
+    normalize,
+    problems,
+    unstable,
+)
 
 
 def _fresh(listing: Listing, output: str) -> str | None:
@@ -75,7 +83,7 @@ def _check(
             continue
         message = unstable(listing, one, two)
         if message is not None:
-            found.append(f"{located(listing, project.root)} {message}")
+            found.append(Problem(located(listing, project.root), message))
             why = why or "a listing printed something else in a second run"
     return found, why
 
@@ -100,7 +108,7 @@ def update(
         runs = [outcomes[index].results, outcomes[index + len(pages)].results]
         refused, why = _check(project, page, runs)
         if refused:
-            print("\n\n".join(refused))
+            print("\n\n".join(str(problem) for problem in refused))
             print(f"{page.name}: not updated, {why}", file=sys.stderr)
             status = 1
             continue

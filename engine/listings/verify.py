@@ -5,12 +5,33 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .page import Listing, Mark
 from .result import Result
 
 SAME, WITHIN_TOLERANCE, DIFFERS = "same", "within tolerance", "differs"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way a listing fails its page: where (the page line, the listing and
+    its code's first line), what is wrong, how to fix it, and the evidence
+    (a diff, a traceback, what it printed). As text, one message:
+    ``WHERE WHAT; FIX`` and the evidence on the lines after it."""
+
+    where: str
+    what: str
+    fix: str = ""
+    detail: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.where} {self.what}"
+        if self.fix:
+            text += f"; {self.fix}"
+        return f"{text}\n{self.detail}" if self.detail else text
+
 
 NUMBER = re.compile(
     r"(?<![\w.])[-+]?(?:nan|inf|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)(?![\w.])"
@@ -123,52 +144,68 @@ def unstable(listing: Listing, first: Result, second: Result) -> str | None:
 
 def problems(
     listing: Listing, result: Result, root: Path, update: str = UPDATE_COMMAND
-) -> list[str]:
+) -> list[Problem]:
     """Every way the listing failed its page; empty when it is verified.
     ``update`` is the site's update command (the ``update_command`` setting)."""
     where = located(listing, root)
     if result.halted is not None:
-        return [f"{where} {result.halted}"]
+        return [Problem(where, result.halted)]
     if result.skipped_because is not None:
-        return [f"{where} did not run: {result.skipped_because}"]
+        return [Problem(where, f"did not run: {result.skipped_because}")]
     if result.error is not None:
         line = (
             f"{listing.snippet.name}:{result.error_line}" if result.error_line else ""
         )
-        head = f"{where} raised at {line}" if line else f"{where} raised"
-        return [f"{head}\n{result.error.rstrip()}"]
+        what = f"raised at {line}" if line else "raised"
+        return [Problem(where, what, detail=result.error.rstrip())]
     found = []
+    command = update_command(listing, update)
     if listing.prints_nothing:
         if normalize(result.stdout):
             found.append(
-                f"{where} is marked no_output but printed:\n{normalize(result.stdout)}"
+                Problem(
+                    where,
+                    "is marked no_output but printed:",
+                    detail=normalize(result.stdout),
+                )
             )
     elif listing.expected is None:
         found.append(
-            f"{where} has no expected-output block; write it with "
-            f"{update_command(listing, update)}, or mark it "
-            "<!--pytest.mark.no_output-->"
+            Problem(
+                where,
+                "has no expected-output block",
+                f"write it with {command}, or mark it <!--pytest.mark.no_output-->",
+            )
         )
     elif not outputs_match(listing, result.stdout):
         found.append(
-            f"{where} printed something else than its page shows (if the new "
-            f"output is right, write it with {update_command(listing, update)}):\n"
-            + diff(listing, result.stdout)
+            Problem(
+                where,
+                "printed something else than its page shows",
+                f"if the new output is right, write it with {command}",
+                diff(listing, result.stdout),
+            )
         )
     alts = listing.figure_alts
     if len(result.figures) != len(alts):
         found.append(
-            f"{where} drew {len(result.figures)} figure(s) but its page describes "
-            f"{len(alts)}; give each figure a "
-            f'<!--pytest.mark.figure("what it shows")--> directly above the fence '
-            f"at {listing.page}:{listing.fence_line + 1}"
+            Problem(
+                where,
+                f"drew {len(result.figures)} figure(s) but its page describes "
+                f"{len(alts)}",
+                'give each figure a <!--pytest.mark.figure("what it shows")--> '
+                f"directly above the fence at {listing.page}:{listing.fence_line + 1}",
+            )
         )
     for warning in result.warnings:
-        found.append(f"{where} emitted a warning: {warning}")
+        found.append(Problem(where, f"emitted a warning: {warning}"))
     if result.shown is not None:
         found.append(
-            f"{where} ends with an expression whose value Jupyter shows under "
-            f"the cell ({result.shown}), which the page does not: assign it "
-            "(_ = ...) or print it"
+            Problem(
+                where,
+                "ends with an expression whose value Jupyter shows under the cell "
+                f"({result.shown}), which the page does not",
+                "assign it (_ = ...) or print it",
+            )
         )
     return found

@@ -18,7 +18,7 @@ def run(site, name):
         page,
         results,
         [
-            problems(item, r, site.root)
+            [str(problem) for problem in problems(item, r, site.root)]
             for item, r in zip(page.listings, results, strict=True)
         ],
     )

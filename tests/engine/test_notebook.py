@@ -152,11 +152,12 @@ def test_a_last_line_that_jupyter_would_show_fails_the_listing(site):
     site.page("page", "<!--pytest.mark.no_output-->\n" + listing("value", None))
     page = site.load("page")
     [result] = PageRun(page, site.root).run_all()
-    [message] = problems(page.listings[0], result, site.root)
-    assert (
+    [problem] = problems(page.listings[0], result, site.root)
+    assert problem.where.startswith("docs/page.md:")
+    assert problem.what.startswith(
         "ends with an expression whose value Jupyter shows under the cell (3)"
-        in message
     )
+    assert problem.fix == "assign it (_ = ...) or print it"
 
 
 def test_the_notebook_runs_the_same_in_a_jupyter_kernel_in_an_empty_folder(

@@ -23,7 +23,7 @@ def prebuild(project: Project, out: Path) -> int:
         shutil.rmtree(out)
     shutil.copytree(docs, out, ignore=shutil.ignore_patterns("*.md"))
     write_atomically(out / render.STYLESHEET, render.stylesheet())
-    found: list[str] = []
+    found: list = []  # PageError messages and Problems
     pages = []
     for path in project.page_paths():
         try:

@@ -159,7 +159,7 @@ class ListingItem(pytest.Item):
             self.listing, result, project.root, project.settings.update_command
         )
         if found:
-            raise ListingFailure("\n\n".join(found))
+            raise ListingFailure("\n\n".join(str(problem) for problem in found))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ListingFailure):
