@@ -1,5 +1,0 @@
-import sys
-
-from .adapters.cli import main
-
-sys.exit(main())
