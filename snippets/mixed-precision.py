@@ -96,14 +96,16 @@ def output_dtypes(device, dtype):
         "torch.prod": lambda: torch.prod(a),
         "F.mse_loss": lambda: F.mse_loss(a, torch.zeros_like(a)),
         "F.cross_entropy": lambda: F.cross_entropy(a, labels),
+        "F.gaussian_nll_loss": lambda: F.gaussian_nll_loss(a, a, p),
         "F.binary_cross_entropy": lambda: F.binary_cross_entropy(p, p),
     }
     dtypes = {}
     for name, op in ops.items():
         try:
             dtypes[name] = str(op().dtype)
-        except RuntimeError:
-            dtypes[name] = "refused"
+        except RuntimeError as err:
+            refused = "unsafe to autocast" in str(err)
+            dtypes[name] = "refused" if refused else "needs values"
     return dtypes
 
 
@@ -193,6 +195,9 @@ update = 1e-3
 for dtype in [torch.float32, torch.bfloat16]:
     weight = torch.tensor(1.0, dtype=dtype)
     print(f"{dtype!s:15} 1.0 + {update} = {(weight + update).item()}")
+    for _ in range(1000):
+        weight += update
+    print(f"{dtype!s:15} after 1000 such steps: {weight.item():.4f}")
 # --8<-- [end:master-weights]
 
 # --8<-- [start:outside]
@@ -217,6 +222,11 @@ show_row("float16", grads.half())
 show_row("bfloat16", grads.bfloat16())
 show_row("float16 of grads*2**16", (grads * scale).half())
 show_row("... back / 2**16", (grads * scale).half().float() / scale)
+
+many = torch.randn(100_000) * 1e-3
+for factor in [2.0**16, 1000.0]:
+    exact = torch.equal(many * factor / factor, many)
+    print(f"float32 times {factor:.0f}, then divided, is unchanged: {exact}")
 # --8<-- [end:underflow]
 
 # --8<-- [start:fp16-backward]
@@ -240,15 +250,18 @@ for dtype, scale in [
     grad_out = out.grad.double() / scale
     grad_w = layer.weight.grad.double() / scale
     exact_w = exact.T @ X.double()
-    zeros = (grad_out == 0).float().mean()
+    zero = (out.grad == 0).float().mean()
+    tiny = torch.finfo(out.grad.dtype).smallest_normal
+    subnormal = ((out.grad != 0) & (out.grad.abs() < tiny)).float().mean()
     error = (grad_w - exact_w).norm() / exact_w.norm()
     print(
-        f"{dtype!s:14} scale {scale:5.0f}: {zeros:5.1%} of out.grad"
-        f" is 0, weight.grad off by {error:.2%}"
+        f"{dtype!s:14} scale {scale:5.0f}: out.grad {zero:5.1%} zero,"
+        f" {subnormal:5.1%} subnormal; weight.grad off by {error:.2%}"
     )
 # --8<-- [end:fp16-backward]
 
 # --8<-- [start:scaler]
+print(torch.amp.GradScaler("cpu").state_dict())
 model = nn.Linear(16, 1)
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 scaler = torch.amp.GradScaler("cpu", init_scale=2.0**20, growth_interval=2)
@@ -305,6 +318,9 @@ try:
     scaler.step(half_optimizer)
 except ValueError as err:
     print(err)
+
+switched_off = torch.amp.GradScaler("cpu", enabled=False)
+print(switched_off.scale(loss) is loss, switched_off.get_scale())
 # --8<-- [end:unscale]
 
 # --8<-- [start:train-setup]
@@ -399,7 +415,18 @@ print(f"bfloat16 - float32: {diff.mean():+.4f} +- {se:.4f} (SE)")
 print(f"95% interval: {low:+.4f} to {high:+.4f}")
 # --8<-- [end:train-seeds]
 
+# --8<-- [start:fp16-range]
+big = torch.tensor([12.0])
+many = torch.full((100,), 1000.0)
+for dtype in [torch.float16, torch.bfloat16]:
+    print(
+        f"{dtype!s:15} exp(12) = {torch.exp(big.to(dtype)).item():g},"
+        f" sum of 100 x 1000 = {many.to(dtype).sum().item():g}"
+    )
+# --8<-- [end:fp16-range]
+
 # --8<-- [start:cuda-lists]
+import warnings
 from contextlib import contextmanager
 
 from torch._subclasses.fake_tensor import FakeTensorMode
@@ -419,6 +446,11 @@ def cuda_autocast_state(dtype):
         torch.set_autocast_dtype("cuda", previous)
 
 
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with torch.autocast("cuda"):
+        print("in torch.autocast('cuda'):", torch.is_autocast_enabled("cuda"))
+print("warning:", caught[0].message)
 print("default dtype: cpu", torch.get_autocast_dtype("cpu"))
 print("default dtype: cuda", torch.get_autocast_dtype("cuda"))
 with FakeTensorMode():
