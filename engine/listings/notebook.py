@@ -203,6 +203,17 @@ def _without_outside_scripts(html: str) -> str:
     return MATHJAX_COMMENT.sub("", SCRIPT.sub(keep, html))
 
 
+STYLE = re.compile(r"<style\b[^>]*>(?P<css>.*?)</style\s*>", re.S | re.I)
+
+
+def shared_styles(html: str) -> tuple[str, str]:
+    """The view's HTML without its inline stylesheets, and those stylesheets
+    as one text: every view carries the same ones (about 600 KB of
+    Jupyter's CSS), which the site then serves once, as a file."""
+    found = [m["css"] for m in STYLE.finditer(html)]
+    return STYLE.sub("", html), "\n".join(found)
+
+
 def view_html(
     html: str,
     figures: dict[str, tuple[str, str | None]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable
 
 from .page import Listing, Page
@@ -21,6 +22,14 @@ def fence(text: str, info: str, indent: str) -> list[str]:
     # an empty line inside an indented fence.
     body = [indent + line for line in text.split("\n")]
     return [f"{indent}{ticks}{info}", *body, f"{indent}{ticks}"]
+
+
+def png_size(image: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height in pixels, from its header; None if it is
+    not a PNG."""
+    if image[:8] != b"\x89PNG\r\n\x1a\n" or image[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", image[16:24])
 
 
 def _edit(page: Page, edit: Callable[[Listing, list[str]], None]) -> str:
@@ -70,8 +79,10 @@ def rendered(
 
     A figure with a dark version (``dark_figure_paths``, same shape) is shown
     twice, with Material's ``#only-light`` and ``#only-dark`` fragments, so the
-    one that matches the reader's palette shows. A listing with problems also
-    gets a failure admonition that says what broke.
+    one that matches the reader's palette shows; both load lazily, so the
+    browser downloads only the one it shows (a hidden image is never near the
+    viewport), and both give their size, so nothing moves when one arrives. A
+    listing with problems also gets a failure admonition that says what broke.
     """
     index = {item.name: i for i, item in enumerate(page.listings)}
 
@@ -95,8 +106,16 @@ def rendered(
             sources = [path]
             if number < len(dark):
                 sources = [f"{path}#only-light", f"{dark[number]}#only-dark"]
+            attributes = ".listing-figure loading=lazy"
+            size = (
+                png_size(result.figures[number])
+                if number < len(result.figures)
+                else None
+            )
+            if size is not None:
+                attributes += f' width="{size[0]}" height="{size[1]}"'
             for src in sources:
-                block += [f"{indent}![{safe_alt}]({src}){{ .listing-figure }}", ""]
+                block += [f"{indent}![{safe_alt}]({src}){{ {attributes} }}", ""]
         if problems[i]:
             block += [f'{indent}!!! failure "This listing is not verified"', ""]
             said = "\n\n".join(str(problem) for problem in problems[i])

@@ -8,7 +8,7 @@ import pytest
 from conftest import listing, run_page
 
 from listings import Cache, PageRun, Settings
-from listings.rewrite import rendered
+from listings.rewrite import png_size, rendered
 from listings.worker import Figures
 
 import matplotlib.pyplot as plt  # isort: skip  (after the runner sets Agg)
@@ -96,8 +96,12 @@ def test_the_page_shows_one_figure_per_palette_with_the_same_alt(plot_page):
     page = plot_page.load("page")
     results = PageRun(page, plot_page.root).run_all()
     text = rendered(page, results, [["f/plot-1.png"]], [[]], [["f/plot-1-dark.png"]])
-    assert "![Two lines](f/plot-1.png#only-light){ .listing-figure }" in text
-    assert "![Two lines](f/plot-1-dark.png#only-dark){ .listing-figure }" in text
+    # Lazily loaded (the hidden one is never fetched), with the PNG's size.
+    width, height = png_size(results[0].figures[0])
+    assert width > 100 and height > 100
+    attributes = f'{{ .listing-figure loading=lazy width="{width}" height="{height}" }}'
+    assert f"![Two lines](f/plot-1.png#only-light){attributes}" in text
+    assert f"![Two lines](f/plot-1-dark.png#only-dark){attributes}" in text
     # Without a dark version: the one figure, for both palettes.
     text = rendered(page, results, [["f/plot-1.png"]], [[]])
-    assert "![Two lines](f/plot-1.png){ .listing-figure }" in text
+    assert f"![Two lines](f/plot-1.png){attributes}" in text

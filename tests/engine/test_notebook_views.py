@@ -116,6 +116,10 @@ def test_the_view_shows_the_verified_notebook_and_fits_the_site(views_site):
     assert "cdnjs" not in view and "require.js" not in view
     # The download, from the view and from the chapter's provenance line.
     assert 'href="page.ipynb" download="page.ipynb"' in view
+    # Jupyter's stylesheets once, in a file every view links; no inline copy.
+    assert "<style" not in view.split('<article class="md-content__inner')[1]
+    [css] = re.findall(r'<link rel="stylesheet" href="\.\./(notebook-\w+\.css)">', view)
+    assert ".jupyter-wrapper" in (out / "notebooks" / css).read_text()
     notebook = json.loads((out / "notebooks" / "page" / "page.ipynb").read_text())
     assert any(
         "image/png" in o.get("data", {})

@@ -130,6 +130,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.pages: dict[str, PageEntry] = {}
         self.broken: set[str] = set()  # pages shown as an error page
         self.views: dict[str, NotebookView] = {}
+        # The notebook views' shared stylesheets, by URI (written after a build).
+        self.view_styles: dict[str, str] = {}
         self.seconds = 0.0  # in this plugin's handlers, this build
         self.site_url = ""
         self.templates = TemplateCache()
@@ -251,6 +253,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         return render.site_provenance(self.project.settings, results, len(self.pages))
 
     def on_post_build(self, config) -> None:
+        for uri, css in self.view_styles.items():
+            write_if_changed(Path(config.site_dir) / uri, css)
         log.info("the listings plugin's handlers took %.3f s", self.seconds)
         if self.serving and self.previews is None:
             # Warm a preview worker per page while the reader looks at the
@@ -363,7 +367,12 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         if view is not None:
             label = self.project.settings.labels["download"]
             text, found = view.fit(
-                html_text, page, files, self.config.view_heading, label
+                html_text,
+                page,
+                files,
+                self.config.view_heading,
+                label,
+                self.view_styles,
             )
             for problem in found:
                 log.error("notebook view of %s: %s", view.chapter.src_uri, problem)

@@ -7,13 +7,14 @@ that links back to the chapter and to the download."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 
 from mkdocs.structure.files import File
 
 from .. import render
-from ..notebook import view_html
+from ..notebook import shared_styles, view_html
 from ..page import Page
 
 
@@ -63,14 +64,34 @@ class NotebookView:
         return page_file
 
     def fit(
-        self, html_text: str, page, files, heading: str, download_label: str
+        self,
+        html_text: str,
+        page,
+        files,
+        heading: str,
+        download_label: str,
+        stylesheets: dict[str, str],
     ) -> tuple[str, list[str]]:
         """mkdocs-jupyter's HTML of the view, fitted to the site, and what is
-        wrong with it (``listings.notebook.view_html``)."""
+        wrong with it (``listings.notebook.view_html``). Its inline
+        stylesheets go to a file all views share (``stylesheets``: URI ->
+        CSS, which the plugin writes), named by its content. The view's edit
+        link is its chapter's."""
         page.title = f"{self.title} (notebook)"
-        _whole_headings(page, self.chapter.page, html_text)
+        chapter = self.chapter.page
+        page.edit_url = chapter.edit_url if chapter is not None else None
+        _whole_headings(page, chapter, html_text)
+        html_text, css = shared_styles(html_text)
+        link = ""
+        if css:
+            digest = hashlib.sha256(css.encode()).hexdigest()[:12]
+            uri = f"{render.NOTEBOOKS}/notebook-{digest}.css"
+            stylesheets[uri] = css
+            here = page.url if page.url.endswith("/") else posixpath.dirname(page.url)
+            href = html.escape(posixpath.relpath(uri, here or "."), quote=True)
+            link = f'<link rel="stylesheet" href="{href}">'
 
-        def link(path: str) -> str | None:
+        def page_link(path: str) -> str | None:
             here = posixpath.dirname(self.chapter.src_uri)
             target = files.get_file_from_path(
                 posixpath.normpath(posixpath.join(here, path))
@@ -79,8 +100,8 @@ class NotebookView:
                 return None
             return target.url_relative_to(page.file)
 
-        text, found = view_html(html_text, self.figures, link)
-        return self._heading(page, files, heading, download_label) + text, found
+        text, found = view_html(html_text, self.figures, page_link)
+        return link + self._heading(page, files, heading, download_label) + text, found
 
     def _heading(self, page, files, heading: str, download_label: str) -> str:
         chapter = html.escape(self.chapter.url_relative_to(page.file), quote=True)
