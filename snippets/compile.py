@@ -127,7 +127,7 @@ for fn in (noisy, branchy, scalar):
 for fn in (noisy, branchy, scalar):
     torch.compiler.reset()
     try:
-        torch.compile(fn, fullgraph=True, backend="eager")(x)
+        torch.compile(fn, fullgraph=True, backend=graph_backend)(x)
     except torch._dynamo.exc.Unsupported as err:
         first_line = str(err).splitlines()[0]
         print(f"{fn.__name__}: {type(err).__name__}: {first_line}")
