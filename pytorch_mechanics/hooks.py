@@ -8,10 +8,12 @@ page that shows a page's errors) as they are."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 
 from listings import PageError, Project, Settings
+from listings.scan import parser
 from pytorch_mechanics import api_links, mathml, prose
 
 log = logging.getLogger("mkdocs.hooks.pytorch_mechanics")
@@ -30,10 +32,14 @@ def on_config(config):
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """The numbers in the page's prose, against its committed outputs (the
-    listings plugin fails the build where a fresh run differs from them)."""
+    listings plugin fails the build where a fresh run differs from them);
+    and the page's description, for search engines and link previews: its
+    front matter's, or its first paragraph."""
     path = _source(page, config)
     if path is None:
         return markdown
+    if not page.meta.get("description"):
+        page.meta["description"] = description(markdown)
     try:
         source = _project.load(path)
     except PageError:
@@ -43,6 +49,28 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     for problem in prose.check(source.text, source.name, outputs, code):
         log.error("prose: %s", problem)
     return markdown
+
+
+def description(markdown: str, limit: int = 160) -> str:
+    """The page's first paragraph as plain text (its code's text kept, its
+    links' text, no markup), cut at a word within ``limit`` characters."""
+    tokens = parser().parse(markdown)
+    for opening, inline in itertools.pairwise(tokens):
+        if opening.type == "paragraph_open" and opening.level == 0:
+            words = " ".join(
+                "".join(
+                    " " if child.type in {"softbreak", "hardbreak"} else child.content
+                    for child in inline.children or []
+                    if child.type in {"text", "code_inline", "softbreak", "hardbreak"}
+                ).split()
+            )
+            if words:
+                break
+    else:
+        return ""
+    if len(words) <= limit:
+        return words
+    return words[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "\u2026"
 
 
 def _source(page, config) -> Path | None:

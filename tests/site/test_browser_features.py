@@ -176,3 +176,50 @@ def test_the_mnist_notebook_view_shows_what_you_will_learn_as_a_list(base_url, t
     assert items.first.is_visible()
     assert quote.locator("pre, code.language-text").count() == 0
     assert w.errors == []
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_no_page_is_wider_than_a_phone(site_dir, base_url, watched):
+    """At 390 px no page scrolls sideways: wide code, tables and formulas
+    scroll inside their own blocks."""
+    w = watched(viewport=PHONE)
+    pages = [p for p in site_pages(site_dir) if p.endswith("/")]
+    pages = [p for p in pages if not p.startswith("notebooks/")] + [
+        "notebooks/mnist/"
+    ]
+    wide = {}
+    for page in pages:
+        w.page.goto(base_url + page, wait_until="load")
+        width = w.page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[page] = width
+    assert wide == {}
+    assert w.outside == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_each_figure_is_fetched_once_in_the_palette_shown(base_url, watched, scheme):
+    """Both versions of a figure are on the page; the browser fetches only the
+    one the palette shows, even after the reader scrolls past every figure."""
+    w = watched(color_scheme=scheme)
+    fetched = []
+    w.page.on(
+        "request",
+        lambda r: fetched.append(r.url) if "/figures/" in r.url else None,
+    )
+    w.page.goto(base_url + "autograd/", wait_until="load")
+    height = w.page.evaluate("document.body.scrollHeight")
+    for y in range(0, height, 600):
+        w.page.evaluate(f"window.scrollTo(0, {y})")
+        w.page.wait_for_timeout(30)
+    w.page.wait_for_load_state("networkidle")
+    shown = w.page.locator("img.listing-figure:visible").count()
+    dark = [u for u in fetched if u.split("#")[0].endswith("-dark.png")]
+    light = [u for u in fetched if u not in dark]
+    assert shown > 3
+    if scheme == "dark":
+        assert len(dark) == shown and light == []
+    else:
+        assert len(light) == shown and dark == []
