@@ -402,6 +402,12 @@ def url_for(name: str) -> str | None:
     """The reference URL of a written API name (None for a plain value such as
     ``torch.__version__``); raises Unresolved if it names nothing."""
     obj, parent, full = resolve(name)
+    parts = full.split(".")
+    private = any(part.startswith("_") for part in parts[:-1]) or (
+        parts[-1].startswith("_") and not inspect.isclass(parent)
+    )
+    if private:  # torch._dynamo.explain, torch._foreach_add_: no page documents it
+        return None
     return URLS[full.partition(".")[0]](obj, parent, full)
 
 

@@ -186,3 +186,15 @@ def test_a_misspelled_name_fails_the_strict_build(site):
     )
     html = (site.root / "site" / "page" / "index.html").read_text()
     assert f'href="{EXPECTED["torch.zeros"]}"' in html
+
+
+def test_names_in_private_modules_resolve_but_link_nowhere():
+    """``torch._dynamo.explain`` exists, so it passes; no page of PyTorch's
+    reference documents it, so it gets no link (a link would be a 404)."""
+    for name in (
+        "torch._dynamo.explain",
+        "torch.utils._python_dispatch.TorchDispatchMode",
+        "torch._foreach_add_",
+    ):
+        assert api_links.url_for(name) is None, name
+    assert api_links.url_for("torch.Tensor._base") is not None
