@@ -388,9 +388,11 @@ styles = {torch.float32: "-", torch.bfloat16: "--", torch.float16: ":"}
 window = torch.ones(20) / 20
 for dtype, (losses, *_) in runs.items():
     smooth = torch.conv1d(losses.view(1, 1, -1), window.view(1, 1, -1))
-    left.plot(smooth.flatten(), styles[dtype], lw=2, label=str(dtype))
+    color = f"C{list(runs).index(dtype)}"
+    left.plot(smooth.flatten(), styles[dtype], c=color, lw=2, label=str(dtype))
     if dtype != torch.float32:
-        right.plot(losses - reference, styles[dtype], lw=1, label=str(dtype))
+        gap = losses - reference
+        right.plot(gap, styles[dtype], c=color, lw=1, label=str(dtype))
 left.set_xlabel("step")
 left.set_ylabel("training loss (mean of 20 steps)")
 _ = left.legend()
