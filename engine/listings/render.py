@@ -165,9 +165,13 @@ def page_markdown(
     said = project.settings.provenance.format(
         versions=verified_with(project.settings, results), page=page.name
     )
+    run = ""
+    if project.settings.run_url:
+        address = project.settings.run_url.format(notebook=notebook_uri(src_uri))
+        run = f" · [{labels['run']}]({address})"
     line = (
         f"{said} {labels['code']} {code} · {shown}"
-        f'[{labels["download"]}]({download}){{ download="{name}.ipynb" }}\n'
+        f'[{labels["download"]}]({download}){{ download="{name}.ipynb" }}{run}\n'
         "{ .page-provenance }"
     )
     lines = text.split("\n")

@@ -22,7 +22,12 @@ OVERRIDES = {
 
 
 # The links' words, unless the site's ``labels`` say otherwise.
-LABELS = {"code": "Code:", "view": "View as notebook", "download": "Download notebook"}
+LABELS = {
+    "code": "Code:",
+    "view": "View as notebook",
+    "download": "Download notebook",
+    "run": "Run the notebook",
+}
 # The longest time limit a listing may have, in seconds: a day.
 MAX_TIMEOUT = 86400.0
 
@@ -93,6 +98,11 @@ class Settings:
         "The outputs on this site were printed by {versions}: {listings} "
         "listings on {pages} pages."
     )
+    # An address that opens the page's notebook in a hosted Jupyter (Colab,
+    # Binder), linked after the provenance line with the label "run";
+    # {notebook} is the notebook's path in the built site
+    # (notebooks/<page>/<page>.ipynb). Empty: no such link.
+    run_url: str = ""
     # The command a contributor types to write a page's outputs, as error
     # messages name it; {page} is the page (``intro`` for docs/intro.md).
     update_command: str = "listings update {page}"

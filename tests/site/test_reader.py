@@ -105,3 +105,25 @@ def test_notebook_views_share_one_stylesheet(site_dir):
         assert all(e.endswith(".md") for e in edit), edit
     assert len(links) == 1
     assert (site_dir / "notebooks" / links.pop()).stat().st_size > 100_000
+
+
+def test_every_chapter_opens_in_colab_from_the_notebooks_branch(site_dir):
+    """The link names the notebook this build wrote, at the path the Pages
+    workflow publishes it to on the notebooks branch."""
+    workflow = (REPO / ".github" / "workflows" / "pages.yml").read_text()
+    assert "path: site/notebooks/*/*.ipynb" in workflow
+    assert "path: published/notebooks" in workflow
+    colab = re.compile(
+        r'href="https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+'
+        r'/blob/notebooks/(notebooks/[\w-]+/[\w-]+\.ipynb)">Open in Colab</a>'
+    )
+    chapters = [c for c in CHAPTERS if "listing-output" in _html(site_dir, c)]
+    assert len(chapters) >= 10
+    for chapter in chapters:
+        [notebook] = colab.findall(_html(site_dir, chapter))
+        assert notebook == f"notebooks/{chapter}/{chapter}.ipynb"
+        assert (site_dir / notebook).is_file()
+
+
+def _html(site_dir, chapter: str) -> str:
+    return (site_dir / chapter / "index.html").read_text()
