@@ -60,7 +60,14 @@ y = torch.randn(4, 2)
 with FunctionLog() as log:
     loss = F.mse_loss(model(X), y)
     zeros = torch.zeros(2)
+    one = torch.tensor([1.0])
+    is_tensor = torch.is_tensor(X)
 print(log.calls)
+ignored = torch.overrides.get_ignored_functions()
+print([f in ignored for f in [torch.zeros, torch.tensor, torch.is_tensor]])
+calls.clear()
+zeros = torch.zeros(2, 3, out=torch.empty(2, 3).as_subclass(Logged))
+print(calls)
 with torch.device("meta"):
     stack = torch.overrides._get_current_function_mode_stack()
     print([type(mode).__name__ for mode in stack], torch.zeros(2).device)
@@ -113,6 +120,18 @@ ax.set_xlim(0, 8.3)
 ax.set_ylim(-7.25, 0.5)
 _ = ax.axis("off")
 # --8<-- [end:draw-layers]
+
+# --8<-- [start:inplace-or-view]
+aten = torch.ops.aten
+inplace_or_view = torch._C.DispatchKey.ADInplaceOrView
+inplace = [aten.add_.Tensor, aten._foreach_add_.Scalar, aten.detach_.default]
+for op in [aten.t.default, *inplace]:
+    print(f"{op!s:25} {op.has_kernel_for_dispatch_key(inplace_or_view)}")
+v = torch.zeros(3)
+before = v._version
+torch._foreach_add_([v], 1)
+print(before, v._version)
+# --8<-- [end:inplace-or-view]
 
 # --8<-- [start:dispatch-mode]
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -181,6 +200,13 @@ for mode in [torch.enable_grad, torch.no_grad, torch.inference_mode]:
             f"autograd key off {key_off!s:5} "
             f"{ops('torch.exp(x)')} {ops('F.linear(x, w)')}"
         )
+with torch.inference_mode():
+    x_made_inside = torch.ones(4, 3)
+print(torch._C._dispatch_keys(x_made_inside))
+print(
+    ops("F.linear(x_made_inside, x_made_inside)"),
+    ops("F.linear(x_made_inside, w)"),
+)
 # --8<-- [end:grad-modes]
 
 # --8<-- [start:autocast]
@@ -199,6 +225,9 @@ with torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=False):
     print(ops("model(X)"), ops("model(X)"))
 with torch.autocast("cpu", dtype=torch.bfloat16):
     print(ops("model(X)"))
+    for _ in range(2):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            print(ops("model(X)"))
 # --8<-- [end:autocast]
 
 # --8<-- [start:meta]
@@ -230,6 +259,8 @@ while node is not None:
     names.append(node.name())
     node = next((n for n, _ in node.next_functions if n is not None), None)
 print(" -> ".join(names))
+u = torch.ones(3, requires_grad=True)
+print("u.sum(): ", ops("u.sum().backward()"), u.grad.stride())
 # --8<-- [end:backward]
 
 # --8<-- [start:bce]
@@ -343,11 +374,17 @@ for foreach in [None, False, True]:
 
 # --8<-- [start:exercise-inference]
 x = torch.randn(4, 3)
-for mode in [torch.no_grad, torch.inference_mode]:
+with torch.inference_mode():
+    x_inference = x.clone()
+for mode, name in [
+    (torch.no_grad, "x"),
+    (torch.inference_mode, "x"),
+    (torch.no_grad, "x_inference"),
+]:
     with mode():
-        softmax = ops("F.softmax(x, dim=-1)")
-        layer_norm = ops("F.layer_norm(x, (3,))")
-    print(f"{mode.__name__:15} {softmax} {layer_norm}")
+        softmax = ops(f"F.softmax({name}, dim=-1)")
+        layer_norm = ops(f"F.layer_norm({name}, (3,))")
+    print(f"{mode.__name__:15} {name:11} {softmax} {layer_norm}")
 # --8<-- [end:exercise-inference]
 
 
