@@ -164,6 +164,48 @@ for batch_size in (64, 128):
     print(f"batch of {batch_size}: {new_bytes(more)} new bytes")
 # --8<-- [end:mlp-saved]
 
+# --8<-- [start:python-numbers]
+packed_shapes = []
+
+
+def pack_and_note(t):
+    packed_shapes.append(tuple(t.shape))
+    return t.detach()
+
+
+for name, operation in [
+    ("x * 3", lambda: x * 3),
+    ("x / 2.0", lambda: x / 2.0),
+    ("x * torch.tensor(3.0)", lambda: x * torch.tensor(3.0)),
+]:
+    packed_shapes.clear()
+    with torch.autograd.graph.saved_tensors_hooks(pack_and_note, unpack):
+        result = operation()
+    other = result.grad_fn._saved_other
+    print(f"{name:<21}  pack hook saw {packed_shapes!s:<5}  saved {other!r}")
+
+
+def graph_nodes(node):
+    """Every node that a backward pass from node could reach."""
+    nodes, stack = [], [node]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in nodes:
+            nodes.append(node)
+            stack.extend(next_node for next_node, _ in node.next_functions)
+    return nodes
+
+
+saved_in_graph = [
+    name
+    for node in graph_nodes(loss.grad_fn)
+    for name in saved_names(node)
+    if isinstance(getattr(node, name), torch.Tensor)
+]
+print("MLP: saved tensors in the graph", len(saved_in_graph), end=", ")
+print("seen by the pack hook", len(records))
+# --8<-- [end:python-numbers]
+
 # --8<-- [start:float16-saves]
 import math
 
@@ -235,21 +277,23 @@ for dtype in (torch.float16, torch.bfloat16):
     bits = 1 - int(math.log2(torch.finfo(dtype).eps))
     print(f"{dtype} keeps {bits} significant bits")
 cpu = torch.autograd.graph.save_on_cpu()
+pinned = torch.autograd.graph.save_on_cpu(pin_memory=True)
 variants = {
     "float32": (lambda t: t.detach(), unpack),
     "save_on_cpu": (cpu.pack_hook, cpu.unpack_hook),
+    "save_on_cpu, pinned": (pinned.pack_hook, pinned.unpack_hook),
     "float16, all": (to_half, back_to_float),
     "float16, not params": (half_but_parameters, back_to_float),
     "bfloat16, not params": (bfloat16_but_parameters, back_to_float),
 }
 _, _, float32_grads = run_with(*variants["float32"])
 print(f"largest gradient {max(g.abs().max() for g in float32_grads):.2g}")
-print(f"{'hooks':<21} {'bytes':>5}  ReLU outputs kept  equal  max diff")
+print(f"{'hooks':<21} {'bytes':>6}  ReLU outputs kept  equal  max diff")
 for name, hooks in variants.items():
     held, kept, grads = run_with(*hooks)
     diff = max_abs_diff(grads, float32_grads)
     same = all_equal(grads, float32_grads)
-    print(f"{name:<21} {held:>5}  {kept:<17}  {same!s:<5}  {diff:.2g}")
+    print(f"{name:<21} {held:>6}  {kept:<17}  {same!s:<5}  {diff:.2g}")
 # --8<-- [end:float16-saves]
 
 # --8<-- [start:checkpoint]
@@ -364,6 +408,40 @@ for name, (saved, shapes, alive, calls_made, grads) in runs.items():
     print(f"    gradients equal to no checkpointing: {same}")
 # --8<-- [end:checkpoint]
 
+# --8<-- [start:checkpoint-early-stop]
+from torch.utils.checkpoint import set_checkpoint_early_stop
+
+ending_in_flatten = nn.Sequential(
+    nn.Linear(width, 4 * width),
+    nn.GELU(),
+    nn.Linear(4 * width, width),
+    nn.Flatten(),
+)
+module_calls = [0] * len(ending_in_flatten)
+
+
+def count_module_call(i):
+    def hook(module, args):
+        module_calls[i] += 1
+
+    return hook
+
+
+for i, module in enumerate(ending_in_flatten):
+    module.register_forward_pre_hook(count_module_call(i))
+
+for early_stop in (True, False):
+    module_calls[:] = [0] * len(ending_in_flatten)
+    with set_checkpoint_early_stop(early_stop):
+        out = checkpoint(ending_in_flatten, X_deep, use_reentrant=False)
+    out.square().mean().backward()
+    counts = ", ".join(
+        f"{type(module).__name__} {n}"
+        for module, n in zip(ending_in_flatten, module_calls, strict=True)
+    )
+    print(f"early stop {early_stop}: {counts}")
+# --8<-- [end:checkpoint-early-stop]
+
 # --8<-- [start:checkpoint-figure]
 import matplotlib.pyplot as plt
 import numpy as np
@@ -434,14 +512,29 @@ print(H @ u)
 print(f"max abs diff {(H @ u - hvp).abs().max():.2g}")
 close = torch.allclose(H @ u, hvp, rtol=1e-5, atol=1e-6)
 print("allclose (rtol=1e-5, atol=1e-6):", close)
-gradient_passes[0] = 0
-_, packaged = torch.autograd.functional.hvp(f, theta, u)
-print(
-    "hvp:",
-    gradient_passes[0],
-    "passes, max abs diff",
-    f"{(packaged - hvp).abs().max():.2g}",
-)
+import unittest.mock
+
+grad_calls = [0]
+real_grad = torch.autograd.grad
+
+
+def counting_grad(*args, **kwargs):
+    grad_calls[0] += 1
+    return real_grad(*args, **kwargs)
+
+
+for name, packaged_product in [
+    ("vhp", torch.autograd.functional.vhp),
+    ("hvp", torch.autograd.functional.hvp),
+]:
+    gradient_passes[0] = grad_calls[0] = 0
+    with unittest.mock.patch("torch.autograd.grad", counting_grad):
+        _, packaged = packaged_product(f, theta, u)
+    print(
+        f"{name}: {grad_calls[0]} calls of torch.autograd.grad,",
+        f"{gradient_passes[0]} gradient passes,",
+        f"max abs diff {(packaged - hvp).abs().max():.2g}",
+    )
 
 saves = [0]
 
@@ -548,6 +641,23 @@ with torch.autograd.detect_anomaly():
     print(logs)
     logs.sum().backward()
 print(v.grad)
+
+
+def log_squared_sum(v):
+    logs = torch.log(v - 1)
+    return (logs * logs).sum()
+
+
+v.grad = None
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        with torch.autograd.detect_anomaly():
+            log_squared_sum(v).backward()
+    except RuntimeError as err:
+        print("RuntimeError:", err)
+for line in where_it_was_made(str(caught[-1].message)):
+    print(line)
 # --8<-- [end:forward-nan]
 
 # --8<-- [start:optimizer-in-backward]
@@ -567,11 +677,35 @@ def grad_bytes(module):
     )
 
 
-peak = [0]
+produced = []
+
+
+def watch_parameter_grads(grad_inputs, grad_outputs):
+    """A node hook of AddmmBackward0: its gradients for the bias and for
+    the weight (transposed) are the first and the third it computes."""
+    produced.extend(watch(g) for g in (grad_inputs[0], grad_inputs[2]))
+
+
+def parameter_grad_bytes():
+    """Bytes of parameter gradients alive: in .grad, or computed and not
+    yet accumulated."""
+    alive = {
+        storage(p.grad): p.grad.nbytes
+        for p in in_backward.parameters()
+        if p.grad is not None
+    }
+    for ref in produced:
+        if (memory := ref()) is not None:
+            alive[memory.data_ptr()] = memory.nbytes()
+    return sum(alive.values())
+
+
+peak = {"in .grad": 0, "alive": 0}
 
 
 def step_now(p):
-    peak[0] = max(peak[0], grad_bytes(in_backward))
+    peak["in .grad"] = max(peak["in .grad"], grad_bytes(in_backward))
+    peak["alive"] = max(peak["alive"], parameter_grad_bytes())
     optimizers[p].step()
     optimizers[p].zero_grad()
 
@@ -584,14 +718,60 @@ for _ in range(3):
     loss_fn(reference(X), y).backward()
     after_backward = grad_bytes(reference)
     optimizer.step()
-    loss_fn(in_backward(X), y).backward()
+    loss = loss_fn(in_backward(X), y)
+    produced.clear()
+    for node in graph_nodes(loss.grad_fn):
+        if node.name() == "AddmmBackward0":
+            node.register_hook(watch_parameter_grads)
+    loss.backward()
 
 print("gradient bytes after backward, usual loop:", after_backward)
-print("most gradient bytes at once, step in backward:", peak[0])
+print("step in backward, most bytes in .grad at once:", peak["in .grad"])
+print("step in backward, most gradient bytes alive at once:", peak["alive"])
 print("largest parameter:", max(p.nbytes for p in model.parameters()))
+linears = [m for m in model if isinstance(m, nn.Linear)]
+print(
+    "largest layer, weight and bias:",
+    max(m.weight.nbytes + m.bias.nbytes for m in linears),
+)
 same = all_equal(reference.parameters(), in_backward.parameters())
 print("same parameters after 3 steps:", same)
 # --8<-- [end:optimizer-in-backward]
+
+# --8<-- [start:accumulate-in-backward]
+reference = copy.deepcopy(model)
+accumulating = copy.deepcopy(model)
+optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
+optimizers = {
+    p: torch.optim.Adam([p], lr=1e-3) for p in accumulating.parameters()
+}
+accumulated = {p: 0 for p in accumulating.parameters()}
+
+
+def step_every_second(p):
+    accumulated[p] += 1
+    if accumulated[p] % 2 == 0:
+        optimizers[p].step()
+        optimizers[p].zero_grad()
+
+
+for p in accumulating.parameters():
+    p.register_post_accumulate_grad_hook(step_every_second)
+
+halves = [(X[:16], y[:16]), (X[16:], y[16:])]
+for _ in range(3):
+    for k, (inputs, targets) in enumerate(halves):
+        loss_fn(reference(inputs), targets).backward()
+        loss_fn(accumulating(inputs), targets).backward()
+        if k == 0:
+            between = grad_bytes(accumulating)
+    optimizer.step()
+    optimizer.zero_grad()
+
+print("gradient bytes kept between the two passes:", between)
+same = all_equal(reference.parameters(), accumulating.parameters())
+print("same parameters after 3 steps of 2 passes:", same)
+# --8<-- [end:accumulate-in-backward]
 
 # --8<-- [start:exercise-outputs]
 x = torch.randn(1000, requires_grad=True)
