@@ -3,6 +3,7 @@
     python bench/lighthouse.py SITE_DIR                      # every page, both
     python bench/lighthouse.py SITE_DIR --pages index tensors notebooks/mnist
     python bench/lighthouse.py SITE_DIR --form-factors mobile --json lh.json
+    python bench/lighthouse.py SITE_DIR --config OTHER/mkdocs.yml  # its nav
 
 SITE_DIR is a site ``mkdocs build`` has already made (this script builds
 nothing). It is served by Python's ``http.server`` on 127.0.0.1 (a free
@@ -407,7 +408,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--form-factors", nargs="+", choices=FORM_FACTORS, default=list(FORM_FACTORS)
     )
     parser.add_argument("--json", type=Path, help="also write the rows here")
-    parser.add_argument("--config", type=Path, default=REPO / "mkdocs.yml")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=REPO / "mkdocs.yml",
+        help="the mkdocs.yml whose nav lists the pages (default: this repository's)",
+    )
     parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT)
     parser.add_argument(
         "--no-gzip", dest="gzip", action="store_false", help="serve uncompressed"
@@ -425,7 +431,10 @@ def main(argv: list[str] | None = None) -> int:
         page for page, html in zip(pages, built, strict=True) if not html.exists()
     ]
     if missing:
-        sys.exit(f"not in {site}: {', '.join(missing)} (build the site first)")
+        sys.exit(
+            f"not in {site}: {', '.join(missing)} (build the site first, or "
+            "pass --config the mkdocs.yml it was built from)"
+        )
     if not shutil.which("npm") and not LIGHTHOUSE.exists():
         sys.exit("npm is needed to install lighthouse (bench/package.json)")
     ensure_lighthouse()
