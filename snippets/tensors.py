@@ -354,6 +354,29 @@ print(right.data_ptr() - tensor2d.data_ptr(), tensor2d.element_size())
 print(same_storage(right, tensor2d))
 # --8<-- [end:offset-address]
 
+# --8<-- [start:storage-base]
+storage = tensor2d.untyped_storage()
+print(type(storage).__name__, storage.nbytes())
+print(right.untyped_storage().nbytes(), right.numel() * right.element_size())
+print(right._base is tensor2d, transposed._base is tensor2d, tensor2d._base)
+deeper = transposed[1:]
+print(deeper._base is tensor2d, deeper._base is transposed)
+detached = tensor2d.detach()
+print(detached._base, same_storage(detached, tensor2d))
+# --8<-- [end:storage-base]
+
+# --8<-- [start:storage-save]
+import io
+
+big = torch.zeros(1_000_000)
+head = big[:2]
+print(head.untyped_storage().nbytes(), head.clone().untyped_storage().nbytes())
+for name, saved in (("big[:2]", head), ("big[:2].clone()", head.clone())):
+    buffer = io.BytesIO()
+    torch.save(saved, buffer)
+    print(f"torch.save({name}) writes {buffer.getbuffer().nbytes:,} bytes")
+# --8<-- [end:storage-save]
+
 # --8<-- [start:view-error]
 try:
     transposed.view(6)
@@ -432,6 +455,17 @@ print(fixed.stride())
 print(fixed.view(6))
 print(tensor2d.contiguous() is tensor2d)
 # --8<-- [end:contiguous]
+
+# --8<-- [start:clone-strides]
+copied = transposed.clone()
+print(copied.stride(), copied.is_contiguous(), same_storage(copied, tensor2d))
+try:
+    copied.view(6)
+except RuntimeError as err:
+    print(type(err).__name__)
+print(transposed.clone(memory_format=torch.contiguous_format).stride())
+print(odd.stride(), odd.clone().stride())
+# --8<-- [end:clone-strides]
 
 # --8<-- [start:indexing]
 X = torch.arange(12.0).reshape(6, 2)
@@ -544,6 +578,51 @@ print(offsets.unsqueeze(1).shape)
 print(tensor2d + offsets.unsqueeze(1))
 # --8<-- [end:broadcast-error]
 
+# --8<-- [start:expand]
+numbers = torch.tensor([[1], [2], [3]])
+wide = numbers.expand(3, 4)
+print(wide)
+print(wide.stride(), same_storage(wide, numbers))
+print(wide.untyped_storage().nbytes())
+try:
+    wide += 1
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {str(err).splitlines()[0]}")
+# --8<-- [end:expand]
+
+# --8<-- [start:expand-writes]
+writes = {
+    "wide.fill_(9)": lambda wide: wide.fill_(9),
+    "wide.zero_()": lambda wide: wide.zero_(),
+    "wide[0, 1] = 7": lambda wide: wide.__setitem__((0, 1), 7),
+    "wide[:] = 7": lambda wide: wide.__setitem__(slice(None), 7),
+    "wide.mul_(2)": lambda wide: wide.mul_(2),
+    "wide.copy_(ones)": lambda wide: wide.copy_(torch.ones(3, 4)),
+}
+for name, write in writes.items():
+    numbers = torch.tensor([[1], [2], [3]])
+    try:
+        write(numbers.expand(3, 4))
+        print(f"{name:17} numbers is now {numbers[:, 0].tolist()}")
+    except RuntimeError as err:
+        print(f"{name:17} {type(err).__name__}")
+copied = numbers.expand(3, 4).clone()
+copied += 1
+print(copied.stride(), numbers[:, 0].tolist(), copied[:, 0].tolist())
+# --8<-- [end:expand-writes]
+
+# --8<-- [start:broadcast-inplace]
+table = torch.zeros(3, 4)
+table += torch.arange(4)
+print(table)
+narrow = torch.zeros(3, 1)
+try:
+    narrow += torch.arange(4)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+print((narrow + torch.arange(4)).shape)
+# --8<-- [end:broadcast-inplace]
+
 # --8<-- [start:broadcast-loss]
 import warnings
 
@@ -602,6 +681,99 @@ try:
 except ValueError as err:
     print(f"{type(err).__name__}: {err}")
 # --8<-- [end:broadcast-bce]
+
+# --8<-- [start:image-load]
+from pathlib import Path
+
+from sklearn.datasets import load_sample_images
+
+photos = load_sample_images()
+print([Path(name).name for name in photos.filenames])
+china, flower = photos.images
+print(type(flower).__name__, flower.shape, flower.dtype)
+print(flower.min(), flower.max(), flower.flags.writeable)
+torch.set_warn_always(True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    torch.from_numpy(flower)
+torch.set_warn_always(False)
+first_sentence = str(caught[0].message).split(". ")[0]
+print(f"{caught[0].category.__name__}: {first_sentence}.")
+china, flower = china[::4, ::4].copy(), flower[::4, ::4].copy()
+print(flower.shape, flower.strides, flower.flags.writeable)
+# --8<-- [end:image-load]
+
+# --8<-- [start:to-tensor]
+from torchvision import transforms
+
+to_tensor = transforms.ToTensor()
+image = to_tensor(flower)
+print(image.shape, image.dtype, image.min().item(), image.max().item())
+print(image.stride(), image.is_contiguous())
+by_hand = torch.from_numpy(flower).permute(2, 0, 1).float() / 255
+print(torch.equal(image, by_hand))
+unscaled = to_tensor(flower.astype(np.float32))
+print(unscaled.dtype, unscaled.max().item())
+# --8<-- [end:to-tensor]
+
+# --8<-- [start:channels-figure]
+fig, axes = plt.subplots(1, 4, figsize=(8, 1.9))
+axes[0].imshow(image.permute(1, 2, 0).numpy())
+axes[0].set_title("image: all three", fontsize=10)
+colours = ("red", "green", "blue")
+for i, (ax, colour) in enumerate(zip(axes[1:], colours, strict=True)):
+    ax.imshow(image[i].numpy(), cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"image[{i}]: {colour}", fontsize=10)
+for ax in axes:
+    ax.axis("off")
+fig.tight_layout()
+# --8<-- [end:channels-figure]
+
+# --8<-- [start:normalize]
+mean = image.mean(dim=(1, 2))
+std = image.std(dim=(1, 2))
+print("mean", [round(v, 4) for v in mean.tolist()])
+print("std ", [round(v, 4) for v in std.tolist()])
+normalize = transforms.Normalize(mean.tolist(), std.tolist())
+normalized = normalize(image)
+mean_after = normalized.mean(dim=(1, 2)).abs()
+std_after = normalized.std(dim=(1, 2))
+print("|mean| after", [round(v, 4) for v in mean_after.tolist()])
+print("std after   ", [round(v, 4) for v in std_after.tolist()])
+by_broadcasting = (image - mean[:, None, None]) / std[:, None, None]
+print(torch.equal(normalized, by_broadcasting))
+try:
+    image - mean
+except RuntimeError as err:
+    print(err)
+# --8<-- [end:normalize]
+
+# --8<-- [start:channels-last]
+batch = torch.stack([to_tensor(photo) for photo in (china, flower)])
+nhwc = batch.to(memory_format=torch.channels_last)
+for name, images in (("batch", batch), ("nhwc", nhwc)):
+    print(
+        f"{name:5} {tuple(images.shape)} stride {images.stride()}",
+        images.is_contiguous(),
+        images.is_contiguous(memory_format=torch.channels_last),
+    )
+print(torch.equal(nhwc, batch), same_storage(nhwc, batch))
+print(nhwc.clone().stride(), nhwc.contiguous().stride())
+pixels = torch.from_numpy(np.stack([china, flower])).permute(0, 3, 1, 2)
+print(tuple(pixels.shape), pixels.stride())
+print(pixels.is_contiguous(memory_format=torch.channels_last))
+gray = torch.zeros(2, 1, 4, 5)
+print(
+    gray.is_contiguous(), gray.is_contiguous(memory_format=torch.channels_last)
+)
+# --8<-- [end:channels-last]
+
+# --8<-- [start:channels-last-conv]
+conv = nn.Conv2d(3, 8, kernel_size=3)
+out_first, out_last = conv(batch), conv(nhwc)
+print(out_last.is_contiguous(memory_format=torch.channels_last))
+print(torch.allclose(out_first, out_last, atol=1e-6))
+# --8<-- [end:channels-last-conv]
 
 # --8<-- [start:device]
 device = "cuda" if torch.cuda.is_available() else "cpu"
