@@ -133,6 +133,48 @@ print(batched, calls)
 print(torch.equal(batched, looped))
 # --8<-- [end:dot-loop]
 
+# --8<-- [start:batching-rules]
+import warnings
+from collections import Counter
+
+from torch.utils._python_dispatch import TorchDispatchMode
+
+
+class Calls(TorchDispatchMode):
+    """Counts the calls of the named ATen operators, by argument shapes."""
+
+    def __init__(self, *names):
+        super().__init__()
+        self.names = names
+        self.counts = Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        if name in self.names:
+            shapes = ", ".join(
+                f"{tuple(a.shape)}" if a.any() else f"zeros{tuple(a.shape)}"
+                for a in args
+                if isinstance(a, torch.Tensor)
+            )
+            self.counts[f"{name}({shapes})"] += 1
+        return func(*args, **(kwargs or {}))
+
+
+with Calls("dot", "bmm") as seen:
+    vmap(torch.dot)(A, B)
+print("vmap(torch.dot): ", dict(seen.counts))
+
+samples = torch.cat([A, B], dim=1)
+with warnings.catch_warnings(record=True) as caught, Calls("histc") as seen:
+    warnings.simplefilter("always")
+    hist = vmap(lambda s: torch.histc(s, bins=4))(samples)
+print("vmap(torch.histc):", dict(seen.counts))
+print(str(caught[0].message).split(" Please")[0])
+print(
+    torch.equal(hist, torch.stack([torch.histc(s, bins=4) for s in samples]))
+)
+# --8<-- [end:batching-rules]
+
 # --8<-- [start:in-dims]
 v = torch.randn(3)
 print(torch.allclose(vmap(torch.dot, in_dims=(0, None))(A, v), A @ v))
@@ -159,7 +201,17 @@ def mask_positive(a):
     return a[a > 0].sum()
 
 
-for fn in (scale_by_item, flip_if_negative, mask_positive, F.dropout):
+def mask_keeps_all(a):
+    return a[a.abs() >= 0].sum()
+
+
+for fn in (
+    scale_by_item,
+    flip_if_negative,
+    mask_positive,
+    mask_keeps_all,
+    F.dropout,
+):
     try:
         vmap(fn)(A)
     except RuntimeError as err:
@@ -244,6 +296,25 @@ norms = torch.cat([g.flatten(1) for g in per_sample.values()], 1).norm(dim=1)
 print(f"per-sample gradient norms from {norms.min():.3g} to {norms.max():.3g}")
 # --8<-- [end:per-sample-mean]
 
+# --8<-- [start:per-sample-one-backward]
+z1 = model[0](X)
+h1 = torch.tanh(z1)
+z2 = model[2](h1)
+z1.retain_grad()
+z2.retain_grad()
+model.zero_grad()
+F.mse_loss(z2, y).backward()
+from_one_pass = {}
+for layer, z, layer_input in (("0", z1, X), ("2", z2, h1.detach())):
+    out_grad = z.grad * batch_size  # each example's own loss, not 1/64 of it
+    from_one_pass[f"{layer}.weight"] = (
+        out_grad[:, :, None] * layer_input[:, None]
+    )
+    from_one_pass[f"{layer}.bias"] = out_grad
+diff = max((from_one_pass[n] - per_sample[n]).abs().max() for n in params)
+print(f"one backward pass vs vmap(grad(loss_one)): {diff:.1e}")
+# --8<-- [end:per-sample-one-backward]
+
 # --8<-- [start:jacrev]
 from torch.func import jacrev, vjp
 
@@ -273,8 +344,6 @@ print(torch.equal(torch.stack(rows), J_rev))
 # --8<-- [end:jacrev]
 
 # --8<-- [start:jvp]
-import warnings
-
 warnings.filterwarnings(
     "ignore",
     message=r"`torch.jit.script` is deprecated",
@@ -297,6 +366,9 @@ with fwAD.dual_level():
     primal, tangent = fwAD.unpack_dual(out)
     print(f"dual: f(1.5) = {primal:.4f}, f'(1.5) = {tangent:.4f}")
     print(out.grad_fn, out.requires_grad)
+    leaf = torch.tensor(1.5, requires_grad=True)
+    out = sin_sq(fwAD.make_dual(leaf, torch.tensor(1.0)))
+    print(type(out.grad_fn).__name__, out.requires_grad)
 # --8<-- [end:jvp]
 
 # --8<-- [start:jacfwd]
@@ -355,17 +427,36 @@ for name, (fn, x) in cases.items():
 
 from torch.utils.flop_counter import FlopCounterMode
 
+
+def mv_flops(matrix_shape, vector_shape, *args, **kwargs):
+    m, k = matrix_shape
+    return 2 * m * k
+
+
+methods = {
+    "JVP loop": by_columns,
+    "jacfwd": lambda fn, x: jacfwd(fn)(x),
+    "VJP loop": by_rows,
+    "jacrev": lambda fn, x: jacrev(fn)(x),
+}
 for name in ("tall", "wide"):
     fn, x = cases[name]
-    for transform in (jacfwd, jacrev):
+    for method, build in methods.items():
         evaluations = 0
-        with FlopCounterMode(display=False) as counter:
-            transform(counted(fn))(x)
-        ops = sorted(str(op) for op in counter.get_flop_counts()["Global"])
-        print(
-            f"{name} {transform.__name__}: f run {evaluations} time, "
-            f"{counter.get_total_flops():6,} FLOPs in {ops}"
-        )
+        mapping = {torch.ops.aten.mv: mv_flops}
+        with FlopCounterMode(display=False, custom_mapping=mapping) as counter:
+            build(counted(fn), x)
+        runs = f"{evaluations} time" + ("s" if evaluations > 1 else "")
+        flops = counter.get_total_flops()
+        print(f"{name} {method:8}: f run {runs:>9}, {flops:7,} FLOPs")
+
+fn, x = cases["wide"]
+with Calls("mv", "mm") as seen:
+    jvp(fn, (x,), (torch.eye(100)[0],))
+print("one jvp call:", dict(seen.counts))
+with Calls("mv", "mm") as seen:
+    jacfwd(fn)(x)
+print("jacfwd:      ", dict(seen.counts))
 # --8<-- [end:count-passes]
 
 # --8<-- [start:draw-jacobians]
@@ -447,7 +538,9 @@ clipped_norms = torch.cat([g.flatten(1) for g in clipped.values()], 1).norm(
     dim=1
 )
 print(f"{int((norms > max_norm).sum())} of {batch_size} examples clipped")
-print(f"largest norm after clipping {clipped_norms.max():.4f}")
+excess = (clipped_norms - max_norm).max()
+print(f"any norm over 1: {bool(excess > 0)}, by at most {excess:.1e}")
+print("all at most 1 + 1e-6:", bool((clipped_norms <= max_norm + 1e-6).all()))
 step = {n: g.mean(0) for n, g in clipped.items()}
 print({n: tuple(g.shape) for n, g in step.items()})
 # --8<-- [end:exercise-clip]
