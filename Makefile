@@ -16,15 +16,15 @@ export NO_MKDOCS_2_WARNING := 1
 # the site uses only the HTML exporter, which this leaves as it is.
 export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
-.PHONY: serve test build build-zensical update drift lint browser clean
+.PHONY: serve test build build-zensical update drift lint browser cxx clean
 
-serve: $(STAMP)  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
+serve: $(STAMP) cxx  ## Serve the site on http://127.0.0.1:8000, rebuilding on edits
 	$(BIN)/mkdocs serve --dirty -a $(ADDR)
 
-test: $(STAMP) browser  ## Run every page (its notebook's cells), the engine tests and the browser tests
+test: $(STAMP) browser cxx  ## Run every page (its notebook's cells), the engine tests and the browser tests
 	$(BIN)/pytest -n auto
 
-build: $(STAMP)  ## Build the static site into site/ (fails on any unverified output)
+build: $(STAMP) cxx  ## Build the static site into site/ (fails on any unverified output)
 	$(BIN)/mkdocs build --strict
 
 build-zensical: $(STAMP)  ## Build the site with Zensical too, into site-zensical/, and compare it with the MkDocs build
@@ -42,6 +42,9 @@ drift: $(STAMP)  ## List the outputs a fresh run would change, write nothing
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+cxx:  ## The C++ compiler torch.compile's chapter needs (Debian's g++)
+	@scripts/ensure-cxx
 
 browser:  ## Headless Chromium for the browser tests (Debian's package, never a download)
 	@scripts/ensure-chromium
