@@ -163,6 +163,92 @@ for handle in handles:
     handle.remove()
 # --8<-- [end:hook]
 
+
+# --8<-- [start:pre-hook]
+def flatten_input(module, args):
+    if not args:  # the input came by keyword
+        return None  # None leaves the arguments as they are
+    return args[0].flatten(start_dim=1)
+
+
+images = X.view(2, 5, 10)
+try:
+    model(images)
+except RuntimeError as err:
+    print(err)
+handle = model.register_forward_pre_hook(flatten_input)
+print(torch.equal(model(images), model(X)))
+try:
+    model(x=images)
+except RuntimeError as err:
+    print(err)
+handle.remove()
+
+
+def flatten_keywords(module, args, kwargs):
+    flat = {name: value.flatten(start_dim=1) for name, value in kwargs.items()}
+    return args, flat
+
+
+handle = model.register_forward_pre_hook(flatten_keywords, with_kwargs=True)
+print(torch.equal(model(x=images), model(X)))
+handle.remove()
+# --8<-- [end:pre-hook]
+
+# --8<-- [start:backward-hook]
+import warnings
+
+
+def shapes(grads):
+    return [None if g is None else tuple(g.shape) for g in grads]
+
+
+def grad_reporter(name):
+    def hook(module, grad_input, grad_output):
+        print(f"  {name}: grad_input {shapes(grad_input)},", end=" ")
+        print(f"grad_output {shapes(grad_output)}")
+
+    return hook
+
+
+def weight_reporter(grad):
+    print(f"  tensor hook on layers[0].weight: grad {tuple(grad.shape)}")
+
+
+handles = [
+    model.layers[0].register_full_backward_hook(grad_reporter("layers[0]")),
+    model.layers[4].register_full_backward_hook(grad_reporter("layers[4]")),
+    model.layers[0].weight.register_hook(weight_reporter),
+]
+print("input requires grad:")
+model(X.clone().requires_grad_()).sum().backward()
+print("input does not:")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model(X).sum().backward()
+first_sentence = str(caught[0].message).split(". ")[0]
+print(f"{caught[0].category.__name__}: {first_sentence}.")
+for handle in handles:
+    handle.remove()
+model.zero_grad()
+# --8<-- [end:backward-hook]
+
+# --8<-- [start:backward-hook-refuses]
+handle = model.layers[0].register_full_backward_hook(
+    grad_reporter("layers[0]")
+)
+try:
+    nn.Sequential(model.layers[0], nn.ReLU(inplace=True))(X)
+except RuntimeError as err:
+    print(str(err).split(". ")[0])
+print(nn.Sequential(model.layers[0], nn.ReLU())(X).shape)
+try:
+    model.layers[0].register_backward_hook(grad_reporter("layers[0]"))
+except RuntimeError as err:
+    print(err)
+handle.remove()
+# --8<-- [end:backward-hook-refuses]
+
 # --8<-- [start:state-dict]
 state = model.state_dict()
 print(type(state).__name__)
@@ -913,6 +999,203 @@ for trusted in [np._core.multiarray.scalar, np.dtype, type(val_loss.dtype)]:
 print(load_back({"epoch": 3, "val_loss": float(val_loss)}))
 # --8<-- [end:weights-only]
 
+
+# --8<-- [start:tied]
+class TinyLM(nn.Module):
+    """Embeds tokens, then scores every token of the vocabulary."""
+
+    def __init__(self, vocab_size=10, dim=4):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.out = nn.Linear(dim, vocab_size, bias=False)
+        self.out.weight = self.embed.weight  # one parameter, two names
+
+    def forward(self, tokens):
+        return self.out(self.embed(tokens))
+
+
+def same_storage(a, b):
+    """Whether a and b read the same block of memory."""
+    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+
+
+lm = TinyLM()
+print(lm.embed.weight.shape, lm.out.weight.shape)
+print(lm.out.weight is lm.embed.weight)
+print([name for name, _ in lm.named_parameters()])
+print([name for name, _ in lm.named_parameters(remove_duplicate=False)])
+optimizer = torch.optim.SGD(lm.parameters(), lr=0.1)
+print(len(optimizer.param_groups[0]["params"]))
+state = lm.state_dict()
+print(list(state), same_storage(state["embed.weight"], state["out.weight"]))
+print(
+    sum(p.numel() for p in lm.parameters()),
+    sum(t.numel() for t in state.values()),
+)
+# --8<-- [end:tied]
+
+# --8<-- [start:tied-save]
+import zipfile
+
+
+def saved(obj):
+    """torch.save obj into memory; the buffer, ready to read."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+cloned = {name: t.clone() for name, t in state.items()}
+for name, obj in (("tied", state), ("cloned", cloned)):
+    records = zipfile.ZipFile(saved(obj)).namelist()
+    print(f"{name:6}", [record for record in records if "/data/" in record])
+loaded = torch.load(saved(state), weights_only=True)
+print(same_storage(loaded["embed.weight"], loaded["out.weight"]))
+fresh_lm = TinyLM()
+print(fresh_lm.load_state_dict(loaded))
+print(fresh_lm.out.weight is fresh_lm.embed.weight)
+print(torch.equal(fresh_lm.out.weight, lm.out.weight))
+# --8<-- [end:tied-save]
+
+# --8<-- [start:meta]
+with torch.device("meta"):
+    skeleton = NeuralNetwork(num_inputs=50, num_outputs=3)
+meta_weight = skeleton.layers[0].weight
+print(meta_weight)
+storage = meta_weight.untyped_storage()
+print(storage.device, storage.nbytes(), storage.data_ptr() == 0)
+huge = nn.Linear(100_000, 100_000, device="meta")
+storage = huge.weight.untyped_storage()
+print(f"{storage.nbytes():,} bytes", storage.data_ptr() == 0)
+print(skeleton(torch.empty(2, 50, device="meta")).shape)
+try:
+    meta_weight.tolist()
+except NotImplementedError as err:
+    print(err)
+try:
+    skeleton.to("cpu")
+except NotImplementedError as err:
+    print(err)
+# --8<-- [end:meta]
+
+
+# --8<-- [start:meta-to-empty]
+def reset_all(model):
+    """Initialize every submodule that knows how (reset_parameters)."""
+    for module in model.modules():
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+
+
+def not_resettable(model):
+    """Modules with parameters of their own and no reset_parameters."""
+    return [
+        type(module).__name__
+        for module in model.modules()
+        if list(module.parameters(recurse=False))
+        and not hasattr(module, "reset_parameters")
+    ]
+
+
+skeleton.to_empty(device="cpu")
+weight = skeleton.layers[0].weight
+print(type(weight).__name__, weight.device, weight.requires_grad)
+torch.manual_seed(0)
+reset_all(skeleton)
+torch.manual_seed(0)
+reference = NeuralNetwork(num_inputs=50, num_outputs=3)
+print(all(map(torch.equal, skeleton.parameters(), reference.parameters())))
+print(not_resettable(reference), not_resettable(MyModule()))
+print(not_resettable(nn.MultiheadAttention(embed_dim=8, num_heads=2)))
+# --8<-- [end:meta-to-empty]
+
+# --8<-- [start:meta-load]
+with torch.device("meta"):
+    skeleton = NeuralNetwork(num_inputs=50, num_outputs=3)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(skeleton.load_state_dict(reference.state_dict()))
+print(skeleton.layers[0].weight.device, len(caught), "warnings")
+print(str(caught[0].message).split(" (Did")[0])
+early = torch.optim.SGD(skeleton.parameters(), lr=0.1)
+print(skeleton.load_state_dict(reference.state_dict(), assign=True))
+assigned = skeleton.layers[0].weight
+print(type(assigned).__name__, assigned.device, assigned.requires_grad)
+print(early.param_groups[0]["params"][0] is assigned)
+print(same_storage(assigned, reference.layers[0].weight))
+# --8<-- [end:meta-load]
+
+
+# --8<-- [start:mmap]
+def offsets(state, raw):
+    """Each tensor's place relative to the first: in memory, in the file."""
+    tensors = list(state.values())
+    start = tensors[0].untyped_storage().data_ptr()
+    in_memory = [t.untyped_storage().data_ptr() - start for t in tensors]
+    file_start = raw.find(tensors[0].numpy().tobytes())
+    in_file = [raw.find(t.numpy().tobytes()) - file_start for t in tensors]
+    return in_memory, in_file
+
+
+folder = tempfile.TemporaryDirectory()
+path = Path(folder.name) / "model.pt"
+torch.save(reference.state_dict(), path)
+raw = path.read_bytes()
+read = torch.load(path, weights_only=True)
+mapped = torch.load(path, weights_only=True, mmap=True)
+print(all(map(torch.equal, read.values(), mapped.values())))
+in_memory, in_file = offsets(mapped, raw)
+print("mapped:", in_memory, in_memory == in_file)
+in_memory, in_file = offsets(read, raw)
+print("read:  ", in_memory == in_file)
+try:
+    torch.load(saved(reference.state_dict()), weights_only=True, mmap=True)
+except ValueError as err:
+    print(err)
+with torch.device("meta"):
+    loaded_model = NeuralNetwork(num_inputs=50, num_outputs=3)
+loaded_model.load_state_dict(mapped, assign=True)
+print(same_storage(loaded_model.layers[0].weight, mapped["layers.0.weight"]))
+print(torch.equal(loaded_model(X), reference(X)))
+# --8<-- [end:mmap]
+
+# --8<-- [start:mmap-writes]
+import mmap
+
+mapped["layers.4.bias"].zero_()
+on_disk = torch.load(path, weights_only=True)["layers.4.bias"]
+print(loaded_model.layers[4].bias.detach())
+print(torch.equal(on_disk, reference.layers[4].bias))
+with torch.serialization.set_default_mmap_options(mmap.MAP_SHARED):
+    shared = torch.load(path, weights_only=True, mmap=True)
+shared["layers.4.bias"].zero_()
+print(torch.load(path, weights_only=True)["layers.4.bias"])
+del read, mapped, shared, loaded_model
+folder.cleanup()
+# --8<-- [end:mmap-writes]
+
+# --8<-- [start:meta-tied]
+with torch.device("meta"):
+    tied = TinyLM()
+tied.to_empty(device="cpu")
+print(
+    tied.out.weight is tied.embed.weight,
+    same_storage(tied.out.weight, tied.embed.weight),
+    len(list(tied.parameters())),
+)
+with torch.device("meta"):
+    tied = TinyLM()
+tied.load_state_dict(loaded, assign=True)
+print(
+    tied.out.weight is tied.embed.weight,
+    same_storage(tied.out.weight, tied.embed.weight),
+    len(list(tied.parameters())),
+)
+tied.out.weight = tied.embed.weight
+print(tied.out.weight is tied.embed.weight, len(list(tied.parameters())))
+# --8<-- [end:meta-tied]
+
 # --8<-- [start:exercise-count]
 model = nn.Sequential(
     nn.Linear(4, 16),
@@ -951,3 +1234,15 @@ print(len(train_data))
 print(len(DataLoader(train_data, batch_size=batch_size)))
 print(len(DataLoader(train_data, batch_size=batch_size, drop_last=True)))
 # --8<-- [end:exercise-batches]
+
+# --8<-- [start:exercise-hook-count]
+from collections import Counter
+
+fired = Counter()
+twice.layer.register_full_backward_hook(
+    lambda module, grad_input, grad_output: fired.update(["module hook"])
+)
+twice.layer.weight.register_hook(lambda grad: fired.update(["tensor hook"]))
+twice(torch.rand(2, 8, requires_grad=True)).sum().backward()
+print(dict(fired))
+# --8<-- [end:exercise-hook-count]
