@@ -691,7 +691,8 @@ photos = load_sample_images()
 print([Path(name).name for name in photos.filenames])
 china, flower = photos.images
 print(type(flower).__name__, flower.shape, flower.dtype)
-print(flower.min(), flower.max(), flower.flags.writeable)
+print(flower.min(), flower.max())
+print(flower.flags.writeable, china.flags.writeable)
 torch.set_warn_always(True)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
