@@ -205,6 +205,16 @@ for n in (4, 8, 2, 1, 0):
 # --8<-- [end:dynamic]
 
 
+# --8<-- [start:symbolic]
+def padded(x):
+    return torch.cat([x, x.new_zeros(x.shape[0] // 2)])
+
+
+torch.compiler.reset()
+out = torch.compile(padded, backend=show_backend, dynamic=True)(x)
+# --8<-- [end:symbolic]
+
+
 # --8<-- [start:constants]
 torch.compiler.reset()
 compiled_weighted = torch.compile(weighted, backend=inputs_backend)
@@ -212,6 +222,21 @@ for weights in ([0.5, 2.0], [0.5, 2.0], [0.5, 3.0], [0.5, 3.0, 1.0]):
     print(weights)
     out = compiled_weighted(x, weights)
 # --8<-- [end:constants]
+
+
+# --8<-- [start:baked]
+def repeat(x, n, negate):
+    for _ in range(n):
+        x = x * 2
+    return -x if negate else x
+
+
+torch.compiler.reset()
+compiled_repeat = torch.compile(repeat, backend=inputs_backend)
+for n, negate in ((2, False), (3, False), (4, False), (4, True)):
+    print(f"n = {n}, negate = {negate}")
+    out = compiled_repeat(x, n, negate)
+# --8<-- [end:baked]
 
 
 # --8<-- [start:limit]
@@ -250,8 +275,33 @@ print("recompile_limit =", torch._dynamo.config.recompile_limit)
 # --8<-- [end:limit]
 
 
+# --8<-- [start:limit-break]
+def activate_twice(x, name):
+    y = getattr(torch, name)(x)
+    print(end="")
+    return getattr(torch, name)(y)
+
+
+def input_backend(gm, example_inputs):
+    (tensor_input,) = gm.graph.find_nodes(op="placeholder")
+    graph_inputs.append(tensor_input.name)
+    return gm.forward
+
+
+graph_inputs = []
+torch.compiler.reset()
+compiled_twice = torch.compile(activate_twice, backend=input_backend)
+for name in names:
+    out = compiled_twice(x, name)
+print(f"{len(names)} names, {len(graph_inputs)} graphs")
+for name in sorted(set(graph_inputs)):
+    print(f"graphs whose input is {name}: {graph_inputs.count(name)}")
+# --8<-- [end:limit-break]
+
+
 # --8<-- [start:no-compiler]
 import torch._inductor.config
+from torch._inductor.utils import run_and_get_code
 
 logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
 torch._inductor.config.cpp.vec_isa_ok = False
@@ -265,12 +315,16 @@ with torch._inductor.config.patch({"cpp.cxx": (None, "no-such-compiler")}):
     except torch._inductor.exc.InductorError as err:
         print(type(err).__name__)
         print(str(err).splitlines()[0])
+
+    A, B = torch.randn(8, 8), torch.randn(8, 8)
+    out, (code,) = run_and_get_code(torch.compile(torch.mm), A, B)
+    print("A @ B ran; equal to eager:", torch.equal(out, A @ B))
+    print("C++ kernels:", code.count("async_compile.cpp_pybinding("))
+    print(next(line.strip() for line in code.splitlines() if "mm(" in line))
 # --8<-- [end:no-compiler]
 
 
 # --8<-- [start:inductor]
-from torch._inductor.utils import run_and_get_code
-
 torch.compiler.reset()
 out, (code,) = run_and_get_code(torch.compile(f), x, y)
 print("C++ kernels:", code.count("async_compile.cpp_pybinding("))
@@ -311,18 +365,26 @@ from torch import nn
 from torch._dynamo.backends.common import aot_autograd
 
 
+def print_graph(kind, gm):
+    ops = [
+        str(node.target).removeprefix("aten.").removesuffix(".default")
+        for node in gm.graph.nodes
+        if node.op == "call_function"
+    ]
+    inputs = list(gm.graph.find_nodes(op="placeholder"))
+    (outputs,) = gm.graph.output_node().args
+    print(f"{kind} graph, {len(ops)} ops:", ", ".join(ops))
+    print("    inputs: ", ", ".join(node.name for node in inputs))
+    print("    returns:", ", ".join(str(value) for value in outputs))
+    if kind == "backward":
+        for node in inputs:
+            users = ", ".join(user.name for user in node.users)
+            print(f"    {node.name} is used by {users}")
+
+
 def describe(kind):
     def compiler(gm, example_inputs):
-        ops = [
-            str(node.target).removeprefix("aten.").removesuffix(".default")
-            for node in gm.graph.nodes
-            if node.op == "call_function"
-        ]
-        inputs = [n.name for n in gm.graph.nodes if n.op == "placeholder"]
-        (outputs,) = next(n for n in gm.graph.nodes if n.op == "output").args
-        print(f"{kind} graph, {len(ops)} ops:", ", ".join(ops))
-        print("    inputs: ", ", ".join(inputs))
-        print("    returns:", ", ".join(str(value) for value in outputs))
+        print_graph(kind, gm)
         return make_boxed_func(gm.forward)
 
     return compiler
@@ -342,6 +404,31 @@ print("backward done")
 with torch.no_grad():
     out = compiled_model(X)
 # --8<-- [end:aot]
+
+
+# --8<-- [start:inductor-graphs]
+from torch._inductor.compile_fx import compile_fx, compile_fx_inner
+
+
+def showing_inner_compile(gm, example_inputs, **kwargs):
+    kind = "backward" if kwargs.get("is_backward") else "forward"
+    print_graph(kind, gm)
+    return compile_fx_inner(gm, example_inputs, **kwargs)
+
+
+def showing_inductor(gm, example_inputs):
+    return compile_fx(gm, example_inputs, inner_compile=showing_inner_compile)
+
+
+torch.compiler.reset()
+compiled_model = torch.compile(model, backend=showing_inductor)
+with (
+    torch._inductor.config.patch(fx_graph_cache=False),
+    torch._functorch.config.patch(enable_autograd_cache=False),
+):
+    loss = nn.functional.mse_loss(compiled_model(X), y_true)
+    loss.backward()
+# --8<-- [end:inductor-graphs]
 
 
 # --8<-- [start:train]
@@ -396,8 +483,10 @@ graphs = 0
 torch.compiler.reset()
 in_place.compile(backend=count_backend)
 print("graphs after compile():", graphs)
+out = in_place.forward(X)
+print("graphs after in_place.forward(X):", graphs)
 out = in_place(X)
-print("graphs after the first call:", graphs)
+print("graphs after in_place(X):", graphs)
 print(type(in_place).__name__, list(in_place.state_dict())[:2])
 print(fresh.load_state_dict(in_place.state_dict()))
 # --8<-- [end:module-compile]
