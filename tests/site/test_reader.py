@@ -96,7 +96,9 @@ def test_notebook_views_share_one_stylesheet(site_dir):
         html = (site_dir / view / "index.html").read_text()
         content = html.split('<article class="md-content__inner', 1)[1]
         assert "<style" not in content, view
-        assert len(html) < 400_000, (view, len(html))
+        # Half of what a view weighed with its stylesheets inline (autograd's
+        # was 1,052 KB): what is left is its highlighted code and markup.
+        assert len(html) < 600_000, (view, len(html))
         links |= set(
             re.findall(r'<link rel="stylesheet" href="\.\./(notebook-\w+\.css)"', html)
         )
