@@ -82,6 +82,21 @@ print(f"(g0 + g1) / 2:   {(big.sum() / 2).item():.3g}")
 print(f"g0 / 2 + g1 / 2: {(big * (1 / 2)).sum().item():.3g}")
 # --8<-- [end:scale-then-sum]
 
+# --8<-- [start:device]
+import torch.distributed as dist
+
+print("GPUs:", torch.cuda.device_count())
+print("NCCL built in:", dist.is_nccl_available())
+try:  # a process group of one process, with NCCL
+    dist.init_process_group(
+        "nccl", store=dist.HashStore(), rank=0, world_size=1
+    )
+    print("NCCL: a process group of one process")
+    dist.destroy_process_group()
+except ValueError as error:
+    print("NCCL: ValueError:", error)
+# --8<-- [end:device]
+
 # --8<-- [start:set-epoch]
 import torch
 from torch import nn
@@ -95,6 +110,36 @@ for epoch in range(2):
     sampler.set_epoch(epoch)
     print(f"epoch {epoch}, set_epoch:   ", list(sampler))
 # --8<-- [end:set-epoch]
+
+# --8<-- [start:checkpoint]
+import textwrap
+
+checkpoint = torch.load("checkpoint.pt")  # what rank 0 of the run saved
+print("saved:", list(checkpoint), "| epochs done:", checkpoint["epoch"])
+print("model:", list(checkpoint["model"]))
+adam = checkpoint["optimizer"]["state"][0]  # Adam's state of 1.weight
+print(f"Adam, per parameter: {list(adam)}, step {adam['step']:.0f}")
+model = nn.Sequential(  # the MNIST model, on one process
+    nn.Flatten(),
+    nn.Linear(28 * 28, 128),
+    nn.ReLU(),
+    nn.Linear(128, 64),
+    nn.ReLU(),
+    nn.Linear(64, 10),
+)
+print("loaded:", model.load_state_dict(checkpoint["model"]))
+# The same tensors under the names of the wrapper's own state_dict.
+as_wrapper = {"module." + k: v for k, v in checkpoint["model"].items()}
+try:
+    model.load_state_dict(as_wrapper)
+except RuntimeError as error:
+    print("RuntimeError:", str(error).splitlines()[0])
+    for line in str(error).splitlines()[1:]:
+        print("   ", textwrap.shorten(line, 70))
+result = model.load_state_dict(as_wrapper, strict=False)  # no error
+missing, unexpected = len(result.missing_keys), len(result.unexpected_keys)
+print(f"strict=False: {missing} missing, {unexpected} unexpected")
+# --8<-- [end:checkpoint]
 
 # --8<-- [start:padding]
 from collections import Counter
@@ -274,3 +319,48 @@ for k in (1, 2, 8):
         f" {warm_up_steps} steps, to lr {optimizer.param_groups[0]['lr']:.4f}"
     )
 # --8<-- [end:exercise-warm-up]
+
+
+# --8<-- [start:exercise-dropout]
+import io
+
+torch.manual_seed(123)
+X, y = torch.randn(64, 8), torch.randint(0, 2, (64,))
+model = nn.Sequential(
+    nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2)
+)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+loss_fn = nn.CrossEntropyLoss()
+
+
+def train_steps(num_steps):
+    """Train for num_steps steps; return the loss of every step."""
+    losses = []
+    for _ in range(num_steps):
+        loss = loss_fn(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.detach())
+    return torch.stack(losses)
+
+
+train_steps(3)
+file = io.BytesIO()  # a file in memory
+state = {
+    "model": model.state_dict(),
+    "optimizer": optimizer.state_dict(),
+    "generator": torch.get_rng_state(),  # where the dropout masks come from
+}
+torch.save(state, file)
+uninterrupted = train_steps(3)
+for with_generator in (False, True):
+    file.seek(0)
+    state = torch.load(file)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if with_generator:
+        torch.set_rng_state(state["generator"])
+    same = torch.equal(train_steps(3), uninterrupted)
+    print(f"generator's state loaded: {with_generator}, same losses: {same}")
+# --8<-- [end:exercise-dropout]
