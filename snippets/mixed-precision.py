@@ -119,6 +119,17 @@ x = torch.randn(3)
 print("bfloat16 + float32 ->", (x.bfloat16() + x).dtype)
 # --8<-- [end:autocast-table]
 
+# --8<-- [start:autocast-promote]
+buffer = torch.zeros(4, dtype=torch.bfloat16)
+source, index = torch.ones(2), torch.tensor([0, 2])
+try:
+    buffer.index_copy(0, index, source)
+except RuntimeError as err:
+    print("outside:", err)
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    print("inside:", buffer.index_copy(0, index, source).dtype)
+# --8<-- [end:autocast-promote]
+
 # --8<-- [start:bf16-kernels]
 total = torch.tensor(0.0, dtype=torch.bfloat16)
 for _ in range(1000):
@@ -129,19 +140,31 @@ print("torch.sum of a thousand bfloat16 ones: ", ones.sum().item())
 
 a = torch.randn(64, 1000).bfloat16()
 ops = {
-    "torch.sum": lambda t: torch.sum(t, dim=1),
-    "torch.exp": torch.exp,
-    "F.softmax": lambda t: F.softmax(t, dim=1),
-    "F.log_softmax": lambda t: F.log_softmax(t, dim=1),
-    "F.layer_norm": lambda t: F.layer_norm(t, (1000,)),
+    "torch.sum(a, dim=1)": lambda t: torch.sum(t, dim=1),
+    "torch.sum(a, dim=0)": lambda t: torch.sum(t, dim=0),
+    "torch.exp(a)": torch.exp,
+    "F.softmax(a, dim=1)": lambda t: F.softmax(t, dim=1),
+    "F.softmax(a, dim=0)": lambda t: F.softmax(t, dim=0),
+    "F.log_softmax(a, dim=1)": lambda t: F.log_softmax(t, dim=1),
+    "F.log_softmax(a, dim=0)": lambda t: F.log_softmax(t, dim=0),
+    "F.layer_norm(a, (1000,))": lambda t: F.layer_norm(t, (1000,)),
 }
-print("largest error of the bfloat16 kernel, in bfloat16 steps:")
+print(f"largest error of the bfloat16 kernel on a {tuple(a.shape)}, in steps:")
 for name, op in ops.items():
     exact = op(a.double())
     step = 2.0 ** (torch.floor(torch.log2(exact.abs())) - 7)
     error = ((op(a).double() - exact) / step).abs().max()
-    print(f"  {name:14} {error:.2f}")
+    print(f"  {name:25} {error:.2f}")
 # --8<-- [end:bf16-kernels]
+
+# --8<-- [start:bf16-cancel]
+for power in [-20, -30]:
+    terms = torch.tensor([1.0, 2.0**power, -1.0], dtype=torch.float64)
+    print(
+        f"1 + 2**{power} - 1:  bfloat16 sum {terms.bfloat16().sum():.3g},"
+        f"  float32 sum {terms.float().sum():.3g},  exact {terms.sum():.3g}"
+    )
+# --8<-- [end:bf16-cancel]
 
 # --8<-- [start:loss-dtype]
 logits = (3 * torch.randn(256, 10)).bfloat16()
@@ -150,9 +173,17 @@ exact = F.cross_entropy(logits.double(), labels)
 in_bfloat16 = F.cross_entropy(logits, labels)
 with torch.autocast("cpu", dtype=torch.bfloat16):
     under_autocast = F.cross_entropy(logits, labels)
-print(f"exact (float64)      {exact:.6f}")
-print(f"under autocast       {under_autocast:.6f}  {under_autocast.dtype}")
-print(f"computed in bfloat16 {in_bfloat16:.6f}  {in_bfloat16.dtype}")
+log_probs = F.log_softmax(logits.double(), dim=1).bfloat16()
+rows = {
+    "exact (float64)": exact,
+    "under autocast": under_autocast,
+    "computed in bfloat16": in_bfloat16,
+    "exact, rounded to bfloat16": exact.bfloat16(),
+    "rounded log-probs, float64": F.nll_loss(log_probs.double(), labels),
+    "rounded log-probs, bfloat16": F.nll_loss(log_probs, labels),
+}
+for name, value in rows.items():
+    print(f"{name:28} {value:.6f}  {value.dtype}")
 # --8<-- [end:loss-dtype]
 
 # --8<-- [start:forward-dtypes]
@@ -285,6 +316,39 @@ for step in range(8):
         f"  {adam_step.item():11.0f}  {scaler.get_scale():.0f}"
     )
 # --8<-- [end:scaler]
+
+# --8<-- [start:scaler-fused]
+import copy
+
+
+def two_overflowing_steps(fused):
+    net = copy.deepcopy(model)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, fused=fused)
+    told = []  # (grad_scale, found_inf) that scaler.step set for each call
+
+    def record(o, args, kwargs):
+        told.append((o.grad_scale.item(), o.found_inf.item()))
+
+    opt.register_step_pre_hook(record)
+    big = torch.amp.GradScaler("cpu", init_scale=2.0**20)
+    before = net.weight.detach().clone()
+    for _ in range(2):
+        opt.zero_grad()
+        with torch.autocast("cpu", dtype=torch.float16):
+            loss = F.mse_loss(net(X), y)
+        big.scale(loss).backward()
+        big.step(opt)
+        big.update()
+    state = {k: v.tolist() for k, v in opt.state[net.weight].items()}
+    moved = not torch.equal(before, net.weight)
+    print(f"fused={fused!s:5}  weights moved {moved}")
+    print(f"{'':12} opt.step() called {len(told)} times: {told}")
+    print(f"{'':12} state: {sorted(state)}, step {state.get('step', '-')}")
+
+
+two_overflowing_steps(fused=False)
+two_overflowing_steps(fused=True)
+# --8<-- [end:scaler-fused]
 
 
 # --8<-- [start:unscale]
@@ -436,16 +500,22 @@ from torch._subclasses.fake_tensor import FakeTensorMode
 
 @contextmanager
 def cuda_autocast_state(dtype):
-    """What torch.autocast("cuda") sets on entry, minus its GPU check."""
+    """torch.autocast("cuda")'s entry and exit, minus its GPU check."""
     enabled = torch.is_autocast_enabled("cuda")
     previous = torch.get_autocast_dtype("cuda")
+    cache = torch.is_autocast_cache_enabled()
     torch.set_autocast_enabled("cuda", True)
     torch.set_autocast_dtype("cuda", dtype)
+    torch.autocast_increment_nesting()
+    torch.set_autocast_cache_enabled(True)
     try:
         yield
     finally:
+        if torch.autocast_decrement_nesting() == 0:
+            torch.clear_autocast_cache()
         torch.set_autocast_enabled("cuda", enabled)
         torch.set_autocast_dtype("cuda", previous)
+        torch.set_autocast_cache_enabled(cache)
 
 
 with warnings.catch_warnings(record=True) as caught:
@@ -473,6 +543,27 @@ for name in from_bfloat16:
     )
 print(refusal)
 # --8<-- [end:cuda-lists]
+
+# --8<-- [start:cuda-dtype-arg]
+with FakeTensorMode(), cuda_autocast_state(torch.float16):
+    h = torch.randn(
+        8, 16, device="cuda", dtype=torch.float16, requires_grad=True
+    )
+    results = {
+        "torch.exp(h)": torch.exp(h),
+        "F.layer_norm(h, (16,))": F.layer_norm(h, (16,)),
+        "F.softmax(h, dim=1)": F.softmax(h, dim=1),
+        "F.softmax(h, dim=1, dtype=torch.float16)": F.softmax(
+            h, dim=1, dtype=torch.float16
+        ),
+        "torch.sum(h)": torch.sum(h),
+        "torch.sum(h, dtype=torch.float16)": torch.sum(h, dtype=torch.float16),
+    }
+for name, out in results.items():
+    node = out.grad_fn
+    below = type(node.next_functions[0][0]).__name__
+    print(f"{name:41} {out.dtype!s:14} {type(node).__name__} <- {below}")
+# --8<-- [end:cuda-dtype-arg]
 
 # --8<-- [start:exercise-integers]
 for dtype in [torch.float16, torch.bfloat16]:
@@ -505,3 +596,23 @@ with torch.autocast("cpu", dtype=torch.bfloat16):
             print(err)
         print("after .float():", second(h.float()).dtype)
 # --8<-- [end:exercise-disable]
+
+# --8<-- [start:exercise-activations]
+embed, norm, project = (
+    nn.Embedding(10, 16),
+    nn.LayerNorm(16),
+    nn.Linear(16, 16),
+)
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    outputs = {"nn.Embedding": embed(torch.tensor([1, 2, 3]))}
+    outputs["nn.LayerNorm"] = norm(outputs["nn.Embedding"])
+    outputs["nn.Linear"] = project(outputs["nn.LayerNorm"])
+    outputs["F.relu"] = F.relu(outputs["nn.Linear"])
+    outputs["nn.LayerNorm again"] = norm(outputs["F.relu"])
+    outputs["torch.prod"] = torch.prod(outputs["nn.LayerNorm again"])
+for t in outputs.values():
+    t.retain_grad()
+outputs["torch.prod"].backward()
+for name, t in outputs.items():
+    print(f"{name:18} output {t.dtype!s:15} gradient {t.grad.dtype}")
+# --8<-- [end:exercise-activations]
