@@ -233,20 +233,41 @@ for handle in handles:
 model.zero_grad()
 # --8<-- [end:backward-hook]
 
+
 # --8<-- [start:backward-hook-refuses]
+def outcome(run):
+    """The shape of what run() returns, or the first sentence of its error."""
+    try:
+        return tuple(run().shape)
+    except RuntimeError as err:
+        return str(err).split(". ")[0]
+
+
 handle = model.layers[0].register_full_backward_hook(
     grad_reporter("layers[0]")
 )
-try:
-    nn.Sequential(model.layers[0], nn.ReLU(inplace=True))(X)
-except RuntimeError as err:
-    print(str(err).split(". ")[0])
-print(nn.Sequential(model.layers[0], nn.ReLU())(X).shape)
+in_place_after = nn.Sequential(model.layers[0], nn.ReLU(inplace=True))
+print("in-place ReLU after it:", outcome(lambda: in_place_after(X)))
+in_place_after.eval()
+print("  in eval mode:        ", outcome(lambda: in_place_after(X)))
+in_place_after.train()
+with torch.no_grad():
+    print("  under torch.no_grad: ", outcome(lambda: in_place_after(X)))
+in_place_after.requires_grad_(False)
+print("  parameters frozen:   ", outcome(lambda: in_place_after(X)))
+in_place_after.requires_grad_(True)
+plain_after = nn.Sequential(model.layers[0], nn.ReLU())
+print("plain ReLU after it:   ", outcome(lambda: plain_after(X)))
 try:
     model.layers[0].register_backward_hook(grad_reporter("layers[0]"))
 except RuntimeError as err:
     print(err)
 handle.remove()
+hooked_relu = nn.ReLU(inplace=True)
+hooked_relu.register_full_backward_hook(grad_reporter("ReLU"))
+print(
+    "hooked in-place ReLU:  ", outcome(lambda: hooked_relu(model.layers[0](X)))
+)
 # --8<-- [end:backward-hook-refuses]
 
 # --8<-- [start:state-dict]
@@ -1107,7 +1128,17 @@ torch.manual_seed(0)
 reference = NeuralNetwork(num_inputs=50, num_outputs=3)
 print(all(map(torch.equal, skeleton.parameters(), reference.parameters())))
 print(not_resettable(reference), not_resettable(MyModule()))
-print(not_resettable(nn.MultiheadAttention(embed_dim=8, num_heads=2)))
+attention = nn.MultiheadAttention(embed_dim=8, num_heads=2)
+print(not_resettable(attention))
+with torch.device("meta"):
+    meta_attention = nn.MultiheadAttention(embed_dim=8, num_heads=2)
+meta_attention.to_empty(device="cpu")
+reset_all(meta_attention)
+print(
+    "nonzero out_proj.bias:",
+    torch.count_nonzero(attention.out_proj.bias).item(),
+    torch.count_nonzero(meta_attention.out_proj.bias).item(),
+)
 # --8<-- [end:meta-to-empty]
 
 # --8<-- [start:meta-load]
@@ -1118,12 +1149,29 @@ with warnings.catch_warnings(record=True) as caught:
     print(skeleton.load_state_dict(reference.state_dict()))
 print(skeleton.layers[0].weight.device, len(caught), "warnings")
 print(str(caught[0].message).split(" (Did")[0])
+with torch.device("meta"):
+    meta_norm = nn.BatchNorm1d(3)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    meta_norm.load_state_dict(nn.BatchNorm1d(3).state_dict())
+n_params = len(list(meta_norm.parameters()))
+n_buffers = len(list(meta_norm.buffers()))
+print(f"{n_params} parameters, {n_buffers} buffers:", len(caught), "warnings")
 early = torch.optim.SGD(skeleton.parameters(), lr=0.1)
 print(skeleton.load_state_dict(reference.state_dict(), assign=True))
 assigned = skeleton.layers[0].weight
 print(type(assigned).__name__, assigned.device, assigned.requires_grad)
 print(early.param_groups[0]["params"][0] is assigned)
 print(same_storage(assigned, reference.layers[0].weight))
+source = NeuralNetwork(num_inputs=50, num_outputs=3)
+with torch.device("meta"):
+    frozen = NeuralNetwork(num_inputs=50, num_outputs=3)
+frozen.layers[0].requires_grad_(False)
+frozen.load_state_dict(source.state_dict(keep_vars=True), assign=True)
+print(
+    frozen.layers[0].weight is source.layers[0].weight,
+    source.layers[0].weight.requires_grad,
+)
 # --8<-- [end:meta-load]
 
 
@@ -1194,6 +1242,22 @@ print(
 )
 tied.out.weight = tied.embed.weight
 print(tied.out.weight is tied.embed.weight, len(list(tied.parameters())))
+torch.__future__.set_swap_module_params_on_conversion(True)
+with torch.device("meta"):
+    tied = TinyLM()
+tied.to_empty(device="cpu")
+print(tied.out.weight is tied.embed.weight, len(list(tied.parameters())))
+with torch.device("meta"):
+    tied = TinyLM()
+early = torch.optim.SGD(tied.parameters(), lr=0.1)
+tied.load_state_dict(loaded, assign=True)
+print(
+    tied.out.weight is tied.embed.weight,
+    len(list(tied.parameters())),
+    torch.equal(tied.embed.weight, loaded["embed.weight"]),
+    early.param_groups[0]["params"][0] is tied.embed.weight,
+)
+torch.__future__.set_swap_module_params_on_conversion(False)
 # --8<-- [end:meta-tied]
 
 # --8<-- [start:exercise-count]
@@ -1238,11 +1302,38 @@ print(len(DataLoader(train_data, batch_size=batch_size, drop_last=True)))
 # --8<-- [start:exercise-hook-count]
 from collections import Counter
 
-fired = Counter()
-twice.layer.register_full_backward_hook(
-    lambda module, grad_input, grad_output: fired.update(["module hook"])
-)
-twice.layer.weight.register_hook(lambda grad: fired.update(["tensor hook"]))
-twice(torch.rand(2, 8, requires_grad=True)).sum().backward()
-print(dict(fired))
+from torch.utils.checkpoint import checkpoint
+
+
+def count_hooks(use_reentrant=None):
+    """One backward pass through Twice; use_reentrant=None: no checkpoint."""
+    twice = Twice()
+    fired, grads = Counter(), []
+    twice.layer.register_full_backward_hook(
+        lambda module, grad_input, grad_output: fired.update(["module hook"])
+    )
+
+    def tensor_hook(grad):
+        fired.update(["tensor hook"])
+        grads.append(grad)
+
+    twice.layer.weight.register_hook(tensor_hook)
+
+    def layer(x):
+        if use_reentrant is None:
+            return twice.layer(x)
+        return checkpoint(twice.layer, x, use_reentrant=use_reentrant)
+
+    layer(
+        torch.relu(layer(torch.rand(2, 8, requires_grad=True)))
+    ).sum().backward()
+    total = twice.layer.weight.grad
+    print(f"{use_reentrant!s:5}", dict(sorted(fired.items())), end=" ")
+    print(
+        [torch.equal(g, total) for g in grads], torch.equal(sum(grads), total)
+    )
+
+
+for use_reentrant in (None, True, False):
+    count_hooks(use_reentrant)
 # --8<-- [end:exercise-hook-count]
