@@ -465,6 +465,7 @@ except RuntimeError as err:
     print(type(err).__name__)
 print(transposed.clone(memory_format=torch.contiguous_format).stride())
 print(odd.stride(), odd.clone().stride())
+print(odd.T.stride(), odd.T.clone().stride(), odd.T.clone().is_contiguous())
 # --8<-- [end:clone-strides]
 
 # --8<-- [start:indexing]
@@ -591,21 +592,43 @@ except RuntimeError as err:
 # --8<-- [end:expand]
 
 # --8<-- [start:expand-writes]
+at = (torch.tensor([0, 0]), torch.tensor([0, 1]))  # wide[0, 0] and wide[0, 1]
+everywhere = torch.ones(3, 4, dtype=torch.bool)
 writes = {
     "wide.fill_(9)": lambda wide: wide.fill_(9),
+    "wide.fill_(torch.tensor(9))": lambda wide: wide.fill_(torch.tensor(9)),
     "wide.zero_()": lambda wide: wide.zero_(),
     "wide[0, 1] = 7": lambda wide: wide.__setitem__((0, 1), 7),
+    "wide[0] = 7": lambda wide: wide.__setitem__(0, 7),
     "wide[:] = 7": lambda wide: wide.__setitem__(slice(None), 7),
     "wide.mul_(2)": lambda wide: wide.mul_(2),
     "wide.copy_(ones)": lambda wide: wide.copy_(torch.ones(3, 4)),
+    "wide[at] = torch.tensor([5, 6])": lambda wide: wide.__setitem__(
+        at, torch.tensor([5, 6])
+    ),
+    "wide.index_put_(at, ones, accumulate=True)": lambda wide: wide.index_put_(
+        at, torch.ones(2, dtype=torch.int64), accumulate=True
+    ),
+    "wide.masked_fill_(everywhere, 4)": lambda wide: wide.masked_fill_(
+        everywhere, 4
+    ),
 }
+torch.set_warn_always(True)
+messages = {}
 for name, write in writes.items():
     numbers = torch.tensor([[1], [2], [3]])
     try:
-        write(numbers.expand(3, 4))
-        print(f"{name:17} numbers is now {numbers[:, 0].tolist()}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            write(numbers.expand(3, 4))
+        messages[name] = [str(warning.message) for warning in caught]
+        warned = ", UserWarning" if caught else ""
+        print(f"{name:43} numbers is now {numbers[:, 0].tolist()}{warned}")
     except RuntimeError as err:
-        print(f"{name:17} {type(err).__name__}")
+        print(f"{name:43} {type(err).__name__}")
+torch.set_warn_always(False)
+print(messages["wide[at] = torch.tensor([5, 6])"][0].split(". ")[0])
+numbers = torch.tensor([[1], [2], [3]])
 copied = numbers.expand(3, 4).clone()
 copied += 1
 print(copied.stride(), numbers[:, 0].tolist(), copied[:, 0].tolist())
@@ -621,6 +644,18 @@ try:
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
 print((narrow + torch.arange(4)).shape)
+spare = torch.zeros(3, 1)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    torch.add(narrow, torch.arange(4), out=spare)
+print(spare.shape)
+sentences = str(caught[0].message).split(". ")
+print(f"{caught[0].category.__name__}: {sentences[0]}.")
+print(f"{sentences[1]}.")
+try:
+    torch.add(narrow, torch.arange(4), out=narrow)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
 # --8<-- [end:broadcast-inplace]
 
 # --8<-- [start:broadcast-loss]
@@ -700,6 +735,13 @@ with warnings.catch_warnings(record=True) as caught:
 torch.set_warn_always(False)
 first_sentence = str(caught[0].message).split(". ")[0]
 print(f"{caught[0].category.__name__}: {first_sentence}.")
+locked = np.zeros(3)
+locked.flags.writeable = False
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)
+    through = torch.from_numpy(locked)
+through[0] = 5
+print(locked, locked.flags.writeable)
 china, flower = china[::4, ::4].copy(), flower[::4, ::4].copy()
 print(flower.shape, flower.strides, flower.flags.writeable)
 # --8<-- [end:image-load]
@@ -712,9 +754,14 @@ image = to_tensor(flower)
 print(image.shape, image.dtype, image.min().item(), image.max().item())
 print(image.stride(), image.is_contiguous())
 by_hand = torch.from_numpy(flower).permute(2, 0, 1).float() / 255
-print(torch.equal(image, by_hand))
+print(torch.equal(image, by_hand), by_hand.stride(), by_hand.is_contiguous())
+print(by_hand.contiguous().stride(), torch.equal(by_hand.contiguous(), image))
 unscaled = to_tensor(flower.astype(np.float32))
 print(unscaled.dtype, unscaled.max().item())
+print([to_tensor(flower.astype(t)).dtype for t in (np.int32, np.uint16, bool)])
+torch.set_default_dtype(torch.float64)
+print(to_tensor(flower).dtype)
+torch.set_default_dtype(torch.float32)
 # --8<-- [end:to-tensor]
 
 # --8<-- [start:channels-figure]
