@@ -403,10 +403,17 @@ def url_for(name: str) -> str | None:
     ``torch.__version__``); raises Unresolved if it names nothing."""
     obj, parent, full = resolve(name)
     parts = full.split(".")
-    private = any(part.startswith("_") for part in parts[:-1]) or (
+    if parts[:2] == ["torch", "__future__"]:  # a public module, on a page of its own
+        return f"{TORCH}future_mod.html#{full}"
+
+    def private(part: str) -> bool:
+        return part.startswith("_") and not (
+            part.startswith("__") and part.endswith("__")
+        )
+
+    if any(map(private, parts[:-1])) or (
         parts[-1].startswith("_") and not inspect.isclass(parent)
-    )
-    if private:  # torch._dynamo.explain, torch._foreach_add_: no page documents it
+    ):  # torch._dynamo.explain, torch._foreach_add_: no page documents it
         return None
     return URLS[full.partition(".")[0]](obj, parent, full)
 

@@ -198,3 +198,6 @@ def test_names_in_private_modules_resolve_but_link_nowhere():
     ):
         assert api_links.url_for(name) is None, name
     assert api_links.url_for("torch.Tensor._base") is not None
+    assert api_links.url_for(
+        "torch.__future__.set_swap_module_params_on_conversion"
+    ).endswith("future_mod.html#torch.__future__.set_swap_module_params_on_conversion")
