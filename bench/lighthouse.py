@@ -113,8 +113,8 @@ def kill_tree(pid: int) -> None:
 def run(
     command: list[str], timeout: float, cwd: Path = REPO, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``command`` in a session of its own; on expiry kill it and all its
-    children, then raise ``subprocess.TimeoutExpired``."""
+    """Run ``command`` in a session of its own; on expiry (or Ctrl-C) kill it
+    and all its children, then raise ``subprocess.TimeoutExpired``."""
     process = subprocess.Popen(
         command,
         cwd=cwd,
@@ -126,7 +126,7 @@ def run(
     )
     try:
         stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
         kill_tree(process.pid)
         process.communicate()
         raise
@@ -421,6 +421,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def measure_all(
+    site: Path, pages: list[str], args: argparse.Namespace, rows: list[Row]
+) -> None:
+    """Each page in each form factor, one run after another, into ``rows``."""
+    with serve(site, args.gzip) as base:
+        for page in pages:
+            for form_factor in args.form_factors:
+                say(f"{page} ({form_factor})")
+                rows.append(measure(base, page, form_factor, args.timeout))
+                say(f"  {rows[-1].seconds:.0f} s, performance {rows[-1].performance}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure every page in every form factor; print the table."""
     args = parse(argv)
@@ -439,13 +451,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("npm is needed to install lighthouse (bench/package.json)")
     ensure_lighthouse()
     info = about(ensure_chromium(), args.gzip)
-    rows = []
-    with serve(site, args.gzip) as base:
-        for page in pages:
-            for form_factor in args.form_factors:
-                say(f"{page} ({form_factor})")
-                rows.append(measure(base, page, form_factor, args.timeout))
-                say(f"  {rows[-1].seconds:.0f} s, performance {rows[-1].performance}")
+    rows: list[Row] = []
+    interrupted = False
+    try:
+        measure_all(site, pages, args, rows)
+    except KeyboardInterrupt:
+        interrupted = True
+        say(f"interrupted: the {len(rows)} runs done so far")
     leaks = sorted({url for row in rows for url in row.external_requests})
     print(
         f"Lighthouse {info['lighthouse']}, {info['chromium']}, {info['date']}, "
@@ -460,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps({**info, "rows": [asdict(r) for r in rows]}, indent=2) + "\n"
         )
-    return 1 if any(row.error for row in rows) else 0
+    return 130 if interrupted else int(any(row.error for row in rows))
 
 
 if __name__ == "__main__":
