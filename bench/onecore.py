@@ -34,9 +34,11 @@ def _one_cpu() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
-def run(page: str) -> PageRun:
+def run(page: str, env: dict | None = None, timeout: float = 600) -> PageRun:
     """Run ``snippets/<page>.py`` on one core, in a folder that holds the
-    page's support files (as its notebook's folder does); raise if it fails."""
+    page's support files (as its notebook's folder does), with ``env`` added
+    to the environment; raise if it fails or runs past ``timeout`` seconds
+    (the child is killed)."""
     from listings import Project
     from listings.run import support
 
@@ -44,7 +46,7 @@ def run(page: str) -> PageRun:
     files = support(
         project.load(project.docs_dir / f"{page}.md"), ROOT, project.settings
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", **(env or {})}
     with tempfile.TemporaryDirectory(prefix="onecore-") as folder:
         for name, text in files.items():
             (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +60,7 @@ def run(page: str) -> PageRun:
             capture_output=True,
             text=True,
             preexec_fn=_one_cpu,
+            timeout=timeout,
         )
         wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
