@@ -95,6 +95,19 @@ try:  # a process group of one process, with NCCL
     dist.destroy_process_group()
 except ValueError as error:
     print("NCCL: ValueError:", error)
+
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+for device_ids in (None, [], [0]):  # a model on the CPU
+    try:
+        DistributedDataParallel(nn.Linear(2, 2), device_ids=device_ids)
+        print(f"CPU model, device_ids={device_ids}: wrapped")
+    except ValueError as error:
+        message = str(error).split(" arguments")[0]
+        print(f"CPU model, device_ids={device_ids}: ValueError: {message} ...")
+dist.destroy_process_group()
 # --8<-- [end:device]
 
 # --8<-- [start:set-epoch]
@@ -109,6 +122,12 @@ for epoch in range(2):
 for epoch in range(2):
     sampler.set_epoch(epoch)
     print(f"epoch {epoch}, set_epoch:   ", list(sampler))
+for num_replicas in (4, 1):  # the same seed and epoch, other world sizes
+    other = DistributedSampler(
+        range(8), num_replicas=num_replicas, rank=0, seed=123
+    )
+    other.set_epoch(1)
+    print(f"epoch 1, {num_replicas} process(es):", list(other))
 # --8<-- [end:set-epoch]
 
 # --8<-- [start:checkpoint]
