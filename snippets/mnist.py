@@ -90,6 +90,176 @@ labels = default_collate([train_set[i] for i in range(4)])[1]
 print(labels, labels.dtype)
 # --8<-- [end:tensor-dataset]
 
+# --8<-- [start:workers]
+import os
+import random
+
+import numpy as np
+from torch.utils.data import Dataset, get_worker_info
+
+
+class Reported(Dataset):
+    """Eight items, each saying who read it and what random numbers it drew."""
+
+    def __init__(self):
+        self.rng = np.random.default_rng(0)  # made here, in the main process
+        self.reads = 0
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        self.reads += 1
+        info = get_worker_info()
+        return {
+            "worker": info.id,
+            "of": info.num_workers,
+            "seed": info.seed,
+            "process": os.getpid(),
+            "read": self.reads,
+            "torch": torch.rand(()).item(),
+            "random": random.random(),
+            "numpy": np.random.rand(),
+            "own rng": self.rng.random(),
+        }
+
+
+def read_all(loader):
+    """One epoch's items as dicts, sorted by worker and by read."""
+    items = []
+    for batch in loader:
+        rows = zip(
+            *[values.tolist() for values in batch.values()], strict=True
+        )
+        items += [dict(zip(batch, row, strict=True)) for row in rows]
+    return sorted(items, key=lambda item: (item["worker"], item["read"]))
+
+
+print("get_worker_info() in the main process:", get_worker_info())
+reported = Reported()
+loader = DataLoader(
+    reported,
+    batch_size=2,
+    num_workers=2,
+    generator=torch.Generator().manual_seed(123),
+)
+firsts = [item for item in read_all(loader) if item["read"] == 1]
+print("worker  seed                 torch   random  numpy   own rng")
+for item in firsts:
+    draws = [item[key] for key in ("torch", "random", "numpy", "own rng")]
+    print(
+        f"{item['worker']} of {item['of']}  {item['seed']}  "
+        + "  ".join(f"{draw:.4f}" for draw in draws)
+    )
+print("reads of the main process's dataset:", reported.reads)
+# --8<-- [end:workers]
+
+# --8<-- [start:worker-seeds]
+seeded_torch = all(
+    torch.rand((), generator=torch.Generator().manual_seed(item["seed"]))
+    == item["torch"]
+    for item in firsts
+)
+seeded_random = all(
+    random.Random(item["seed"]).random() == item["random"] for item in firsts
+)
+print(
+    "torch, random seeded with the worker's seed:", seeded_torch, seeded_random
+)
+try:
+    np.random.seed(firsts[0]["seed"])
+except ValueError as error:
+    print("np.random.seed(seed): ValueError:", error)
+
+state = torch.get_rng_state()
+read_all(loader)
+moved = not torch.equal(state, torch.get_rng_state())
+print("global generator moved:", moved)
+# --8<-- [end:worker-seeds]
+
+# --8<-- [start:persistent-workers]
+import multiprocessing
+
+
+def seed_worker(worker_id):
+    """Give this worker's copy of the dataset a generator of its own."""
+    info = get_worker_info()
+    info.dataset.rng = np.random.default_rng(info.seed)
+
+
+for persistent in (False, True):
+    print(f"persistent_workers={persistent}")
+    loader = DataLoader(
+        Reported(),
+        batch_size=2,
+        num_workers=2,
+        worker_init_fn=seed_worker,
+        persistent_workers=persistent,
+        generator=torch.Generator().manual_seed(123),
+    )
+    processes = {}  # process id -> 1, 2, ... in the order first seen
+    for epoch in (1, 2):
+        items = read_all(loader)
+        for worker in (0, 1):
+            mine = [item for item in items if item["worker"] == worker]
+            number = processes.setdefault(
+                mine[0]["process"], len(processes) + 1
+            )
+            print(
+                f"  epoch {epoch}, worker {worker}: process {number},"
+                f" reads {mine[0]['read']} to {mine[-1]['read']},"
+                f" own rng {mine[0]['own rng']:.4f}"
+            )
+    print("  worker processes alive:", len(multiprocessing.active_children()))
+del loader
+print("after del loader:", len(multiprocessing.active_children()))
+# --8<-- [end:persistent-workers]
+
+# --8<-- [start:fork]
+import pickle
+
+
+class Unpicklable(Reported):
+    """Reported, with pickling refused."""
+
+    def __reduce__(self):
+        raise TypeError("this dataset refuses to be pickled")
+
+
+print("start method:", torch.multiprocessing.get_start_method())
+try:
+    pickle.dumps(Unpicklable())
+except TypeError as error:
+    print("pickle.dumps: TypeError:", error)
+loader = DataLoader(
+    Unpicklable(), num_workers=2, generator=torch.Generator().manual_seed(123)
+)
+print(len(read_all(loader)), "items read by workers")
+del loader
+# --8<-- [end:fork]
+
+# --8<-- [start:pin-memory]
+import warnings
+
+pinned_loader = DataLoader(
+    train_set,
+    batch_size=batch_size,
+    pin_memory=True,
+    generator=torch.Generator().manual_seed(123),
+)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    images, _ = next(iter(pinned_loader))
+print("accelerator available:", torch.accelerator.is_available())
+print("batch in pinned memory:", images.is_pinned())
+for warning in caught:
+    print(f"{warning.category.__name__}: {warning.message}")
+try:
+    images.pin_memory()
+except RuntimeError as error:
+    print("images.pin_memory(): RuntimeError:", str(error).split(".")[0])
+# --8<-- [end:pin-memory]
+
 # --8<-- [start:model]
 from torch import nn
 
@@ -385,6 +555,127 @@ def plot_confusion(confusion):
 # --8<-- [start:confusion-figure]
 fig = plot_confusion(confusion)
 # --8<-- [end:confusion-figure]
+
+# --8<-- [start:checkpoint-run]
+small_set = TensorDataset(*train_set[:640])  # 10 batches of 64
+
+
+def new_run(seed):
+    """A small model with dropout, its optimizer, schedule and batches."""
+    torch.manual_seed(seed)
+    net = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 32),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(32, 10),
+    ).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    order = torch.Generator().manual_seed(seed)
+    return {
+        "model": net,
+        "optimizer": opt,
+        "scheduler": torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5),
+        "generator": order,
+        "loader": DataLoader(
+            small_set, batch_size=64, shuffle=True, generator=order
+        ),
+    }
+
+
+def train(run, num_epochs):
+    """Train for ``num_epochs``; the mean training loss of each."""
+    net, opt = run["model"], run["optimizer"]
+    net.train()
+    losses = []
+    for _ in range(num_epochs):
+        total = 0.0
+        for X_batch, y_batch in run["loader"]:
+            loss = loss_fn(net(X_batch.to(device)), y_batch.to(device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item()
+        run["scheduler"].step()
+        losses.append(total / len(run["loader"]))
+    return losses
+
+
+# --8<-- [end:checkpoint-run]
+
+
+# --8<-- [start:checkpoint-save]
+def save(run, path):
+    """Everything the next epoch depends on, in one file."""
+    torch.save(
+        {
+            "model": run["model"].state_dict(),
+            "optimizer": run["optimizer"].state_dict(),
+            "scheduler": run["scheduler"].state_dict(),
+            "torch_rng": torch.get_rng_state(),  # dropout on the CPU
+            "cuda_rng": (  # dropout on a GPU
+                torch.cuda.get_rng_state_all()
+                if torch.cuda.is_available()
+                else []
+            ),
+            "loader_rng": run["generator"].get_state(),  # the batch order
+        },
+        path,
+    )
+
+
+def resume(path, rng=True):
+    """A fresh run (another seed), then everything from the file."""
+    run = new_run(seed=0)
+    state = torch.load(path)  # weights_only: tensors and plain values
+    run["model"].load_state_dict(state["model"])
+    run["optimizer"].load_state_dict(state["optimizer"])
+    run["scheduler"].load_state_dict(state["scheduler"])
+    if rng:
+        torch.set_rng_state(state["torch_rng"])
+        if torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        run["generator"].set_state(state["loader_rng"])
+    return run
+
+
+# --8<-- [end:checkpoint-save]
+
+# --8<-- [start:resume-exactly]
+import tempfile
+from pathlib import Path
+
+whole = new_run(seed=123)
+losses_whole = train(whole, 4)
+
+folder = tempfile.TemporaryDirectory()
+path = Path(folder.name) / "checkpoint.pt"
+stopped = new_run(seed=123)
+losses_stopped = train(stopped, 2)
+save(stopped, path)
+print("checkpoint:", ", ".join(sorted(torch.load(path))))
+resumed = resume(path)
+print("learning rate after loading:", resumed["scheduler"].get_last_lr())
+losses_resumed = losses_stopped + train(resumed, 2)
+no_rng = resume(path, rng=False)
+losses_no_rng = losses_stopped + train(no_rng, 2)
+folder.cleanup()
+
+print("epoch  uninterrupted  stopped, resumed  resumed without RNG states")
+for epoch in range(4):
+    print(
+        f"{epoch + 1:5}  {losses_whole[epoch]:13.4f}"
+        f"  {losses_resumed[epoch]:16.4f}  {losses_no_rng[epoch]:26.4f}"
+    )
+for name, run in (("resumed", resumed), ("without RNG states", no_rng)):
+    same = all(
+        torch.equal(a, b)
+        for a, b in zip(
+            whole["model"].parameters(), run["model"].parameters(), strict=True
+        )
+    )
+    print(f"final weights equal, {name}: {same}")
+# --8<-- [end:resume-exactly]
 
 
 # --8<-- [start:plot-weights]
