@@ -414,6 +414,172 @@ print(resumed.global_step, "optimizer steps in all")
 workdir.cleanup()
 # --8<-- [end:resume]
 
+# --8<-- [start:tensorboard]
+from lightning.pytorch.loggers import TensorBoardLogger
+
+tb_dir = tempfile.TemporaryDirectory()
+
+
+def tb_trainer(max_epochs):
+    """A Trainer that logs to TensorBoard and keeps its last checkpoint."""
+    return pl.Trainer(
+        max_epochs=max_epochs,
+        deterministic=True,
+        logger=TensorBoardLogger(
+            tb_dir.name, name="mnist", version=0, default_hp_metric=False
+        ),
+        callbacks=[ModelCheckpoint(save_last=True)],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+
+
+pl.seed_everything(123, workers=True)
+first_two = tb_trainer(max_epochs=2)
+with harmless_warnings_ignored():
+    first_two.fit(LitMLP(), datamodule=dm)
+print(f"fit: {first_two.current_epoch} epochs, {first_two.global_step} steps")
+more = tb_trainer(max_epochs=4)
+with harmless_warnings_ignored():
+    # On purpose: the run goes on in the same folder.
+    warnings.filterwarnings(
+        "ignore", "Checkpoint directory .* is not empty", UserWarning
+    )
+    more.fit(LitMLP(), datamodule=dm, ckpt_path="last")
+print(
+    f"fit(ckpt_path='last'), max_epochs=4: {more.current_epoch} epochs,"
+    f" {more.global_step} steps"
+)
+# --8<-- [end:tensorboard]
+
+# --8<-- [start:tensorboard-read]
+from tensorboard.backend.event_processing.event_accumulator import (
+    EventAccumulator,
+)
+
+
+def scalars(path):
+    """The scalars of one event file, or of every one in a folder."""
+    events = EventAccumulator(str(path))
+    events.Reload()
+    return {
+        tag: {event.step: event.value for event in events.Scalars(tag)}
+        for tag in sorted(events.Tags()["scalars"])
+    }
+
+
+log_dir = Path(more.logger.log_dir)
+logged = scalars(log_dir)
+print("scalar tags:", list(logged))
+table = pd.DataFrame(logged).rename_axis("step").astype({"epoch": int})
+print(table.round(4).to_string())
+# Named by the time and the host that wrote them, in the order written.
+for n, path in enumerate(sorted(log_dir.glob("events.out.tfevents.*")), 1):
+    print(f"event file {n}: steps {list(scalars(path)['val_loss'])}")
+print("next version:", TensorBoardLogger(tb_dir.name, name="mnist").version)
+default = pl.Trainer(default_root_dir=tb_dir.name, enable_progress_bar=False)
+print("default logger:", type(default.logger).__name__, default.logger.name)
+tb_dir.cleanup()
+# --8<-- [end:tensorboard-read]
+
+# --8<-- [start:lr-find]
+import contextlib
+import copy
+import io
+
+from lightning.pytorch.tuner import Tuner
+
+pl.seed_everything(123, workers=True)
+lr_model = LitMLP()
+initial = copy.deepcopy(lr_model.state_dict())
+finder_trainer = pl.Trainer(
+    max_epochs=10,
+    deterministic=True,
+    logger=False,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
+bar = io.StringIO()  # lr_find draws a progress bar of its own, on stderr
+with harmless_warnings_ignored(), contextlib.redirect_stderr(bar):
+    finder = Tuner(finder_trainer).lr_find(
+        lr_model, datamodule=dm, min_lr=1e-5, max_lr=1.0, num_training=100
+    )
+print("progress bar caught:", "Finding best initial lr" in bar.getvalue())
+rates, losses = finder.results["lr"], finder.results["loss"]
+print(f"{len(rates)} steps, rate {rates[0]:.0e} to {rates[-1]:.2g}")
+suggestion = finder.suggestion()
+print(
+    f"suggestion: {suggestion:.2g}, now lr_model.hparams.lr:",
+    f"{lr_model.hparams.lr:.2g}",
+)
+# The steepest fall of the smoothed loss, the first 10 and the last left out.
+kept, kept_rates = torch.tensor(losses[10:-1]), torch.tensor(rates[10:-1])
+slopes = torch.gradient(kept, spacing=[kept_rates])[0]
+print("recomputed:", rates[10 + slopes.argmin().item()] == suggestion)
+slopes = torch.gradient(kept, spacing=[kept_rates.log()])[0]
+steepest = rates[10 + slopes.argmin().item()]
+print(f"steepest against the log of the rate: {steepest:.2g}")
+same = all(
+    torch.equal(initial[k], v) for k, v in lr_model.state_dict().items()
+)
+print("weights as before lr_find:", same)
+# The smoothing: a = 0.98 a + 0.02 loss from a = 0, divided by 1 - 0.98**(k+1)
+# after k steps. After one step, that undoes to:
+first = losses[0] * (1 - 0.98**2) / 0.02
+X_fit, y_fit = dm.train_set[:]
+with torch.no_grad():  # the weights are the untrained ones again
+    untrained = lr_model.loss_fn(lr_model(X_fit), y_fit).item()
+print(
+    f"first point {losses[0]:.2f}, undone {first:.2f},"
+    f" untrained model's loss {untrained:.2f}"
+)
+fig = finder.plot(suggest=True)
+_ = fig.axes[0].set_title("Learning-rate range test (Tuner.lr_find)")
+# --8<-- [end:lr-find]
+
+
+# --8<-- [start:clipping]
+class ClipProbe(pl.Callback):
+    """Gradient norms before and after the Trainer clips them."""
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer):
+        # Called before clipping: copies keep the gradients as they are.
+        self.copies = []
+        for p in pl_module.parameters():
+            self.copies.append(torch.zeros_like(p))
+            self.copies[-1].grad = p.grad.clone()
+
+    def on_train_batch_end(self, trainer, pl_module, *args):
+        clipped = [p.grad for p in pl_module.parameters()]
+        after = torch.nn.utils.get_total_norm(clipped)
+        # Plain PyTorch on the copies; it returns the norm before clipping.
+        before = torch.nn.utils.clip_grad_norm_(self.copies, max_norm=0.75)
+        same = all(
+            torch.equal(c.grad, g)
+            for c, g in zip(self.copies, clipped, strict=True)
+        )
+        print(
+            f"step {trainer.global_step}: norm {before:.4f} -> {after:.4f},"
+            f" as clip_grad_norm_: {same}"
+        )
+
+
+pl.seed_everything(123, workers=True)
+clip_trainer = pl.Trainer(
+    max_steps=5,
+    limit_val_batches=0,
+    gradient_clip_val=0.75,
+    logger=False,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+    callbacks=[ClipProbe()],
+)
+with harmless_warnings_ignored():
+    clip_trainer.fit(LitMLP(), datamodule=dm)
+# --8<-- [end:clipping]
+
 # --8<-- [start:accelerator]
 from lightning.pytorch.accelerators import CPUAccelerator, CUDAAccelerator
 
