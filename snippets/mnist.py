@@ -678,6 +678,94 @@ for name, run in (("resumed", resumed), ("without RNG states", no_rng)):
 # --8<-- [end:resume-exactly]
 
 
+# --8<-- [start:resume-workers]
+class Noisy(Dataset):
+    """Item i is i plus noise, as a random augmentation would add."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        return index + torch.rand(())
+
+
+def noisy_loader(persistent, generator=None):
+    """Two workers; shuffled by ``generator`` where there is one."""
+    return DataLoader(
+        Noisy(),
+        batch_size=2,
+        shuffle=generator is not None,
+        num_workers=2,
+        persistent_workers=persistent,
+        generator=generator,
+    )
+
+
+def epochs(loader, count):
+    """The items of ``count`` epochs, one tensor per epoch."""
+    return [torch.cat(list(loader)) for _ in range(count)]
+
+
+print("epochs that draw from the global generator, of 3:")
+for persistent in (False, True):
+    loader = noisy_loader(persistent)  # no generator of its own
+    moved = []
+    for _ in range(3):
+        state = torch.get_rng_state()
+        epochs(loader, 1)
+        moved.append(not torch.equal(state, torch.get_rng_state()))
+    del loader
+    print(f"  persistent_workers={persistent}: {moved}")
+
+print("epochs 3 and 4 as uninterrupted, loader's state saved after epoch 2:")
+for persistent in (False, True):
+    whole = epochs(
+        noisy_loader(persistent, torch.Generator().manual_seed(9)), 4
+    )
+    order = torch.Generator().manual_seed(9)
+    epochs(noisy_loader(persistent, order), 2)
+    restored = torch.Generator()
+    restored.set_state(order.get_state())
+    rest = epochs(noisy_loader(persistent, restored), 2)
+    same = [torch.equal(a, b) for a, b in zip(whole[2:], rest, strict=True)]
+    print(f"  persistent_workers={persistent}: {same}")
+
+
+def order_loader(generator):
+    """20 numbers in 10 shuffled batches, no workers."""
+    return DataLoader(
+        range(20), batch_size=2, shuffle=True, generator=generator
+    )
+
+
+print("an epoch stopped after 3 of its 10 batches:")
+order = torch.Generator().manual_seed(9)
+at_start = order.get_state()
+batches = iter(order_loader(order))
+next(batches)  # batch 1
+after_1 = order.get_state()
+next(batches)  # batch 2
+next(batches)  # batch 3
+after_3 = order.get_state()
+print(
+    "  loader's generator moved by batches 2 and 3:",
+    not torch.equal(after_1, after_3),
+)
+rest = list(batches)
+for name, state in (
+    ("after batch 3", after_3),
+    ("as the epoch began", at_start),
+):
+    restored = torch.Generator()
+    restored.set_state(state)
+    batches = iter(order_loader(restored))
+    for _ in range(3):  # skip the batches done
+        next(batches)
+    same = all(torch.equal(a, b) for a, b in zip(rest, batches, strict=True))
+    print(f"  rest as uninterrupted, state saved {name}: {same}")
+# --8<-- [end:resume-workers]
+
+
 # --8<-- [start:plot-weights]
 def plot_weights(weight, n=8):
     """The first n rows of a 784-input weight matrix as 28 x 28 images."""
