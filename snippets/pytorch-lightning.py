@@ -578,6 +578,16 @@ clip_trainer = pl.Trainer(
 )
 with harmless_warnings_ignored():
     clip_trainer.fit(LitMLP(), datamodule=dm)
+print(
+    f"stopped by max_steps after {clip_trainer.global_step} of 55 batches:"
+    f" current_epoch {clip_trainer.current_epoch}"
+)
+# clip_grad_norm_ scales by 0.75 / (norm + 1e-6) wherever that is below 1.
+for norm in (2.0, 0.7499995, 0.74999):
+    weight = torch.zeros(1, dtype=torch.float64)
+    weight.grad = torch.tensor([norm], dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([weight], max_norm=0.75)
+    print(f"norm {norm} -> {weight.grad.item():.9f}")
 # --8<-- [end:clipping]
 
 # --8<-- [start:accelerator]
