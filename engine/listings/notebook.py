@@ -252,9 +252,10 @@ def view_html(
             return m[0]
         shown.add(m["src"])
         alt = htmllib.escape(alt, quote=True)
-        tags = [f'<img src="{m["src"]}" alt="{alt}" class="notebook-figure">']
+        lazy = 'loading="lazy" class="notebook-figure"'
+        tags = [f'<img src="{m["src"]}" alt="{alt}" {lazy}>']
         if dark is not None:
-            tags.append(f'<img src="{dark}" alt="{alt}" class="notebook-figure">')
+            tags.append(f'<img src="{dark}" alt="{alt}" {lazy}>')
         return "".join(tags)
 
     html = FIGURE.sub(figure, html)

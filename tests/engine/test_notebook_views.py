@@ -227,7 +227,9 @@ def test_figures_get_their_alt_text_and_dark_twin_and_a_lost_one_is_reported():
     html = '<img alt="No description" class="" src="f-1.png#only-light"/>'
     text, problems = _fit(html, figures)
     assert text == (
-        '<img src="f-1.png#only-light" alt="A line" class="notebook-figure">'
-        '<img src="f-1-dark.png#only-dark" alt="A line" class="notebook-figure">'
+        '<img src="f-1.png#only-light" alt="A line" loading="lazy" '
+        'class="notebook-figure">'
+        '<img src="f-1-dark.png#only-dark" alt="A line" loading="lazy" '
+        'class="notebook-figure">'
     )
     assert problems == ["no figure f-2.png#only-light in the rendered notebook"]
