@@ -208,9 +208,20 @@ class PageRun:
         return line
 
     def _ended(self) -> str:
+        """Why the worker is gone, from its keeper's exit status. The keeper
+        is not reaped here (``close`` stops its group, then reaps it)."""
         status = None
-        with contextlib.suppress(subprocess.TimeoutExpired, AttributeError):
-            status = self._process.wait(timeout=5)
+        if self._process is not None:
+            _wait_ended(self._process.pid, 5)
+            with contextlib.suppress(ChildProcessError):
+                info = os.waitid(
+                    os.P_PID,
+                    self._process.pid,
+                    os.WEXITED | os.WNOHANG | os.WNOWAIT,
+                )
+                if info is not None:
+                    killed = info.si_code in (os.CLD_KILLED, os.CLD_DUMPED)
+                    status = -info.si_status if killed else info.si_status
         how = (
             f"signal {signal.Signals(-status).name}"
             if status is not None and status < 0
@@ -248,12 +259,15 @@ class PageRun:
 
 
 def _wait_ended(pid: int, limit: float) -> None:
-    """Wait at most ``limit`` seconds for a child to end, without reaping it."""
+    """Wait at most ``limit`` seconds for a child to end, without reaping it
+    (a child already reaped has nothing left to wait for)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
+        try:
             if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
                 return
+        except ChildProcessError:
+            return
         time.sleep(0.005)
 
 
