@@ -385,6 +385,13 @@ def _check_includes(
             raise PageError(f"{name}:{number}: {exc}") from None
 
 
+def _is(block: Fence | Comment | None, pattern: re.Pattern) -> re.Match | None:
+    """The match of ``pattern`` if ``block`` is a comment of that kind."""
+    if not isinstance(block, Comment):
+        return None
+    return pattern.fullmatch(f"<!--{block.text}-->")
+
+
 def _marks_above(
     lines: list[str], fence: Fence, before: list[Fence | Comment]
 ) -> list[tuple[int, str]]:
@@ -394,9 +401,9 @@ def _marks_above(
     top = fence.start
     for block in reversed(before):
         between = lines[block.end + 1 : top]
-        if not isinstance(block, Comment) or any(line.strip() for line in between):
+        if any(line.strip() for line in between):
             break
-        mark = MARK.fullmatch(f"<!--{block.text}-->")
+        mark = _is(block, MARK)
         if mark is None:
             break
         found.append((block.start + 1, mark.group("mark").strip()))
@@ -486,27 +493,25 @@ def load_page(path: Path, root: Path, snippets: Snippets, text: str | None = Non
                 "each section once (make a second section for the repeat)"
             )
         listings.append(listing)
+    # A mark or an expected-output comment that no listing took is misplaced.
+    strays = [
+        (
+            MARK,
+            owned,
+            "pytest marks must stand directly above the listing they "
+            "describe (blank lines allowed); move this one there, or delete it",
+        ),
+        (
+            EXPECTED,
+            outputs,
+            "an expected-output comment with no listing directly "
+            "above it; put it under the listing whose output it is, or delete it",
+        ),
+    ]
     for block in found:
-        if (
-            isinstance(block, Comment)
-            and MARK.fullmatch(f"<!--{block.text}-->")
-            and block.start not in owned
-        ):
-            raise PageError(
-                f"{name}:{block.start + 1}: pytest marks must stand directly "
-                "above the listing they describe (blank lines allowed); move "
-                "this one there, or delete it"
-            )
-        if (
-            isinstance(block, Comment)
-            and EXPECTED.fullmatch(f"<!--{block.text}-->")
-            and block.start not in outputs
-        ):
-            raise PageError(
-                f"{name}:{block.start + 1}: an expected-output comment with no "
-                "listing directly above it; put it under the listing whose "
-                "output it is, or delete it"
-            )
+        for pattern, taken, message in strays:
+            if _is(block, pattern) and block.start not in taken:
+                raise PageError(f"{name}:{block.start + 1}: {message}")
     return Page(
         path=path,
         name=name,
@@ -526,8 +531,7 @@ def _output(
     fence = found[index]
     after = found[index + 1] if index + 1 < len(found) else None
     if not (
-        isinstance(after, Comment)
-        and EXPECTED.fullmatch(f"<!--{after.text}-->")
+        _is(after, EXPECTED)
         and not any(line.strip() for line in lines[fence.end + 1 : after.start])
     ):
         return None, None
