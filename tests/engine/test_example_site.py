@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+# One worker runs them all under pytest-xdist: the fresh venv is made once.
+pytestmark = pytest.mark.xdist_group("example-site")
+
 EXAMPLE = REPO / "examples" / "stdlib"
 WHEELHOUSE = Path(sys.prefix) / "wheelhouse"
 
