@@ -256,6 +256,10 @@ with torch.no_grad():
 in_place_after.requires_grad_(False)
 print("  parameters frozen:   ", outcome(lambda: in_place_after(X)))
 in_place_after.requires_grad_(True)
+wrapped = model.layers[0](X)
+print("  its output:          ", wrapped.grad_fn.name())
+with torch.no_grad():
+    print("  relu_ under no_grad: ", outcome(lambda: wrapped.relu_()))
 plain_after = nn.Sequential(model.layers[0], nn.ReLU())
 print("plain ReLU after it:   ", outcome(lambda: plain_after(X)))
 try:
