@@ -609,7 +609,10 @@ with torch.autocast("cpu", dtype=torch.bfloat16):
     outputs["nn.Linear"] = project(outputs["nn.LayerNorm"])
     outputs["F.relu"] = F.relu(outputs["nn.Linear"])
     outputs["nn.LayerNorm again"] = norm(outputs["F.relu"])
-    outputs["torch.prod"] = torch.prod(outputs["nn.LayerNorm again"])
+    outputs["residual add"] = (
+        outputs["nn.LayerNorm again"] + outputs["nn.LayerNorm"]
+    )
+    outputs["torch.prod"] = torch.prod(outputs["residual add"])
 for t in outputs.values():
     t.retain_grad()
 outputs["torch.prod"].backward()
