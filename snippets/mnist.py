@@ -747,11 +747,27 @@ after_1 = order.get_state()
 next(batches)  # batch 2
 next(batches)  # batch 3
 after_3 = order.get_state()
+rest = [next(batches) for _ in range(7)]  # batches 4 to 10
+after_10 = order.get_state()
 print(
-    "  loader's generator moved by batches 2 and 3:",
-    not torch.equal(after_1, after_3),
+    "  loader's generator moved by batches 2 to 10:",
+    not torch.equal(after_1, after_10),
 )
-rest = list(batches)
+print("  a batch after the last:", next(batches, "none, the epoch ends"))
+print(
+    "  moved when the epoch ended:",
+    not torch.equal(after_10, order.get_state()),
+)
+# What it drew: a base seed, the order, and one more permutation of 20.
+replay = torch.Generator().manual_seed(9)
+torch.empty((), dtype=torch.int64).random_(generator=replay)
+torch.randperm(20, generator=replay)
+torch.randperm(20, generator=replay)
+print(
+    "  as a base seed and two permutations:",
+    torch.equal(replay.get_state(), order.get_state()),
+)
+next_epoch = list(order_loader(order))
 for name, state in (
     ("after batch 3", after_3),
     ("as the epoch began", at_start),
@@ -763,6 +779,13 @@ for name, state in (
         next(batches)
     same = all(torch.equal(a, b) for a, b in zip(rest, batches, strict=True))
     print(f"  rest as uninterrupted, state saved {name}: {same}")
+restored = torch.Generator()
+restored.set_state(after_3)
+same = all(
+    torch.equal(a, b)
+    for a, b in zip(next_epoch, order_loader(restored), strict=True)
+)
+print(f"  next epoch as uninterrupted, state saved after batch 3: {same}")
 # --8<-- [end:resume-workers]
 
 
