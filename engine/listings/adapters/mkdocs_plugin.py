@@ -132,6 +132,8 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         self.views: dict[str, NotebookView] = {}
         # The notebook views' shared stylesheets, by URI (written after a build).
         self.view_styles: dict[str, str] = {}
+        # The chapter the navigation marks while its notebook view is built.
+        self.chapter_shown = None
         self.seconds = 0.0  # in this plugin's handlers, this build
         self.site_url = ""
         self.templates = TemplateCache()
@@ -245,7 +247,32 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
             root, settings = self.project.root, self.project.settings
             data = [(root / name).resolve() for name in settings.data_dirs]
             self.dirty.remove_stale(nav, config, files, set(self.views), own, data)
+        pages = {
+            view.chapter.src_uri: files.get_file_from_path(uri).page
+            for uri, view in self.views.items()
+        }
+        for uri, view in self.views.items():
+            view.place(files.get_file_from_path(uri).page, pages)
         return nav
+
+    def on_page_context(self, context, page, config, nav):
+        # A notebook view is not in the navigation: the navigation shows
+        # its chapter as the reader's place (Material marks an active page).
+        self._leave_chapter()
+        view = self.views.get(page.file.src_uri)
+        if view is not None and view.chapter.page is not None:
+            self.chapter_shown = view.chapter.page
+            self.chapter_shown.active = True
+        return context
+
+    def on_post_page(self, output: str, page, config) -> str:
+        self._leave_chapter()
+        return output
+
+    def _leave_chapter(self) -> None:
+        if self.chapter_shown is not None:
+            self.chapter_shown.active = False
+            self.chapter_shown = None
 
     def _provenance(self) -> str:
         """The home page's line on what printed every page's outputs."""

@@ -63,6 +63,22 @@ class NotebookView:
         page_file.edit_uri = None  # made from the chapter: edit the chapter
         return page_file
 
+    def place(self, page, views: dict[str, object]) -> None:
+        """The view's place in the site, once the navigation is made
+        (``on_nav``): its title, and as previous and next page its
+        chapter's, each as its own view where it has one (``views``: a
+        chapter's URI -> its view's page), so that a reader goes from view
+        to view as from chapter to chapter."""
+        page.title = f"{self.title} (notebook)"
+        chapter = self.chapter.page
+        if chapter is None:
+            return
+        for side in ("previous_page", "next_page"):
+            near = getattr(chapter, side)
+            if near is not None:
+                near = views.get(near.file.src_uri, near)
+            setattr(page, side, near)
+
     def fit(
         self,
         html_text: str,
@@ -77,7 +93,6 @@ class NotebookView:
         stylesheets go to a file all views share (``stylesheets``: URI ->
         CSS, which the plugin writes), named by its content. The view's edit
         link is its chapter's."""
-        page.title = f"{self.title} (notebook)"
         chapter = self.chapter.page
         page.edit_url = chapter.edit_url if chapter is not None else None
         _whole_headings(page, chapter, html_text)
