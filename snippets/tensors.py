@@ -363,6 +363,10 @@ deeper = transposed[1:]
 print(deeper._base is tensor2d, deeper._base is transposed)
 detached = tensor2d.detach()
 print(detached._base, same_storage(detached, tensor2d))
+with torch.inference_mode():
+    made_there = torch.arange(6)
+    tail = made_there[1:]
+print(tail._base, same_storage(tail, made_there))
 # --8<-- [end:storage-base]
 
 # --8<-- [start:storage-save]
@@ -747,6 +751,7 @@ print(flower.shape, flower.strides, flower.flags.writeable)
 # --8<-- [end:image-load]
 
 # --8<-- [start:to-tensor]
+from PIL import Image
 from torchvision import transforms
 
 to_tensor = transforms.ToTensor()
@@ -759,6 +764,9 @@ print(by_hand.contiguous().stride(), torch.equal(by_hand.contiguous(), image))
 unscaled = to_tensor(flower.astype(np.float32))
 print(unscaled.dtype, unscaled.max().item())
 print([to_tensor(flower.astype(t)).dtype for t in (np.int32, np.uint16, bool)])
+for mode in ("L", "I", "F"):
+    from_pil = to_tensor(Image.new(mode, (2, 2), 200))
+    print(mode, from_pil.dtype, round(from_pil.max().item(), 4))
 torch.set_default_dtype(torch.float64)
 print(to_tensor(flower).dtype)
 torch.set_default_dtype(torch.float32)
