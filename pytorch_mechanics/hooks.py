@@ -4,7 +4,8 @@ names in its inline code link to PyTorch's references; a number or a name
 that fails fails the strict build, at its page and line. TeX becomes MathML
 (``pytorch_mechanics.mathml``) on the chapters and their notebook views; the
 other checks leave the pages the listings plugin makes (a notebook view, the
-page that shows a page's errors) as they are."""
+page that shows a page's errors) as they are. Every page gets its social card
+(``pytorch_mechanics.cards``)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,21 @@ from pathlib import Path
 
 from listings import PageError, Project, Settings
 from listings.scan import parser
-from pytorch_mechanics import api_links, mathml, prose
+from pytorch_mechanics import api_links, cards, mathml, prose
 
 log = logging.getLogger("mkdocs.hooks.pytorch_mechanics")
 _resolutions: api_links.Resolutions | None = None
 _project: Project | None = None
+_cards: cards.Cards | None = None
 
 
 def on_config(config):
-    global _resolutions, _project
+    global _resolutions, _project, _cards
     root = Path(config.config_file_path).parent
     _project = Project.from_root(root)
     work = root / Settings.read(root).work_dir
     _resolutions = api_links.Resolutions(work / "api_links.json")
+    _cards = cards.Cards(work / "cards")
     return config
 
 
@@ -100,5 +103,19 @@ def on_page_content(html_text: str, page, config, files) -> str:
     return mathml.arithmatex_to_mathml(text)
 
 
+def on_page_context(context, page, config, nav):
+    """The page's social card, drawn or taken from the cache
+    (``pytorch_mechanics.cards``); overrides/main.html names it."""
+    _cards.place(page, config)
+    return context
+
+
 def on_post_build(config) -> None:
     _resolutions.save()
+    _cards.prune()
+    log.info(
+        "social cards: %d drawn, %d in all, %.2f s",
+        _cards.drawn,
+        _cards.placed,
+        _cards.seconds,
+    )

@@ -37,7 +37,8 @@ def test_every_page_describes_itself_to_search_engines_and_link_previews(site_di
         assert description not in seen, name
         seen.add(description)
         assert _meta(html, "og:description") == description
-        assert _meta(html, "og:title") and _meta(html, "twitter:card") == "summary"
+        assert _meta(html, "og:title")
+        assert _meta(html, "twitter:card") == "summary_large_image"
         assert _meta(html, "og:url").endswith(f"/{name}")
         assert _meta(html, "og:type") == ("website" if not name else "article")
 
