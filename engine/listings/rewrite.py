@@ -114,8 +114,13 @@ def rendered(
             )
             if size is not None:
                 attributes += f' width="{size[0]}" height="{size[1]}"'
-            for src in sources:
-                block += [f"{indent}![{safe_alt}]({src}){{ {attributes} }}", ""]
+            # Both versions in one paragraph, the figure's box: on a narrow
+            # screen the figure keeps a readable width and scrolls inside it
+            # (listings.css), so the keyboard must reach it.
+            block += [
+                f"{indent}![{safe_alt}]({src}){{ {attributes} }}" for src in sources
+            ]
+            block += [f'{indent}{{: .listing-figures tabindex="0" }}', ""]
         if problems[i]:
             block += [f'{indent}!!! failure "This listing is not verified"', ""]
             said = "\n\n".join(str(problem) for problem in problems[i])

@@ -102,6 +102,14 @@ def test_the_page_shows_one_figure_per_palette_with_the_same_alt(plot_page):
     attributes = f'{{ .listing-figure loading=lazy width="{width}" height="{height}" }}'
     assert f"![Two lines](f/plot-1.png#only-light){attributes}" in text
     assert f"![Two lines](f/plot-1-dark.png#only-dark){attributes}" in text
+    # Both in one paragraph, the figure's box (it scrolls on a phone), which
+    # the keyboard reaches.
+    box = (
+        f"![Two lines](f/plot-1.png#only-light){attributes}\n"
+        f"![Two lines](f/plot-1-dark.png#only-dark){attributes}\n"
+        '{: .listing-figures tabindex="0" }\n'
+    )
+    assert box in text
     # Without a dark version: the one figure, for both palettes.
     text = rendered(page, results, [["f/plot-1.png"]], [[]])
     assert f"![Two lines](f/plot-1.png){attributes}" in text
