@@ -146,7 +146,7 @@ out = torch.compile(branchless, fullgraph=True, backend=graph_backend)(x)
 print(torch.equal(out, branchy(x)))
 
 torch.compiler.reset()
-with torch._dynamo.config.patch(capture_scalar_outputs=True):
+with torch.compiler.config.patch(capture_scalar_outputs=True):
     out = torch.compile(scalar, backend=graph_backend)(x)
 print(torch.equal(out, scalar(x)))
 # --8<-- [end:fixes]
@@ -271,7 +271,7 @@ for name in names:
     out = compiled_activate(x, name)
 print(f"{len(names)} names, {graphs} graphs")
 print(torch.equal(out, torch.atan(x)))
-print("recompile_limit =", torch._dynamo.config.recompile_limit)
+print("recompile_limit =", torch.compiler.config.recompile_limit)
 # --8<-- [end:limit]
 
 
