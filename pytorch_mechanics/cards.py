@@ -30,7 +30,7 @@ BAND = "#8f2709"  # its dark variant
 TEXT = "#ffffff"  # 5.6:1 on BACKGROUND
 FOLDER = "assets/images/social"  # in the built site
 # Drawing changes (layout, colours, fonts) change this, so every card is redrawn.
-LAYOUT = 2
+LAYOUT = 3
 
 _MARGIN = 80
 _DPI = 100
@@ -69,18 +69,35 @@ def draw(site: str, title: str, description: str) -> bytes:
     def width(text: str, prop: FontProperties) -> float:
         return renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
 
-    def wrap(text: str, prop: FontProperties, lines: int) -> list[str] | None:
-        """``text`` in at most ``lines`` lines of the card's width; None if
-        it does not fit."""
+    room = WIDTH - 2 * _MARGIN
+
+    def wrap(text: str, prop: FontProperties) -> list[str]:
+        """``text`` in lines of the card's width (a word wider than that is
+        broken where it reaches the edge)."""
         out: list[str] = []
         for word in text.split():
-            if out and width(f"{out[-1]} {word}", prop) <= WIDTH - 2 * _MARGIN:
+            if out and width(f"{out[-1]} {word}", prop) <= room:
                 out[-1] += f" {word}"
-            elif width(word, prop) <= WIDTH - 2 * _MARGIN:
-                out.append(word)
-            else:
-                return None
-        return out if len(out) <= lines else None
+                continue
+            while width(word, prop) > room:
+                cut = max(
+                    n for n in range(1, len(word)) if width(word[:n], prop) <= room
+                )
+                out.append(word[:cut])
+                word = word[cut:]
+            out.append(word)
+        return out
+
+    def fit(text: str, prop: FontProperties, lines: int) -> list[str]:
+        """At most ``lines`` of ``wrap``; the last one cut at a word and
+        ended with an ellipsis if the text goes on."""
+        out = wrap(text, prop)
+        if len(out) <= lines:
+            return out
+        last = out[lines - 1].split()
+        while len(last) > 1 and width(" ".join(last) + "\u2026", prop) > room:
+            last.pop()
+        return [*out[: lines - 1], " ".join(last).rstrip(",;:.") + "\u2026"]
 
     def put(lines: list[str], prop: FontProperties, top: float, px: float) -> float:
         for line in lines:
@@ -100,17 +117,14 @@ def draw(site: str, title: str, description: str) -> bytes:
         Rectangle((0, 0), 1, 24 / HEIGHT, transform=figure.transFigure, color=BAND)
     )
     top = put([site], font(bold, 34), 64, 34) + 40 if title != site else 96
-    for px in (68, 60, 52, 46, 40):
-        lines = wrap(title, font(bold, px), 3)
-        if lines:
+    for px in (68, 60, 52, 46, 40):  # the largest size that holds the title
+        if len(wrap(title, font(bold, px))) <= 3:
             break
-    else:
-        px, lines = 40, _ellipsised(title, lambda t: wrap(t, font(bold, 40), 3))
-    top = put(lines, font(bold, px), top, px) + 28
-    rest = (HEIGHT - 24 - 48 - top) // (30 * 1.25)
+    top = put(fit(title, font(bold, px), 3), font(bold, px), top, px) + 28
+    rest = int((HEIGHT - 24 - 48 - top) // (30 * 1.25))
     if description and rest >= 1:
         prop = font(regular, 30)
-        put(_ellipsised(description, lambda t: wrap(t, prop, int(rest))), prop, top, 30)
+        put(fit(description, prop, rest), prop, top, 30)
 
     canvas.draw()
     image = Image.frombuffer("RGBA", (WIDTH, HEIGHT), canvas.buffer_rgba())
@@ -123,17 +137,6 @@ def draw(site: str, title: str, description: str) -> bytes:
     out = io.BytesIO()
     image.convert("RGB").quantize(16).save(out, "PNG", pnginfo=info)
     return out.getvalue()
-
-
-def _ellipsised(text: str, fit) -> list[str]:
-    """The longest start of ``text``, cut at a word and ended with an
-    ellipsis, that ``fit`` lays out (``fit`` returns None when it does not)."""
-    lines = fit(text)
-    words = text.split()
-    while lines is None and words:
-        words.pop()
-        lines = fit(" ".join(words).rstrip(",;:.") + "\u2026")
-    return lines or []
 
 
 @dataclass
