@@ -96,7 +96,9 @@ def test_cards_are_in_the_sites_colours_with_aa_contrast(site_dir):
     assert _contrast(background, text) >= 4.5
     palette = (REPO / "docs" / "stylesheets" / "palette.css").read_text()
     assert f"--md-primary-fg-color: {cards.BACKGROUND};" in palette
-    for path in sorted((site_dir / cards.FOLDER).rglob("*.png")):
+    written = sorted((site_dir / cards.FOLDER).rglob("*.png"))
+    assert len(written) == len(_pages(site_dir))
+    for path in written:
         with Image.open(path) as card:
             colours = sorted(card.convert("RGB").getcolors(1 << 16), reverse=True)
         assert colours[0][1] == background, path  # the card's ground
