@@ -13,9 +13,11 @@ TIME_LIMIT = 300  # seconds for the whole run
 def run_script(*args, time_limit=TIME_LIMIT):
     """Run a Python script in a fresh process and return what it printed.
 
-    The script runs in a new session, which also holds every process it
-    starts, so that one os.killpg stops them all: at the time limit, and
-    after the script ends, whatever it left behind.
+    The script runs in a new session, so that one os.killpg stops it and
+    every process it started in that session: at the time limit, and after
+    the script ends, whatever it left behind. torchrun starts each of its
+    processes in a session of its own and stops them when it ends, so at
+    the time limit it first gets a SIGTERM and time to do so.
     """
     with (
         tempfile.TemporaryFile("w+") as out,
@@ -33,6 +35,9 @@ def run_script(*args, time_limit=TIME_LIMIT):
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
+            script.terminate()  # SIGTERM: torchrun stops its processes
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                script.wait(timeout=60)
         with contextlib.suppress(ProcessLookupError):  # none left
             os.killpg(script.pid, signal.SIGKILL)
         script.wait()
