@@ -85,6 +85,7 @@ def output_dtypes(device, dtype):
     ops = {
         "F.linear": lambda: F.linear(a, w),
         "torch.matmul": lambda: a @ w.T,
+        "torch.mv": lambda: torch.mv(a, w[0].to(a.dtype)),
         "F.conv2d": lambda: F.conv2d(image, kernel),
         "a + a": lambda: a + a,
         "F.relu": lambda: F.relu(a),
@@ -112,11 +113,12 @@ def output_dtypes(device, dtype):
 with torch.autocast("cpu", dtype=torch.bfloat16):
     from_float32 = output_dtypes("cpu", torch.float32)
     from_bfloat16 = output_dtypes("cpu", torch.bfloat16)
+    x = torch.randn(3)
+    mixed = (x.bfloat16() + x).dtype
 print(f"{'under autocast':23} {'float32 in':15} bfloat16 in")
 for name in from_float32:
     print(f"{name:23} {from_float32[name]:15} {from_bfloat16[name]}")
-x = torch.randn(3)
-print("bfloat16 + float32 ->", (x.bfloat16() + x).dtype)
+print("bfloat16 + float32 ->", mixed)
 # --8<-- [end:autocast-table]
 
 # --8<-- [start:autocast-promote]
