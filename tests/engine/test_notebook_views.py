@@ -16,7 +16,7 @@ import subprocess
 import pytest
 from conftest import listing
 
-from listings.notebook import view_html
+from listings.notebook import shared_styles, view_html
 
 SNIPPET = """
     # --8<-- [start:greet]
@@ -233,3 +233,101 @@ def test_figures_get_their_alt_text_and_dark_twin_and_a_lost_one_is_reported():
         'class="notebook-figure">'
     )
     assert problems == ["no figure f-2.png#only-light in the rendered notebook"]
+
+
+def footer(html: str) -> dict[str, str]:
+    """The page's previous and next links, by direction."""
+    links = re.findall(
+        r'<a href="([^"]*)" class="md-footer__link md-footer__link--(\w+)"', html
+    )
+    return {side: href for href, side in links}
+
+
+def test_a_view_goes_to_its_chapters_neighbours_and_the_nav_marks_its_chapter(
+    views_site,
+):
+    """A view is not in the navigation; its previous and next pages are its
+    chapter's, each as its own view where it has one, and the navigation
+    marks its chapter as the reader's place."""
+    views_site.snippet(
+        "second",
+        """
+        # --8<-- [start:two]
+        print("two")
+        # --8<-- [end:two]
+        """,
+    )
+    views_site.page("second", "# Second\n\n" + listing("two", "two", "second.py"))
+    config = views_site.root / "mkdocs.yml"
+    text = config.read_text().replace(
+        "  - Page: page.md\n", "  - Page: page.md\n  - Second: second.md\n"
+    )
+    config.write_text(
+        text.replace(
+            "  font: false\n", "  font: false\n  features: [navigation.footer]\n"
+        )
+    )
+    build(views_site)
+    out = views_site.root / "site"
+    first = (out / "notebooks" / "page" / "index.html").read_text()
+    second = (out / "notebooks" / "second" / "index.html").read_text()
+    assert footer(first) == {"next": "../second/"}
+    assert footer(second) == {"prev": "../page/", "next": "../../other/"}
+    assert "Next: Second (notebook)" in first
+    assert "Previous: Page (notebook)" in second and "Next: Other" in second
+    # The chapter's own links are unchanged.
+    assert footer((out / "page" / "index.html").read_text()) == {"next": "../second/"}
+    for view, chapter in ((first, "../../page/"), (second, "../../second/")):
+        marked = re.findall(
+            r'<li class="md-nav__item md-nav__item--active">\s*<a href="([^"]*)"', view
+        )
+        assert marked == [chapter]
+    # No other page keeps the mark.
+    other = (out / "other" / "index.html").read_text()
+    active = r'<li class="md-nav__item md-nav__item--active">\s*<a href="([^"]*)"'
+    assert re.findall(active, other) == []
+
+
+def test_the_copy_icon_goes_to_the_shared_stylesheet_drawn_the_same():
+    svg = (
+        '<svg aria-hidden="true" class="clipboard-copy-icon" height="20" '
+        'version="1.1" viewbox="0 0 16 16" width="20">\n<path d="M0 6.75z" '
+        'fill="currentColor"></path>\n</svg>'
+    )
+    html = (
+        "<style>.a{color:red}']</style>"
+        f"<clipboard-copy><div>{svg}</div></clipboard-copy>"
+        f"<clipboard-copy><div>{svg}</div></clipboard-copy>"
+    )
+    text, css = shared_styles(html)
+    span = '<span aria-hidden="true" class="clipboard-copy-icon"></span>'
+    assert text == f"<clipboard-copy><div>{span}</div></clipboard-copy>" * 2
+    # Drawn first (a stylesheet may end in a fault that swallows what follows),
+    # at the SVG's width and shape, as a mask in the icon's colour.
+    rule, rest = css.split("\n", 1)
+    assert rule.startswith(".jupyter-wrapper span.clipboard-copy-icon{")
+    assert "width:20px;aspect-ratio:16/16;" in rule
+    assert "background-color:currentColor" in rule
+    assert (
+        'mask:url("data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg'
+        in rule
+    )
+    assert "viewBox=%220 0 16 16%22" in rule and "M0 6.75z" in rule
+    assert rest == ".a{color:red}']"
+
+
+def test_names_and_whitespace_in_code_lose_their_spans_and_nothing_else_does():
+    code = (
+        '<div class="highlight-ipynb hl-python"><pre><span></span>'
+        '<span class="n">x</span><span class="w"> </span><span class="o">=</span> '
+        '<span class="n">f</span><span class="p">(</span><span class="mi">1</span>'
+        '<span class="p">)</span>\n</pre></div>'
+    )
+    prose = '<p><span class="n">kept</span></p>'
+    text, problems = _fit(code + prose)
+    assert problems == []
+    assert text == (
+        '<div tabindex="0" class="highlight-ipynb hl-python"><pre><span></span>'
+        'x <span class="o">=</span> f<span class="p">(</span><span class="mi">1</span>'
+        '<span class="p">)</span>\n</pre></div>' + prose
+    )
