@@ -58,7 +58,17 @@ LIGHTNING = "https://lightning.ai/docs/pytorch/stable/"
 METRICS = "https://lightning.ai/docs/torchmetrics/stable/"
 
 # Modules whose page is not their name without "torch." (nn.html, optim.html...).
-TORCH_MODULE_PAGES = {"torch": "torch.html", "torch.utils.data": "data.html"}
+TORCH_MODULE_PAGES = {
+    "torch": "torch.html",
+    "torch.utils.data": "data.html",
+    "torch.utils.checkpoint": "checkpoint.html",
+    # Pages named with the module's full name.
+    "torch.compiler": "torch.compiler.html",
+    "torch.compiler.config": "torch.compiler.config.html",
+    "torch.overrides": "torch.overrides.html",
+    # Documented as a section of the autograd page.
+    "torch.autograd.forward_ad": "autograd.html#forward-mode-automatic-differentiation",
+}
 # Objects with a page or anchor of their own outside generated/.
 TORCH_PAGES = {
     "torch.Tensor": "tensors.html",

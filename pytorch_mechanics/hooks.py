@@ -13,6 +13,8 @@ import itertools
 import logging
 from pathlib import Path
 
+from mkdocs.utils.meta import get_data
+
 from listings import PageError, Project, Settings
 from listings.scan import parser
 from pytorch_mechanics import api_links, cards, mathml, prose
@@ -42,7 +44,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if path is None:
         return markdown
     if not page.meta.get("description"):
-        page.meta["description"] = description(markdown)
+        # The source's first paragraph: the Markdown passed here already has
+        # the lines plugins added under the title (the listings provenance).
+        own, _ = get_data(page.file.content_string)
+        page.meta["description"] = description(own)
     try:
         source = _project.load(path)
     except PageError:

@@ -32,6 +32,14 @@ EXPECTED = {
     "torch.optim.lr_scheduler.StepLR": (
         TORCH + "generated/torch.optim.lr_scheduler.StepLR.html"
     ),
+    # modules whose page is not their name less "torch."
+    "torch.compiler": TORCH + "torch.compiler.html",
+    "torch.compiler.config": TORCH + "torch.compiler.config.html",
+    "torch.overrides": TORCH + "torch.overrides.html",
+    "torch.utils.checkpoint": TORCH + "checkpoint.html",
+    "torch.autograd.forward_ad": (
+        TORCH + "autograd.html#forward-mode-automatic-differentiation"
+    ),
     # documented under the module that defines them
     "nn.Parameter": TORCH + "generated/torch.nn.parameter.Parameter.html",
     "nn.Flatten": TORCH + "generated/torch.nn.modules.flatten.Flatten.html",

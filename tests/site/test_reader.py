@@ -20,7 +20,9 @@ CHAPTERS = [
 
 
 def _meta(html: str, key: str) -> str | None:
-    m = re.search(rf'<meta (?:name|property)="{re.escape(key)}" content="([^"]*)"', html)
+    m = re.search(
+        rf'<meta (?:name|property)="{re.escape(key)}" content="([^"]*)"', html
+    )
     return m and m[1]
 
 
@@ -36,6 +38,19 @@ def test_every_page_describes_itself_to_search_engines_and_link_previews(site_di
         assert 40 < len(description) <= 170, (name, description)
         assert description not in seen, name
         seen.add(description)
+        # The page's own opening words (its Markdown's first paragraph, links
+        # and code marks dropped), not a line added under its title.
+        source = (
+            REPO / "docs" / (f"{name[:-1]}.md" if name else "index.md")
+        ).read_text()
+        body = source.split("---", 2)[-1] if source.startswith("---") else source
+        opening = next(
+            block
+            for block in re.split(r"\n\s*\n", body)
+            if block.strip() and not block.lstrip().startswith(("#", "!!!", "<"))
+        )
+        opening = re.sub(r"[\[\]`*]", "", re.sub(r"\]\([^)]*\)", "", opening))
+        assert description.split()[:4] == opening.split()[:4], (name, description)
         assert _meta(html, "og:description") == description
         assert _meta(html, "og:title")
         assert _meta(html, "twitter:card") == "summary_large_image"
@@ -47,7 +62,9 @@ def test_the_header_links_the_repository_without_asking_github_for_its_stars(
     site_dir,
 ):
     html = (site_dir / "index.html").read_text()
-    assert re.search(r'<a href="https://github\.com/[^"]+" [^>]*class="md-source"', html)
+    assert re.search(
+        r'<a href="https://github\.com/[^"]+" [^>]*class="md-source"', html
+    )
     assert 'data-md-component="source"' not in html
 
 
