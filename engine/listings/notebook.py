@@ -261,6 +261,15 @@ CODE = re.compile(
     r'<div\b[^>]*\bclass="highlight-ipynb[^"]*"[^>]*>\s*<pre>.*?</pre>', re.S
 )
 PLAIN_TOKEN = re.compile(r'<span class="(?:n|nx|w)">([^<]*)</span>')
+# A code cell's code, then the hidden copy of it that its copy button names.
+COPY_SOURCE = re.compile(
+    r'(?P<code><div\b[^>]*\bclass="highlight-ipynb[^"]*"[^>]*>\s*<pre)'
+    r"(?P<shown>>(?:(?!</pre>).)*</pre>\s*</div>)\s*"
+    r'<div class="clipboard-copy-txt" id="(?P<id>[^"]*)">[^<]*</div>',
+    re.S,
+)
+# Jupyter's cell collapsers: empty, and hidden by the views' stylesheet.
+COLLAPSER = re.compile(r'<div class="jp-Collapser\b[^"]*">\s*</div>\s*')
 
 
 def view_html(
@@ -283,6 +292,10 @@ def view_html(
         '<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb'
     )
     html = CODE.sub(lambda m: PLAIN_TOKEN.sub(r"\1", m[0]), html)
+    # The copy button copies its cell's code from a hidden copy of it (about
+    # 7% of a view): it copies the code shown instead.
+    html = COPY_SOURCE.sub(r'\g<code> id="\g<id>"\g<shown>', html)
+    html = COLLAPSER.sub("", html)
 
     def page_link(m: re.Match) -> str:
         target = link(m["path"])

@@ -331,3 +331,20 @@ def test_names_and_whitespace_in_code_lose_their_spans_and_nothing_else_does():
         'x <span class="o">=</span> f<span class="p">(</span><span class="mi">1</span>'
         '<span class="p">)</span>\n</pre></div>' + prose
     )
+
+
+def test_the_copy_button_copies_the_code_shown_and_hidden_collapsers_go():
+    html = (
+        '<div class="jp-Collapser jp-InputCollapser jp-Cell-inputCollapser">\n</div>\n'
+        '<clipboard-copy for="cell-1"></clipboard-copy>'
+        '<div class="highlight-ipynb hl-python"><pre><span></span>'
+        '<span class="k">print</span>(x &lt; 1)\n</pre></div>\n'
+        '<div class="clipboard-copy-txt" id="cell-1">print(x &lt; 1)</div>'
+    )
+    text, problems = _fit(html)
+    assert problems == []
+    assert text == (
+        '<clipboard-copy for="cell-1"></clipboard-copy>'
+        '<div tabindex="0" class="highlight-ipynb hl-python"><pre id="cell-1">'
+        '<span></span><span class="k">print</span>(x &lt; 1)\n</pre></div>'
+    )
