@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from html import escape
 from pathlib import Path
 
 from mkdocs.utils.meta import get_data
@@ -47,7 +48,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         # The source's first paragraph: the Markdown passed here already has
         # the lines plugins added under the title (the listings provenance).
         own, _ = get_data(page.file.content_string)
-        page.meta["description"] = description(own)
+        # Escaped: Material writes it into its meta tag as it is.
+        page.meta["description"] = escape(description(own))
     try:
         source = _project.load(path)
     except PageError:

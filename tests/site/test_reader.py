@@ -5,6 +5,7 @@ page wider than a phone. Structural facts only: timings are bench/'s."""
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 
@@ -23,7 +24,8 @@ def _meta(html: str, key: str) -> str | None:
     m = re.search(
         rf'<meta (?:name|property)="{re.escape(key)}" content="([^"]*)"', html
     )
-    return m and m[1]
+    # The attribute's value, as the browser reads it (&#39; is ').
+    return m and html_module.unescape(m[1])
 
 
 def test_every_page_describes_itself_to_search_engines_and_link_previews(site_dir):
