@@ -51,6 +51,15 @@ PRIVATE = [
     "next_page",
     "Highlight.highlight",
 ]
+# A name above that one file may use, and why. A notebook view is outside the
+# navigation, where MkDocs leaves a page's previous and next pages None; the
+# view takes its chapter's (documented page attributes, which Material's
+# footer reads). The navigation's own pages keep the links MkDocs gave them:
+# the views are not spliced into its order, as they once were.
+ALLOWED = {
+    ("engine/listings/adapters/mkdocs_views.py", "previous_page"),
+    ("engine/listings/adapters/mkdocs_views.py", "next_page"),
+}
 # Reaching into another library: ``nbconvert.x._private``, ``Page.render = ...``.
 PRIVATE_ACCESS = re.compile(
     r"\b(?:mkdocs|material|pymdownx|jinja2|nbconvert|mkdocs_jupyter|watchdog|"
@@ -114,7 +123,12 @@ def test_the_private_surfaces_of_other_libraries_are_used_nowhere():
     for path in project_files():
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             code = line.split("#", 1)[0]
-            names = [name for name in PRIVATE if name in code]
+            where = path.relative_to(REPO).as_posix()
+            names = [
+                name
+                for name in PRIVATE
+                if name in code and (where, name) not in ALLOWED
+            ]
             names += PRIVATE_ACCESS.findall(code)
             found += [f"{path.relative_to(REPO)}:{number}: {n}" for n in names]
     assert not found, "\n".join(found)
