@@ -93,6 +93,29 @@ def test_the_navigation_marks_each_views_chapter(site_dir):
         assert marked == [chapter_of(site_dir, view)], view
 
 
+ENTRY = """(title) => {
+  const entry = [...document.querySelectorAll('.md-nav--primary a.md-nav__link')]
+    .find(a => a.textContent.trim() === title && a.offsetParent);
+  return getComputedStyle(entry).color;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_views_chapter_is_drawn_in_the_navigation_as_the_page_shown(
+    base_url, watched, scheme
+):
+    """On a desktop, the chapter's entry in the navigation looks the same
+    from its notebook view as from the chapter, and unlike its neighbour's."""
+    w = watched(color_scheme=scheme)
+    w.page.goto(base_url + "autograd/", wait_until="load")
+    shown = w.page.evaluate(ENTRY, "Autograd")
+    other = w.page.evaluate(ENTRY, "Tensors")
+    w.page.goto(base_url + "notebooks/autograd/", wait_until="load")
+    assert w.page.evaluate(ENTRY, "Autograd") == shown != other
+    assert w.page.evaluate(ENTRY, "Tensors") == other
+
+
 def test_no_view_carries_what_it_shows_twice_or_styles_as_plain_text(site_dir):
     """Under a byte bound: no inline copy icon in each cell (the shared
     stylesheet draws it), no hidden copy of each cell's code, no span around
