@@ -198,7 +198,11 @@ def audit_pages(page, base: str, paths: list[str]) -> list[str]:
     A page is loaded once, audited with every rule in the scheme it opens in,
     then with the colour rules in the other (the schemes differ only in
     colour). Collapsed blocks (solutions, folded plotting code) are opened
-    first, so that their text and code are audited too."""
+    first, so that their text and code are audited too, and the code blocks
+    the browser leaves unrendered off the screen (content-visibility, in
+    docs/stylesheets/site.css) are rendered, as a reader who scrolls to them
+    sees them: axe measures a skipped block's text against a stale
+    background."""
     failures = []
     for path in paths:
         page.goto(base + path, wait_until="load")
@@ -210,6 +214,9 @@ def audit_loaded(page, path: str) -> list[str]:
     """audit_pages for the page just loaded."""
     failures = []
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = 1)")
+    page.add_style_tag(
+        content="div.highlight { content-visibility: visible !important }"
+    )
     page.evaluate(MERGE_REPEATED_TOKENS)
     first = "dark" if scheme_of(page) == "slate" else "light"
     for scheme in sorted(SCHEMES, key=lambda s: s != first):
