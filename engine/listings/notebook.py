@@ -274,13 +274,14 @@ COLLAPSER = re.compile(r'<div class="jp-Collapser\b[^"]*">\s*</div>\s*')
 
 def view_html(
     html: str,
-    figures: dict[str, tuple[str, str | None]],
+    figures: dict[str, tuple],
     link: Callable[[str], str | None],
 ) -> tuple[str, list[str]]:
     """mkdocs-jupyter's HTML of a view notebook, ready for the site.
 
     ``figures`` maps each figure's link in the notebook (ending ``#only-light``)
-    to its alt text and its dark version's link; ``link`` turns a link to a
+    to its alt text, its dark version's link and, optionally, its (width,
+    height) in pixels, which its tags then give; ``link`` turns a link to a
     chapter (``intro.md#setup``, relative to the chapter) into a link from
     the view. Returns the HTML and what is wrong with it: a resource it would
     load from outside the site, a link to no page, a figure without its data.
@@ -309,13 +310,15 @@ def view_html(
     shown = set()
 
     def figure(m: re.Match) -> str:
-        alt, dark = figures.get(m["src"], (None, None))
+        alt, dark, *size = figures.get(m["src"], (None, None))
         if alt is None:
             problems.append(f"a figure {m['src']} that no listing drew")
             return m[0]
         shown.add(m["src"])
         alt = htmllib.escape(alt, quote=True)
         lazy = 'loading="lazy" class="notebook-figure"'
+        if size and size[0]:
+            lazy += ' width="{}" height="{}"'.format(*size[0])
         tags = [f'<img src="{m["src"]}" alt="{alt}" {lazy}>']
         if dark is not None:
             tags.append(f'<img src="{dark}" alt="{alt}" {lazy}>')

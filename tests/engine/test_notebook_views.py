@@ -235,6 +235,14 @@ def test_figures_get_their_alt_text_and_dark_twin_and_a_lost_one_is_reported():
     assert problems == ["no figure f-2.png#only-light in the rendered notebook"]
 
 
+def test_a_figure_of_known_size_gives_it_so_nothing_moves_when_it_loads():
+    figures = {"f-1.png#only-light": ("A line", "f-1-dark.png#only-dark", (640, 480))}
+    html = '<img alt="No description" class="" src="f-1.png#only-light"/>'
+    text, problems = _fit(html, figures)
+    assert problems == []
+    assert text.count('width="640" height="480"') == 2
+
+
 def footer(html: str) -> dict[str, str]:
     """The page's previous and next links, by direction."""
     links = re.findall(

@@ -350,7 +350,9 @@ class ListingsPlugin(BasePlugin[ListingsConfig]):
         if "mkdocs-jupyter" not in config.plugins:
             return
         entry = self.pages[file.src_uri]
-        view, links = NotebookView.of(file, entry.page, entry.figures, config)
+        view, links = NotebookView.of(
+            file, entry.page, entry.figures, config, entry.results
+        )
         # A file of its own under work_dir (mkdocs-jupyter reads a notebook
         # from its source folder); mkdocs-jupyter's on_files, after this one,
         # makes it a page, linked from its chapter, not in the navigation.

@@ -16,6 +16,7 @@ from mkdocs.structure.files import File
 from .. import render
 from ..notebook import shared_styles, view_html
 from ..page import Page
+from ..rewrite import png_size
 
 
 class NotebookView:
@@ -24,21 +25,23 @@ class NotebookView:
     def __init__(self, chapter: File, title: str, download: str, uri: str) -> None:
         self.chapter, self.title, self.download = chapter, title, download
         self.uri = uri
-        # Each figure's link in the view notebook -> (alt text, dark link).
-        self.figures: dict[str, tuple[str, str | None]] = {}
+        # Each figure's link in the view notebook -> (alt text, dark link,
+        # (width, height) or None).
+        self.figures: dict[str, tuple] = {}
 
     @classmethod
-    def of(cls, chapter: File, page: Page, figures: list, config):
+    def of(cls, chapter: File, page: Page, figures: list, config, results=()):
         """The chapter's view, and the links its notebook gives its figures
         (per listing, per figure), from ``figures``: per listing, per figure,
-        (light URI, dark URI or None)."""
+        (light URI, dark URI or None); each figure's size from ``results``."""
         uri = render.view_uri(chapter.src_uri)
         stem = render.stem(uri)
         here = stem if config.use_directory_urls else posixpath.dirname(stem)
         title = render.title_of(page, posixpath.basename(stem))
         view = cls(chapter, title, render.notebook_uri(chapter.src_uri), uri)
         links = []
-        for listing, uris in zip(page.listings, figures, strict=True):
+        images = [result.figures for result in results] or [[]] * len(figures)
+        for listing, uris, drawn in zip(page.listings, figures, images, strict=True):
             row = []
             for number, (light, dark) in enumerate(uris):
                 link = posixpath.relpath(light, here) + "#only-light"
@@ -47,6 +50,7 @@ class NotebookView:
                 view.figures[link] = (
                     alts[number] if number < len(alts) else "",
                     dark_link,
+                    png_size(drawn[number]) if number < len(drawn) else None,
                 )
                 row.append(link)
             links.append(row)
