@@ -654,7 +654,7 @@ def serve_rows(figures: ServeFigures, warm_page: str, cold_pages: dict) -> list[
 def pytest_run(root: Path, workers: int, *paths: str) -> tuple[float, str, bool]:
     """Wall-clock seconds of ``pytest -n workers [paths]``, its summary, and
     whether it passed."""
-    command = [PYTHON, "-m", "pytest", "-n", str(workers), "-q"]
+    command = [PYTHON, "-m", "pytest", "-n", str(workers), "-q", "-rfE"]
     command += ["-p", "no:cacheprovider", *paths]
     started = time.perf_counter()
     done = subprocess.run(
@@ -662,6 +662,10 @@ def pytest_run(root: Path, workers: int, *paths: str) -> tuple[float, str, bool]
     )
     seconds = time.perf_counter() - started
     said = pytest_summary(done.stdout) or f"exit status {done.returncode}"
+    # A run that did not pass names what failed (pytest's -rfE lines).
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.MULTILINE)
+    if failed:
+        said += ": " + ", ".join(f"`{name}`" for name in failed)
     return seconds, said, done.returncode == 0
 
 

@@ -494,6 +494,25 @@ def tab_to(page, selector: str, limit: int = 400) -> None:
     pytest.fail(f"{limit} presses of Tab never reached {selector}")
 
 
+def settled_results(page, timeout: float = 15000) -> None:
+    """Wait until the search results stop changing: Material queries its
+    worker on every keystroke and replaces the list when each answer comes,
+    so on a slow machine a result focused too early can be replaced (the
+    focus then falls back to the page) by the answer to the whole word."""
+    page.wait_for_function(
+        """() => {
+            const list = document.querySelector('.md-search-result__list');
+            const now = list ? list.innerHTML : '';
+            const t = performance.now();
+            const w = window.__settle || (window.__settle = {seen: null, since: t});
+            if (now !== w.seen) { w.seen = now; w.since = t; }
+            return now !== '' && t - w.since > 500;
+        }""",
+        polling=100,
+        timeout=timeout,
+    )
+
+
 def test_keyboard_search_from_shortcut_to_result(base_url, tab):
     w = tab
     w.page.goto(base_url, wait_until="networkidle")
@@ -503,6 +522,7 @@ def test_keyboard_search_from_shortcut_to_result(base_url, tab):
     w.page.locator(".md-search-result__item a[href*='autograd/']").first.wait_for(
         timeout=15000
     )
+    settled_results(w.page)
     w.page.keyboard.press("ArrowDown")
     assert focused(w.page, ".md-search-result__link")
     # The first result: the Autograd chapter or another about autograd.
