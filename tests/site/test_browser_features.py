@@ -97,6 +97,16 @@ def test_screenshots_in_light_and_dark_show_code_output_and_figure(
         figure = w.page.locator("img.listing-figure:visible").first
         figure.scroll_into_view_if_needed()
         w.page.evaluate("window.scrollBy(0, -700)")
+        # The figure loads lazily, and code blocks off the screen are drawn
+        # only once near it: wait for the image and for two frames.
+        figure.evaluate(
+            "img => img.complete && img.naturalWidth > 0 ? true"
+            " : new Promise(done => img.addEventListener('load', done))"
+        )
+        w.page.evaluate(
+            "() => new Promise(done =>"
+            " requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
         shot = out / f"{pages[0].strip('/')}-{scheme}.png"
         w.page.screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000
@@ -186,9 +196,7 @@ def test_no_page_is_wider_than_a_phone(site_dir, base_url, watched):
     scroll inside their own blocks."""
     w = watched(viewport=PHONE)
     pages = [p for p in site_pages(site_dir) if p.endswith("/")]
-    pages = [p for p in pages if not p.startswith("notebooks/")] + [
-        "notebooks/mnist/"
-    ]
+    pages = [p for p in pages if not p.startswith("notebooks/")] + ["notebooks/mnist/"]
     wide = {}
     for page in pages:
         w.page.goto(base_url + page, wait_until="load")
