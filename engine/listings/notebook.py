@@ -270,6 +270,22 @@ COPY_SOURCE = re.compile(
 )
 # Jupyter's cell collapsers: empty, and hidden by the views' stylesheet.
 COLLAPSER = re.compile(r'<div class="jp-Collapser\b[^"]*">\s*</div>\s*')
+# The bar mkdocs-jupyter draws above a code cell with tags, showing them: the
+# notebook's own bookkeeping (a listing's name), nothing a reader needs.
+TAG_BAR = re.compile(
+    r'<div class="celltoolbar">\s*'
+    r'(?:<div class="button_container tags_button_container">'
+    r'\s*<span class="tag-container">\s*<span class="cell-tag">[^<]*</span>\s*</span>'
+    r"\s*</div>\s*)*</div>\s*"
+)
+# What draws nothing: Pygments' empty span at the start of a block, the MIME
+# type of a Markdown cell or a plain-text output (no rule selects those), and
+# the attribute ``,`` that a stray comma in mkdocs-jupyter's template gives
+# each copy button.
+INERT = re.compile(
+    r'(?<=<pre>)<span></span>| data-mime-type="text/(?:markdown|plain)"'
+    r'|(?<=<clipboard-copy) ,=""'
+)
 
 
 def view_html(
@@ -293,6 +309,7 @@ def view_html(
         '<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb'
     )
     html = CODE.sub(lambda m: PLAIN_TOKEN.sub(r"\1", m[0]), html)
+    html = INERT.sub("", TAG_BAR.sub("", html))
     # The copy button copies its cell's code from a hidden copy of it (about
     # 7% of a view): it copies the code shown instead.
     html = COPY_SOURCE.sub(r'\g<code> id="\g<id>"\g<shown>', html)

@@ -335,7 +335,7 @@ def test_names_and_whitespace_in_code_lose_their_spans_and_nothing_else_does():
     text, problems = _fit(code + prose)
     assert problems == []
     assert text == (
-        '<div tabindex="0" class="highlight-ipynb hl-python"><pre><span></span>'
+        '<div tabindex="0" class="highlight-ipynb hl-python"><pre>'
         'x <span class="o">=</span> f<span class="p">(</span><span class="mi">1</span>'
         '<span class="p">)</span>\n</pre></div>' + prose
     )
@@ -354,5 +354,36 @@ def test_the_copy_button_copies_the_code_shown_and_hidden_collapsers_go():
     assert text == (
         '<clipboard-copy for="cell-1"></clipboard-copy>'
         '<div tabindex="0" class="highlight-ipynb hl-python"><pre id="cell-1">'
-        '<span></span><span class="k">print</span>(x &lt; 1)\n</pre></div>'
+        '<span class="k">print</span>(x &lt; 1)\n</pre></div>'
+    )
+
+
+def test_the_tag_bar_and_markup_that_draws_nothing_go():
+    """A cell's tags (a listing's name) are the notebook's bookkeeping; the
+    MIME type of Markdown and plain-text outputs, the empty span Pygments
+    opens a block with and the template's stray ``,`` attribute draw
+    nothing. An error output keeps its MIME type: a rule draws it."""
+    html = (
+        '<div class="jp-CodeMirrorEditor jp-Editor" data-type="inline">\n'
+        '<div class="celltoolbar">\n'
+        '<div class="button_container tags_button_container">\n'
+        '<span class="tag-container">\n<span class="cell-tag">draw-z</span>\n</span>\n'
+        "</div>\n</div>\n"
+        '<clipboard-copy ,="" aria-label="Copy" for="cell-1"></clipboard-copy>'
+        '<div class="highlight-ipynb hl-python"><pre><span></span>z\n</pre></div>'
+        '<div class="jp-RenderedText" data-mime-type="text/plain"><pre>1</pre></div>'
+        '<div class="jp-RenderedMarkdown" data-mime-type="text/markdown"><p>a</p></div>'
+        '<div class="jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr">'
+        "<pre>w</pre></div>"
+    )
+    text, problems = _fit(html)
+    assert problems == []
+    assert text == (
+        '<div class="jp-CodeMirrorEditor jp-Editor" data-type="inline">\n'
+        '<clipboard-copy aria-label="Copy" for="cell-1"></clipboard-copy>'
+        '<div tabindex="0" class="highlight-ipynb hl-python"><pre>z\n</pre></div>'
+        '<div class="jp-RenderedText"><pre>1</pre></div>'
+        '<div class="jp-RenderedMarkdown"><p>a</p></div>'
+        '<div class="jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr">'
+        "<pre>w</pre></div>"
     )

@@ -242,6 +242,14 @@ def loading_faults(page, path: str) -> list[str]:
         return [f"{path or '/'}: {content.count()} .md-content elements, not 1"]
     if "\\(" in content.inner_text() or "$$" in content.inner_text():
         faults.append(f"{path or '/'}: raw TeX (MathML expected)")
+    # The formulas carry no xmlns: the HTML parser gives them MathML's.
+    foreign = page.eval_on_selector_all(
+        ".md-content math",
+        "ms => ms.filter(m => m.namespaceURI !== 'http://www.w3.org/1998/Math/MathML')"
+        ".length",
+    )
+    if foreign:
+        faults.append(f"{path or '/'}: {foreign} <math> elements outside MathML")
     # Figures load lazily, and the palette's hidden twin never loads: the
     # images the page shows are loaded now, as a reader scrolling would.
     page.eval_on_selector_all(
