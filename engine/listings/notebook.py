@@ -310,6 +310,13 @@ def view_html(
     )
     html = CODE.sub(lambda m: PLAIN_TOKEN.sub(r"\1", m[0]), html)
     html = INERT.sub("", TAG_BAR.sub("", html))
+    # nbconvert makes every cell a stop of the Tab key, as JupyterLab's
+    # command mode needs; here a cell does nothing when focused (it does
+    # not scroll: its code and outputs do, and they keep their stops).
+    html = html.replace(
+        '<div class="jp-Cell-inputWrapper" tabindex="0">',
+        '<div class="jp-Cell-inputWrapper">',
+    )
     # The copy button copies its cell's code from a hidden copy of it (about
     # 7% of a view): it copies the code shown instead.
     html = COPY_SOURCE.sub(r'\g<code> id="\g<id>"\g<shown>', html)

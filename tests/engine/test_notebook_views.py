@@ -387,3 +387,16 @@ def test_the_tag_bar_and_markup_that_draws_nothing_go():
         '<div class="jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr">'
         "<pre>w</pre></div>"
     )
+
+
+def test_a_cell_is_no_stop_of_the_tab_key_its_scrolling_code_is():
+    html = (
+        '<div class="jp-Cell-inputWrapper" tabindex="0">'
+        '<div class="highlight-ipynb hl-python"><pre>z\n</pre></div></div>'
+    )
+    text, problems = _fit(html)
+    assert problems == []
+    assert text == (
+        '<div class="jp-Cell-inputWrapper">'
+        '<div tabindex="0" class="highlight-ipynb hl-python"><pre>z\n</pre></div></div>'
+    )

@@ -124,7 +124,8 @@ def test_no_view_carries_what_it_shows_twice_or_styles_as_plain_text(site_dir):
     """Under a byte bound, and near its chapter's weight: no inline copy
     icon in each cell (the shared stylesheet draws it), no hidden copy of
     each cell's code, no span around a name or whitespace (drawn in the
-    code's own colour), no bar of cell tags (a listing's name)."""
+    code's own colour), no bar of cell tags (a listing's name), no cell
+    that the Tab key stops at for nothing."""
     sizes = {}
     for view in views(site_dir):
         html = view.read_text()
@@ -133,6 +134,7 @@ def test_no_view_carries_what_it_shows_twice_or_styles_as_plain_text(site_dir):
         ratio = sizes[view.parent.name] / chapter.stat().st_size
         assert ratio <= OVER_CHAPTER, (view, round(ratio, 2))
         assert 'class="celltoolbar"' not in html, view
+        assert '<div class="jp-Cell-inputWrapper" tabindex' not in html, view
         assert '<svg aria-hidden="true" class="clipboard-copy-icon"' not in html
         assert 'class="clipboard-copy-txt"' not in html
         for code in CODE.findall(html):
