@@ -199,3 +199,118 @@ def test_figures_keep_a_readable_width_on_a_phone(base_url, watched, page):
     w.page.evaluate("window.scrollTo(0, 0)")
     assert w.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert w.outside == []
+
+
+# In each view cell, the end of the code's first line (scrolled to its end)
+# against the copy button's left edge: the cells whose line ends under it.
+FIRST_LINE_UNDER_BUTTON = """() => {
+  const under = [];
+  for (const cell of document.querySelectorAll('.jupyter-wrapper .jp-InputArea-editor')) {
+    const pre = cell.querySelector('.highlight-ipynb pre');
+    const button = cell.querySelector('.zeroclipboard-container');
+    if (!pre || !button) continue;
+    pre.scrollLeft = pre.scrollWidth;
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    let node, end = null;
+    while ((node = walker.nextNode())) {
+      const i = node.data.indexOf('\\n');
+      if (i >= 0) { end = [node, i]; break; }
+    }
+    if (end === null) continue;
+    const range = document.createRange();
+    range.setStart(pre, 0);
+    range.setEnd(end[0], end[1]);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0);
+    const top = Math.min(...rects.map(r => r.top));
+    const right = Math.max(...rects.filter(r => r.top < top + 5).map(r => r.right));
+    if (right > button.getBoundingClientRect().left + 0.5) under.push(pre.id);
+    pre.scrollLeft = 0;
+  }
+  return under;
+}"""
+# What the Tab key stops at, against what scrolls: [selector, scrolls, stop].
+SCROLLERS = """() => [...document.querySelectorAll(
+    '.jupyter-wrapper :is(.jp-OutputArea-output, .highlight-ipynb pre), '
+    + '.md-typeset :is(div.math, span.math-block, .listing-figures)')]
+  .filter(e => e.offsetParent)
+  .map(e => [e.className, e.scrollWidth > e.clientWidth, e.tabIndex === 0])"""
+COPY_ICON = """() => {
+  const icon = document.querySelector('.jupyter-wrapper .clipboard-copy-icon');
+  const code = document.querySelector('.jupyter-wrapper .highlight-ipynb');
+  return [getComputedStyle(icon).backgroundColor, getComputedStyle(code).backgroundColor];
+}"""
+
+
+def _rgba(css: str) -> tuple[float, ...]:
+    values = [float(v) for v in re.findall(r"[\d.]+", css)]
+    return tuple(values) if len(values) == 4 else (*values, 1.0)
+
+
+def _contrast(front: str, back: str) -> float:
+    """WCAG contrast of a (possibly translucent) colour over an opaque one."""
+    *f, alpha = _rgba(front)
+    b = _rgba(back)[:3]
+    shown = [alpha * x + (1 - alpha) * y for x, y in zip(f, b, strict=True)]
+
+    def luminance(rgb) -> float:
+        linear = [
+            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+            for c in (v / 255 for v in rgb)
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(shown), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [PHONE["width"], 1280])
+def test_a_views_copy_button_hides_no_code_and_only_what_scrolls_is_a_tab_stop(
+    base_url, watched, width
+):
+    """Scrolled to its end, no cell's first line ends under its copy button;
+    an output, a figure's box or a formula is a stop of the Tab key exactly
+    when it scrolls sideways (a formula wider than a phone does, on the
+    chapters too); on a wide screen a view's figure fits its column."""
+    w = watched(viewport={"width": width, "height": 844})
+    seen = 0
+    for page in (
+        "notebooks/autograd/",
+        "notebooks/modules/",
+        "notebooks/regularization/",
+        "regularization/",
+    ):
+        w.page.goto(base_url + page, wait_until="load")
+        assert w.page.evaluate(FIRST_LINE_UNDER_BUTTON) == [], (page, width)
+        boxes = w.page.evaluate(SCROLLERS)
+        seen += len(boxes)
+        wrong = [box for box in boxes if box[1] != box[2]]
+        assert wrong == [], (page, width, wrong[:5])
+        if width > 1000:
+            assert not any(b[1] for b in boxes if "RenderedImage" in b[0]), page
+    assert seen > 100
+    assert w.outside == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_a_views_focus_ring_shows_and_its_copy_icon_reads_at_3_to_1(
+    base_url, watched, scheme
+):
+    """Jupyter's stylesheet unsets every outline in a view and draws the
+    copy icon at 1.9:1 in the dark scheme: the site's focus ring shows on
+    what the Tab key reaches, and the icon meets WCAG 1.4.11's 3:1."""
+    w = watched(viewport={"width": 1280, "height": 844})
+    w.page.goto(base_url + "notebooks/autograd/", wait_until="load")
+    w.page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
+    icon, code = w.page.evaluate(COPY_ICON)
+    assert _contrast(icon, code) >= 3, (icon, code)
+    w.page.focus(".jupyter-wrapper clipboard-copy")
+    for _ in range(3):
+        w.page.keyboard.press("Tab")
+        ring = w.page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement);"
+            " return [document.activeElement.closest('.jupyter-wrapper') !== null,"
+            " s.outlineStyle, parseFloat(s.outlineWidth)] }"
+        )
+        assert ring[0] and ring[1] != "none" and ring[2] >= 1, ring

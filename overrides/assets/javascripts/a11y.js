@@ -59,12 +59,17 @@
   })
 })();
 
-/* In a notebook view, code (a code cell, a fence in a Markdown cell, an
-   output) that scrolls sideways takes the keyboard focus, so that it can be
-   scrolled with the arrow keys (WCAG 2.1.1), as Material does for the
-   chapters' code blocks. */
+/* What scrolls sideways takes the keyboard focus, so that it can be scrolled
+   with the arrow keys (WCAG 2.1.1), as Material does for the chapters' code
+   blocks: in a notebook view, code (a code cell, a fence in a Markdown cell),
+   an output or a figure's box; on every page, a figure's box (a figure keeps
+   a readable width on a phone) and a display formula wider than the screen. What does not scroll is no stop of the Tab key (nbconvert
+   makes every output one). Measured again when the window's size changes. */
 (() => {
-  const SCROLLING = ".jupyter-wrapper :is(.highlight-ipynb, pre)"
+  const SCROLLING = [
+    ".jupyter-wrapper :is(.highlight-ipynb, pre, .jp-OutputArea-output)",
+    ".md-typeset :is(div.math, span.math-block, .listing-figures)",
+  ].join(", ")
   const focusable = () => {
     for (const box of document.querySelectorAll(SCROLLING)) {
       if (box.scrollWidth > box.clientWidth) box.tabIndex = 0
