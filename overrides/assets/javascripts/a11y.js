@@ -70,11 +70,15 @@
     ".jupyter-wrapper :is(.highlight-ipynb, pre, .jp-OutputArea-output)",
     ".md-typeset :is(div.math, span.math-block, .listing-figures)",
   ].join(", ")
+  // All widths are read before any attribute is written: a write between
+  // two reads would make the browser lay the page out again for each box.
   const focusable = () => {
-    for (const box of document.querySelectorAll(SCROLLING)) {
-      if (box.scrollWidth > box.clientWidth) box.tabIndex = 0
+    const boxes = [...document.querySelectorAll(SCROLLING)]
+    const scrolls = boxes.map(box => box.scrollWidth > box.clientWidth)
+    boxes.forEach((box, i) => {
+      if (scrolls[i]) box.tabIndex = 0
       else box.removeAttribute("tabindex")
-    }
+    })
   };
   focusable()
   addEventListener("resize", focusable)
