@@ -314,3 +314,28 @@ def test_a_views_focus_ring_shows_and_its_copy_icon_reads_at_3_to_1(
             " s.outlineStyle, parseFloat(s.outlineWidth)] }"
         )
         assert ring[0] and ring[1] != "none" and ring[2] >= 1, ring
+
+
+@pytest.mark.browser
+def test_a_copy_is_announced_to_a_screen_reader(base_url, watched):
+    """WCAG 4.1.3: a view's copy button only unhides a "Copied!" beside it,
+    and Material's "Copied to clipboard" on a chapter is no live region;
+    both copies are said in a status region, and the view's exact code is
+    what was copied."""
+    w = watched(permissions=["clipboard-read", "clipboard-write"])
+    w.page.goto(base_url + "notebooks/autograd/", wait_until="load")
+    status = w.page.locator(".site-status[role='status']")
+    assert status.count() == 1 and status.inner_text() == ""
+    button = w.page.locator(".jupyter-wrapper clipboard-copy").nth(2)
+    button.focus()
+    w.page.keyboard.press("Enter")
+    w.page.wait_for_function(
+        "document.querySelector('.site-status').textContent !== ''", timeout=5000
+    )
+    assert status.inner_text() == "Copied to clipboard"
+    target = button.get_attribute("for")
+    copied = w.page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == w.page.locator(f"pre#{target}").inner_text().strip()
+    w.page.goto(base_url + "tensors/", wait_until="load")
+    assert w.page.locator(".md-dialog__inner").get_attribute("role") == "status"
+    assert w.outside == []

@@ -83,3 +83,25 @@
   focusable()
   addEventListener("resize", focusable)
 })();
+
+/* A copy is announced to a screen reader (WCAG 4.1.3, status messages).
+   On a chapter, Material writes "Copied to clipboard" into its dialog,
+   which is no live region: it becomes one. A notebook view's copy button
+   only unhides a "Copied!" next to it, which no screen reader hears: a
+   status region of the site's says it instead. */
+(() => {
+  const dialog = document.querySelector(".md-dialog__inner")
+  if (dialog !== null) dialog.setAttribute("role", "status")
+  const status = document.createElement("div")
+  status.className = "site-status"
+  status.setAttribute("role", "status")
+  document.body.append(status)
+  let clear
+  document.addEventListener("clipboard-copy", () => {
+    clearTimeout(clear)
+    // Emptied first, so that a second copy is announced again.
+    status.textContent = ""
+    requestAnimationFrame(() => { status.textContent = "Copied to clipboard" })
+    clear = setTimeout(() => { status.textContent = "" }, 3000)
+  })
+})();
