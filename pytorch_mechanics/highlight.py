@@ -11,7 +11,7 @@ text, which Pygments joins with the plain text beside it.
 
 ``FEWER_SPANS`` is a Pygments filter, given to the Python lexer through
 pymdownx.highlight's ``extend_pygments_lang`` (lexer option ``filters``) in
-mkdocs.yml. tests/site/test_browser_features.py checks, in a browser and in
+mkdocs.yml. tests/site/test_page_weight.py checks, in a browser and in
 both palettes, that a name is still drawn in the code's colour.
 """
 

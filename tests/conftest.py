@@ -313,6 +313,18 @@ def tab(_tab) -> Watched:
     _tab.reset()
 
 
+def contrast(a, b) -> float:
+    """WCAG 2.1's contrast ratio of two opaque sRGB colours (0 to 255 each)."""
+
+    def luminance(rgb) -> float:
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def site_pages(site_dir: Path) -> list[str]:
     pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
     return [p.removesuffix("index.html") for p in pages]

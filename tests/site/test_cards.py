@@ -13,7 +13,7 @@ import textwrap
 from types import SimpleNamespace
 
 import pytest
-from conftest import REPO, site_pages
+from conftest import REPO, contrast, site_pages
 from PIL import Image
 
 from pytorch_mechanics import cards
@@ -24,16 +24,6 @@ def _meta(text: str, key: str) -> str | None:
         rf'<meta (?:name|property)="{re.escape(key)}" content="([^"]*)"', text
     )
     return m and html_lib.unescape(m[1])
-
-
-def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    def luminance(rgb):
-        c = [v / 255 for v in rgb]
-        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
-        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
-
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def _pages(site_dir) -> list[str]:
@@ -93,7 +83,7 @@ def test_a_card_is_the_drawing_of_its_pages_title_not_only_its_metadata(site_dir
 def test_cards_are_in_the_sites_colours_with_aa_contrast(site_dir):
     background = tuple(int(cards.BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
     text = tuple(int(cards.TEXT[i : i + 2], 16) for i in (1, 3, 5))
-    assert _contrast(background, text) >= 4.5
+    assert contrast(background, text) >= 4.5
     palette = (REPO / "docs" / "stylesheets" / "palette.css").read_text()
     assert f"--md-primary-fg-color: {cards.BACKGROUND};" in palette
     written = sorted((site_dir / cards.FOLDER).rglob("*.png"))

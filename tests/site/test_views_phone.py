@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from conftest import contrast
 
 PHONE = {"width": 390, "height": 844}
 # A figure on a phone is drawn at its own width up to this many CSS pixels
@@ -247,20 +248,11 @@ def _rgba(css: str) -> tuple[float, ...]:
 
 
 def _contrast(front: str, back: str) -> float:
-    """WCAG contrast of a (possibly translucent) colour over an opaque one."""
+    """WCAG contrast of a CSS colour, translucent or not, over an opaque one."""
     *f, alpha = _rgba(front)
     b = _rgba(back)[:3]
     shown = [alpha * x + (1 - alpha) * y for x, y in zip(f, b, strict=True)]
-
-    def luminance(rgb) -> float:
-        linear = [
-            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-            for c in (v / 255 for v in rgb)
-        ]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    high, low = sorted((luminance(shown), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+    return contrast(shown, b)
 
 
 @pytest.mark.browser
