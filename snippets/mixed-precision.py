@@ -86,6 +86,7 @@ def output_dtypes(device, dtype):
         "F.linear": lambda: F.linear(a, w),
         "torch.matmul": lambda: a @ w.T,
         "torch.mv": lambda: torch.mv(a, w[0].to(a.dtype)),
+        "a @ v": lambda: a @ w[0].to(a.dtype),
         "F.conv2d": lambda: F.conv2d(image, kernel),
         "a + a": lambda: a + a,
         "F.relu": lambda: F.relu(a),
