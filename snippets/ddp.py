@@ -13,11 +13,12 @@ TIME_LIMIT = 300  # seconds for the whole run
 def run_script(*args, time_limit=TIME_LIMIT):
     """Run a Python script in a fresh process and return what it printed.
 
-    The script runs in a new session, so that one os.killpg stops it and
-    every process it started in that session: at the time limit, and after
-    the script ends, whatever it left behind. torchrun starts each of its
-    processes in a session of its own and stops them when it ends, so at
-    the time limit it first gets a SIGTERM and time to do so.
+    The script runs in a new session and process group, so that one
+    os.killpg stops it and every process it started in that group: at the
+    time limit, and after the script ends, whatever it left behind.
+    torchrun starts each of its processes in a session of its own and stops
+    them when it ends, so at the time limit it first gets a SIGTERM and time
+    to do so.
     """
     with (
         tempfile.TemporaryFile("w+") as out,

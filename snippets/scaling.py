@@ -152,9 +152,10 @@ TIME_LIMIT = 300  # seconds for the whole run
 def run_script(*args, time_limit=TIME_LIMIT):
     """Run a Python script in a fresh process and return what it printed.
 
-    The script runs in a new session, which also holds every process it
-    starts, so that one os.killpg stops them all: at the time limit, and
-    after the script ends, whatever it left behind.
+    The script runs in a new session and process group, which every process
+    it starts joins (unless it makes a group of its own), so that one
+    os.killpg stops them all: at the time limit, and after the script ends,
+    whatever it left behind.
     """
     with (
         tempfile.TemporaryFile("w+") as out,
